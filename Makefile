@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Each creates .venv (with a Python >= 3.12 found on this machine) and installs the project once.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+# A candidate counts only if it really runs and is >= 3.12 (pyenv shims exist but may fail).
+PYTHON ?= $(shell for c in python3.13 python3.12 \
+	  $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3 \
+	  $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3 \
+	  $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 python3; do \
+	  if "$$c" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then \
+	    echo "$$c"; break; fi; done)
+
+.PHONY: install demo test test-all bench clean
+
+install: $(STAMP)
+
+$(PY):
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "bayescollapse needs Python >= 3.12; none found (tried python3.13, python3.12, pyenv's, python3)." >&2; \
+	  echo "Install one, or run: make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)" >&2; exit 2; fi
+	"$(PYTHON)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/bayescollapse run --config configs/demo.toml --out results/demo.nc \
+	    --figure results/demo.png --force
+
+test: $(STAMP)
+	@$(PY) -m pytest -m "not slow" -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+
+test-all: $(STAMP)
+	@$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+
+bench: $(STAMP)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) results build *.egg-info

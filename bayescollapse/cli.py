@@ -1,0 +1,260 @@
+"""The ``bayescollapse`` command: ``run`` a study, ``summarize`` a saved one.
+
+Errors in what the user typed end with a one-line message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["main"]
+
+_SETTING_FLAGS = {
+    "scheme": "scheme",
+    "real_fraction": "real_fraction",
+    "sample_size": "sample_size",
+    "method": "method",
+    "synthetic": "synthetic",
+    "prior_update": "prior_update",
+}
+_RUN_FLAGS = {
+    "model": "model",
+    "tokens": "num_tokens",
+    "truth": "truth",
+    "generations": "generations",
+    "replicates": "replicates",
+    "replicate_block": "replicate_block",
+    "seed": "seed",
+    "prior_concentration": "prior_concentration",
+    "hdi_prob": "hdi_prob",
+    "draws": "draws",
+    "tune": "tune",
+    "chains": "chains",
+    "target_accept": "target_accept",
+}
+
+
+class _UsageError(Exception):
+    """A problem with what the user asked for: reported in one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="bayescollapse",
+        description="Simulate model collapse under iterative retraining (MLE, conjugate, PyMC).",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser(
+        "run",
+        help="run a study and save it to NetCDF",
+        description="Run a study. Setting flags take several values; the settings are their "
+        "product (or, with --pairing zip, the values paired in order). Flags override the "
+        "--config file.",
+    )
+    r.add_argument("--config", type=Path, help="TOML file with run keys and a [[settings]] list")
+    r.add_argument("--model", help="model family (default dirichlet-categorical)")
+    r.add_argument("--tokens", type=int, metavar="K", help="vocabulary size (default 20)")
+    r.add_argument("--truth", help="uniform | zipf:S | dirichlet:C:SEED | values:P1,P2,.. (default zipf:1)")
+    r.add_argument("--generations", type=int, metavar="T", help="generations after gen 0 (default 10)")
+    r.add_argument("--replicates", type=int, metavar="R", help="independent replicates (default 4)")
+    r.add_argument("--replicate-block", type=int, metavar="B", help="replicates fitted together (default R)")
+    r.add_argument("--seed", type=int, help="seed of the whole run (default: drawn and recorded)")
+    r.add_argument("--prior-concentration", type=float, metavar="A0", help="Dirichlet prior per token (default 1)")
+    r.add_argument("--scheme", nargs="+", help="mixture | replace | accumulate | accumulate-subsample")
+    r.add_argument("--real-fraction", "--alpha", nargs="+", dest="real_fraction", metavar="SPEC",
+                   help="alpha_t schedule(s): 0.1 | zero | power:A0:-BETA | geometric:A0:R | list:..")
+    r.add_argument("--sample-size", nargs="+", metavar="SPEC",
+                   help="n_t schedule(s): 1000 | power:N0:GAMMA | geometric:N0:R | list:..")
+    r.add_argument("--method", nargs="+", help="mle | conjugate | pymc")
+    r.add_argument("--synthetic", nargs="+", help="ancestral | predictive | plugin")
+    r.add_argument("--prior-update", nargs="+", help="refit | carry")
+    r.add_argument("--pairing", choices=("product", "zip"), default="product")
+    r.add_argument("--draws", type=int, help="NUTS draws per chain (default 500)")
+    r.add_argument("--tune", type=int, help="NUTS tuning steps per chain (default 500)")
+    r.add_argument("--chains", type=int, help="NUTS chains (default 2)")
+    r.add_argument("--target-accept", type=float, help="NUTS target acceptance (default 0.8)")
+    r.add_argument("--hdi-prob", type=float, help="HDI probability (default 0.94)")
+    r.add_argument("--out", type=Path, required=True, help="NetCDF file to write")
+    r.add_argument("--figure", type=Path, help="also write a PNG of error against generation")
+    r.add_argument("--force", action="store_true", help="overwrite existing output files")
+    r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    r.set_defaults(func=_cmd_run)
+
+    s = sub.add_parser("summarize", help="print a summary table of a saved run")
+    s.add_argument("file", type=Path)
+    s.add_argument("--generation", type=int, default=-1, help="generation to tabulate (default: last)")
+    s.set_defaults(func=_cmd_summarize)
+    return p
+
+
+def _load_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise _UsageError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as err:
+        raise _UsageError(f"config file {path} is not valid TOML: {err}") from None
+
+
+def config_from_args(args: argparse.Namespace):
+    """Merge the ``--config`` file and the flags into a :class:`RunConfig`.
+
+    Without a ``settings`` list in the file, the setting flags form a grid. With one, the
+    flags given are crossed with each listed setting (replacing those fields and any
+    ``cross`` table of the file).
+    """
+    from bayescollapse.config import RunConfig, settings_grid
+
+    data = _load_toml(args.config) if args.config else {}
+    for flag, key in _RUN_FLAGS.items():
+        value = getattr(args, flag)
+        if value is not None:
+            data[key] = value
+    axes = {key: getattr(args, flag) for flag, key in _SETTING_FLAGS.items() if getattr(args, flag)}
+    if "settings" in data:
+        if axes:
+            data["settings"] = [{k: v for k, v in s.items() if k not in axes} for s in data["settings"]]
+            data["cross"] = axes
+    else:
+        grid = settings_grid(pairing=args.pairing, **axes) if axes else ()
+        data["settings"] = [vars(s) for s in grid] or [{}]
+    return RunConfig.from_dict(data)
+
+
+def _check_writable(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise _UsageError(f"{path} exists; pass --force to overwrite it")
+    if path.exists() and path.is_dir():
+        raise _UsageError(f"{path} is a directory, not a file")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from bayescollapse.loop import run
+    from bayescollapse.results import save_results
+
+    config = config_from_args(args)
+    _check_writable(args.out, args.force)
+    if args.figure:
+        _check_writable(args.figure, args.force)
+    err = Console(stderr=True)
+    total = len(config.settings) * config.blocks * (config.generations + 1)
+    err.print(
+        f"bayescollapse: {len(config.settings)} setting(s) x {config.replicates} replicate(s) x "
+        f"{config.generations + 1} generations, model {config.model}"
+    )
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=args.no_progress,
+    ) as bar:
+        task = bar.add_task("generations", total=total)
+        ds = run(config, progress=lambda k: bar.advance(task, k))
+    path = save_results(ds, args.out, overwrite=args.force)
+    _print_summary(ds, generation=-1)
+    print(f"results: {path}")
+    if args.figure:
+        from bayescollapse.plots import plot_error
+
+        fig = plot_error(ds)
+        args.figure.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(args.figure, dpi=120)
+        print(f"figure:  {args.figure}")
+    return 0
+
+
+def _fmt(mean: float, se: float) -> str:
+    if not np.isfinite(mean):
+        return "-" if np.isnan(mean) else "inf"
+    return f"{mean:.3g} ± {se:.1g}" if np.isfinite(se) and se > 0 else f"{mean:.3g}"
+
+
+def _print_summary(ds, *, generation: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    gens = ds.sizes["generation"]
+    if not -gens <= generation < gens:
+        raise _UsageError(f"generation {generation} is out of range 0..{gens - 1}")
+    row = ds.isel(generation=generation)
+    g = int(row["generation"])
+    table = Table(
+        title=f"generation {g}: mean ± standard error over {ds.sizes['replicate']} replicates"
+    )
+    columns = [
+        ("regime", None),
+        ("fit", None),
+        ("TV to P*", "tv_to_truth"),
+        ("||P-P*||^2", "sq_l2_to_truth"),
+        ("KL(P*||P)", "kl_truth_to_model"),
+        ("lost tokens", "lost_tokens"),
+        ("P* in HDI", "hdi_coverage"),
+        ("max R-hat", "r_hat_max"),
+        ("divergences", "divergences"),
+    ]
+    for title, _ in columns:
+        table.add_column(title, justify="left" if _ is None else "right")
+    for setting in ds["setting"].values:
+        cells = [str(ds["group"].sel(setting=setting).values), str(ds["fit_label"].sel(setting=setting).values)]
+        for _, var in columns[2:]:
+            v = row[var].sel(setting=setting).values
+            if var == "r_hat_max":
+                cells.append("-" if np.all(np.isnan(v)) else f"{np.nanmax(v):.3f}")
+            elif var == "divergences":
+                cells.append("-" if np.all(np.isnan(v)) else f"{int(np.nansum(v))}")
+            elif var == "kl_truth_to_model" and np.isinf(v).any():
+                cells.append(f"inf in {int(np.isinf(v).sum())}/{v.size}")
+            else:
+                finite = v[np.isfinite(v)]
+                se = finite.std(ddof=1) / np.sqrt(finite.size) if finite.size > 1 else np.nan
+                cells.append(_fmt(finite.mean() if finite.size else np.nan, se))
+        table.add_row(*cells)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
+    console.print(table)
+
+
+def _cmd_summarize(args: argparse.Namespace) -> int:
+    from bayescollapse.results import open_results
+
+    ds = open_results(args.file)
+    cfg = json.loads(ds.attrs["config"])
+    print(
+        f"{args.file}: model {ds.attrs['model']}, K={cfg['num_tokens']}, truth {cfg['truth']}, "
+        f"seed {ds.attrs['seed']}, bayescollapse {ds.attrs['bayescollapse_version']}, "
+        f"created {ds.attrs['created_at']}"
+    )
+    _print_summary(ds, generation=args.generation)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``bayescollapse`` command; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (_UsageError, ValueError, FileExistsError, FileNotFoundError) as err:
+        print(f"bayescollapse: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bayescollapse: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""Run configuration: frozen dataclasses that the CLI flags and TOML files map onto.
+
+A run has one model family, one truth and a tuple of *settings*; a setting is one cell
+of the study (scheme, schedules, fitting method, synthetic mode, prior update). The
+whole configuration is stored as JSON in the results, and :meth:`RunConfig.from_dict`
+reads it back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import asdict, dataclass, fields, replace
+
+from bayescollapse.models import REGISTRY
+from bayescollapse.models.categorical import METHODS, SYNTHETIC_MODES
+from bayescollapse.truth import make_truth
+from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
+
+__all__ = ["Setting", "RunConfig", "settings_grid", "cross_settings", "SCHEMES", "PRIOR_UPDATES"]
+
+SCHEMES = ("mixture", "replace", "accumulate", "accumulate-subsample")
+PRIOR_UPDATES = ("refit", "carry")
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} {value!r} is not one of {', '.join(allowed)}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One cell of a study.
+
+    Parameters
+    ----------
+    scheme : str
+        How a training set is formed: ``mixture`` (the paper), ``replace`` (synthetic
+        only), ``accumulate`` (every batch so far) or ``accumulate-subsample``
+        (a subsample of size ``n_t`` of the accumulated pool).
+    real_fraction : str
+        Schedule spec of ``alpha_t`` (see :mod:`bayescollapse.schedules`).
+    sample_size : str
+        Schedule spec of ``n_t``.
+    method : str
+        ``mle``, ``conjugate`` or ``pymc``.
+    synthetic : str
+        How synthetic data are drawn from a Bayesian fit: ``ancestral``, ``predictive`` or
+        ``plugin`` (always ``plugin`` for ``mle``).
+    prior_update : str
+        ``refit`` (same prior every generation) or ``carry`` (last posterior is the prior).
+    group : str
+        The regime this setting belongs to (plots put one regime per panel); by default
+        its scheme and schedules.
+    name : str
+        Label, unique in a run; by default the group, method and synthetic mode.
+    """
+
+    scheme: str = "mixture"
+    real_fraction: str = "0.1"
+    sample_size: str = "1000"
+    method: str = "conjugate"
+    synthetic: str = "ancestral"
+    prior_update: str = "refit"
+    group: str = ""
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        _one_of("scheme", self.scheme, SCHEMES)
+        _one_of("method", self.method, METHODS)
+        _one_of("synthetic mode", self.synthetic, SYNTHETIC_MODES)
+        _one_of("prior_update", self.prior_update, PRIOR_UPDATES)
+        object.__setattr__(self, "real_fraction", Schedule.parse(self.real_fraction).spec)
+        object.__setattr__(self, "sample_size", Schedule.parse(self.sample_size).spec)
+        if self.method == "mle" and self.synthetic != "plugin":
+            object.__setattr__(self, "synthetic", "plugin")
+        if self.method == "mle" and self.prior_update == "carry":
+            raise ValueError("prior_update 'carry' needs a Bayesian method, not 'mle'")
+        if self.scheme == "replace" and self.real_fraction != "zero":
+            raise ValueError(
+                f"scheme 'replace' trains on synthetic data only; real_fraction must be 'zero', "
+                f"got {self.real_fraction!r} (use scheme 'mixture' to mix in real data)"
+            )
+        if not self.group:
+            group = f"{self.scheme} a={self.real_fraction} n={self.sample_size}"
+            object.__setattr__(self, "group", group)
+        if not self.name:
+            parts = [self.group, self.method]
+            if self.method != "mle":
+                parts.append(self.synthetic)
+                if self.prior_update != "refit":
+                    parts.append(f"prior={self.prior_update}")
+            object.__setattr__(self, "name", " ".join(parts))
+
+    @property
+    def fit_label(self) -> str:
+        """How the setting fits and draws, e.g. ``pymc ancestral`` (legend entries)."""
+        if self.method == "mle":
+            return "mle"
+        extra = "" if self.prior_update == "refit" else f" prior={self.prior_update}"
+        return f"{self.method} {self.synthetic}{extra}"
+
+    def key_text(self) -> str:
+        """Canonical text of what the setting computes (not its labels), for its seed stream."""
+        d = asdict(self)
+        d.pop("name")
+        d.pop("group")
+        return json.dumps(d, sort_keys=True)
+
+
+def settings_grid(*, pairing: str = "product", **axes: list[str]) -> tuple[Setting, ...]:
+    """Build settings from lists of values per field, as a product or zipped.
+
+    ``pairing='zip'`` pairs the i-th values of every list; lists of length 1 are repeated.
+    Duplicates (for example ``mle`` crossed with several synthetic modes) are dropped.
+    """
+    _one_of("pairing", pairing, ("product", "zip"))
+    names = list(axes)
+    lists = [list(v) for v in axes.values()]
+    if any(not v for v in lists):
+        raise ValueError("every setting axis needs at least one value")
+    if pairing == "product":
+        combos = itertools.product(*lists)
+    else:
+        length = max(len(v) for v in lists)
+        bad = [n for n, v in zip(names, lists, strict=True) if len(v) not in (1, length)]
+        if bad:
+            raise ValueError(f"with pairing 'zip' every list has 1 or {length} values; {bad[0]} has not")
+        combos = zip(*[v * length if len(v) == 1 else v for v in lists], strict=True)
+    out: dict[str, Setting] = {}
+    for combo in combos:
+        s = Setting(**dict(zip(names, combo, strict=True)))
+        out.setdefault(s.key_text(), s)
+    return tuple(out.values())
+
+
+def cross_settings(base: list[dict], cross: dict[str, list]) -> tuple[Setting, ...]:
+    """Cross each base setting (a dict of Setting fields) with every combination of ``cross``.
+
+    A base setting's ``name`` becomes the ``group`` of the settings made from it.
+    """
+    names = list(cross)
+    out: dict[str, Setting] = {}
+    for b in base:
+        b = dict(b)
+        group = b.pop("name", "") or b.pop("group", "")
+        for combo in itertools.product(*[list(v) for v in cross.values()]):
+            s = Setting(**{**b, **dict(zip(names, combo, strict=True)), "group": group})
+            out.setdefault(s.key_text(), s)
+    return tuple(out.values())
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a run; stored as JSON in the results' attrs."""
+
+    settings: tuple[Setting, ...] = (Setting(),)
+    model: str = "dirichlet-categorical"
+    num_tokens: int = 20
+    truth: str | tuple[float, ...] = "zipf:1"
+    generations: int = 10
+    replicates: int = 4
+    replicate_block: int | None = None
+    seed: int | None = None
+    prior_concentration: float = 1.0
+    hdi_prob: float = 0.94
+    draws: int = 500
+    tune: int = 500
+    chains: int = 2
+    target_accept: float = 0.8
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.truth, str):
+            object.__setattr__(self, "truth", tuple(float(x) for x in self.truth))
+        if self.model not in REGISTRY:
+            raise ValueError(f"model {self.model!r} is not one of {', '.join(REGISTRY)}")
+        settings = tuple(s if isinstance(s, Setting) else Setting(**s) for s in self.settings)
+        if not settings:
+            raise ValueError("a run needs at least one setting")
+        keys = [s.key_text() for s in settings]
+        if len(set(keys)) != len(keys):
+            raise ValueError("two settings are identical; each setting must differ")
+        names = [s.name for s in settings]
+        if len(set(names)) != len(names):
+            raise ValueError(f"setting names must be unique, got {names}")
+        object.__setattr__(self, "settings", settings)
+        for name in ("generations", "replicates"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        block = self.replicate_block or self.replicates
+        if not isinstance(block, int) or block < 1 or self.replicates % block:
+            raise ValueError(
+                f"replicate_block {self.replicate_block!r} must be an integer >= 1 that divides "
+                f"replicates ({self.replicates})"
+            )
+        object.__setattr__(self, "replicate_block", block)
+        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        for s in settings:  # schedules must be valid over the whole run
+            real_fraction_values(Schedule.parse(s.real_fraction), self.generations)
+            sample_size_values(Schedule.parse(s.sample_size), self.generations)
+        self.family()  # validates the family's own parameters
+        make_truth(self.truth, self.num_tokens)
+
+    def family(self):
+        """The model family object these settings fit."""
+        cls = REGISTRY[self.model]
+        return cls(
+            num_tokens=self.num_tokens,
+            prior_concentration=self.prior_concentration,
+            draws=self.draws,
+            tune=self.tune,
+            chains=self.chains,
+            target_accept=self.target_accept,
+            hdi_prob=self.hdi_prob,
+        )
+
+    @property
+    def blocks(self) -> int:
+        """Number of replicate blocks."""
+        return self.replicates // self.replicate_block
+
+    def with_seed(self, seed: int) -> RunConfig:
+        """A copy with ``seed`` set."""
+        return replace(self, seed=seed)
+
+    def to_json(self) -> str:
+        """JSON text of the whole configuration."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunConfig:
+        """Build from a dict such as ``json.loads(ds.attrs['config'])`` or a TOML table.
+
+        Raises
+        ------
+        ValueError
+            On an unknown key, naming it and the keys allowed.
+        """
+        allowed = {f.name for f in fields(cls)} | {"cross"}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise ValueError(f"unknown config key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        data = dict(data)
+        cross = data.pop("cross", None) or {}
+        if "settings" in data:
+            setting_keys = {f.name for f in fields(Setting)}
+            for s in [*data["settings"], cross]:
+                bad = sorted(set(s) - setting_keys)
+                if bad:
+                    raise ValueError(
+                        f"unknown setting key {bad[0]!r}; allowed: {', '.join(sorted(setting_keys))}"
+                    )
+            if cross:
+                data["settings"] = cross_settings(data["settings"], cross)
+            else:
+                data["settings"] = tuple(Setting(**s) for s in data["settings"])
+        elif cross:
+            raise ValueError("'cross' needs a 'settings' list to cross with")
+        return cls(**data)

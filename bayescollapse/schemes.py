@@ -1,0 +1,89 @@
+"""How a generation's training set is formed from the truth and the previous model.
+
+All arrays carry a leading replicate axis; a training set is a count vector per replicate.
+
+- ``mixture`` (the paper): ``n_t`` iid draws from ``alpha_t P* + (1 - alpha_t) P_{t-1}``,
+  drawn as ``m ~ Binomial(n_t, alpha_t)`` fresh samples from ``P*`` and ``n_t - m``
+  synthetic samples from the previous fit (the same law).
+- ``replace``: ``mixture`` with ``alpha_t = 0``: synthetic data only.
+- ``accumulate``: each generation adds a new ``mixture`` batch of size ``n_t`` to a pool
+  that starts with generation 0's real data; the model trains on the whole pool.
+- ``accumulate-subsample``: as ``accumulate``, but the model trains on ``n_t`` items drawn
+  without replacement from the pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayescollapse.counts import multinomial_counts, subsample_counts
+
+__all__ = ["TrainingSet", "initial_training_set", "next_training_set"]
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """One generation's data: ``counts`` (R, K) trained on, ``pool`` (R, K) kept for the
+    accumulating schemes, ``real`` (R,) fresh real samples in the newest batch."""
+
+    counts: np.ndarray
+    pool: np.ndarray
+    real: np.ndarray
+
+
+def initial_training_set(
+    truth: np.ndarray, size: int, replicates: int, *, rng: np.random.Generator
+) -> TrainingSet:
+    """Generation 0: ``size`` real samples per replicate."""
+    counts = multinomial_counts(np.full(replicates, size), truth, rng=rng)
+    return TrainingSet(counts, counts, np.full(replicates, size, dtype=np.int64))
+
+
+def next_training_set(
+    scheme: str,
+    previous: TrainingSet,
+    fit,
+    *,
+    truth: np.ndarray,
+    real_fraction: float,
+    sample_size: int,
+    synthetic: str,
+    rng: np.random.Generator,
+) -> TrainingSet:
+    """Form generation t's training set.
+
+    Parameters
+    ----------
+    scheme : str
+        ``mixture``, ``replace``, ``accumulate`` or ``accumulate-subsample``.
+    previous : TrainingSet
+        Generation t - 1's training set (its pool matters for the accumulating schemes).
+    fit : object
+        Generation t - 1's fit; its ``synthetic_counts(sizes, mode=, rng=)`` writes the
+        synthetic part.
+    truth : numpy.ndarray, shape (K,)
+        ``P*``.
+    real_fraction, sample_size : float, int
+        ``alpha_t`` and ``n_t``.
+    synthetic : str
+        Synthetic mode passed to the fit.
+    rng : numpy.random.Generator
+        The cell's random stream.
+    """
+    replicates = previous.counts.shape[0]
+    alpha = 0.0 if scheme == "replace" else real_fraction
+    sizes = np.full(replicates, sample_size, dtype=np.int64)
+    real = rng.binomial(sizes, alpha)
+    batch = multinomial_counts(real, truth, rng=rng) + fit.synthetic_counts(
+        sizes - real, mode=synthetic, rng=rng
+    )
+    if scheme in ("mixture", "replace"):
+        return TrainingSet(batch, batch, real)
+    pool = previous.pool + batch
+    if scheme == "accumulate":
+        return TrainingSet(pool, pool, real)
+    if scheme == "accumulate-subsample":
+        return TrainingSet(subsample_counts(pool, sizes, rng=rng), pool, real)
+    raise ValueError(f"scheme {scheme!r} is not one of mixture, replace, accumulate, accumulate-subsample")

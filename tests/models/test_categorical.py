@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+from scipy import stats
+
+from bayescollapse.models.categorical import DirichletCategorical
+
+
+@pytest.fixture
+def counts():
+    return np.array([[5, 0, 3, 12], [0, 0, 20, 0]])
+
+
+def test_mle_is_frequencies(counts, rng):
+    fit = DirichletCategorical(4).fitter("mle", 2).fit(counts, prior=None, rng=rng)
+    np.testing.assert_allclose(fit.mean, counts / counts.sum(axis=1, keepdims=True))
+
+
+def test_conjugate_posterior_closed_form(counts, rng):
+    # Dirichlet(a0) prior + counts c -> Dirichlet(a0 + c): mean (a0+c)/A, var m(1-m)/(A+1)
+    fam = DirichletCategorical(4, prior_concentration=0.5)
+    fit = fam.fitter("conjugate", 2).fit(counts, prior=fam.initial_prior(2), rng=rng)
+    a = 0.5 + counts
+    np.testing.assert_array_equal(fit.concentration, a)
+    np.testing.assert_allclose(fit.mean, a / a.sum(axis=1, keepdims=True))
+    for r in range(2):
+        np.testing.assert_allclose(fit.sd[r] ** 2, stats.dirichlet(a[r]).var(), rtol=1e-12)
+    lo, hi = fit.hdi()
+    b = a.sum(axis=1, keepdims=True) - a
+    np.testing.assert_allclose(stats.beta.cdf(hi, a, b) - stats.beta.cdf(lo, a, b), 0.94, atol=1e-9)
+    np.testing.assert_array_equal(fit.carried_prior, a)
+
+
+def test_ancestral_draws_are_dirichlet_multinomial(rng):
+    # ancestral: one theta ~ Dir(a) per set, then Multinomial(n, theta): the Dirichlet-multinomial,
+    # Var X_k = n m_k (1 - m_k) (n + A) / (1 + A); plugin/predictive: Multinomial(n, m).
+    fam = DirichletCategorical(3)
+    reps = 20_000
+    counts = np.tile([4, 1, 0], (reps, 1))
+    fit = fam.fitter("conjugate", reps).fit(counts, prior=fam.initial_prior(reps), rng=rng)
+    a = np.array([5.0, 2.0, 1.0])
+    big_a, m, n = a.sum(), a / a.sum(), 30
+    x = fit.synthetic_counts(np.full(reps, n), mode="ancestral", rng=rng)
+    var_dm = n * m * (1 - m) * (n + big_a) / (1 + big_a)
+    var_mult = n * m * (1 - m)
+    # sample variance has SE ~ sqrt((mu4 - s^4)/reps); bound it loosely by sqrt(2/reps) s^2 * 3
+    z = 4  # false alarm ~6e-5 per token
+    assert np.all(np.abs(x.mean(axis=0) - n * m) < z * np.sqrt(var_dm / reps))
+    assert np.all(np.abs(x.var(axis=0) - var_dm) < z * 3 * np.sqrt(2 / reps) * var_dm)
+    for mode in ("plugin", "predictive"):
+        y = fit.synthetic_counts(np.full(reps, n), mode=mode, rng=rng)
+        assert np.all(np.abs(y.mean(axis=0) - n * m) < z * np.sqrt(var_mult / reps))
+        assert np.all(np.abs(y.var(axis=0) - var_mult) < z * 3 * np.sqrt(2 / reps) * var_mult)
+    np.testing.assert_array_equal(x.sum(axis=1), n)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"num_tokens": 1}, "num_tokens must be an integer >= 2"),
+        ({"num_tokens": 3, "prior_concentration": 0}, "prior_concentration must be > 0"),
+        ({"num_tokens": 3, "chains": 1}, "chains must be >= 2"),
+        ({"num_tokens": 3, "hdi_prob": 1.0}, "hdi_prob"),
+    ],
+)
+def test_bad_family_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DirichletCategorical(**kwargs)
+
+
+def test_unknown_method_and_mode(rng):
+    fam = DirichletCategorical(3)
+    with pytest.raises(ValueError, match="method 'bayes' is not one of mle, conjugate, pymc"):
+        fam.fitter("bayes", 1)
+    fit = fam.fitter("conjugate", 1).fit(np.array([[1, 2, 3]]), prior=fam.initial_prior(1), rng=rng)
+    with pytest.raises(ValueError, match="synthetic mode 'posterior'"):
+        fit.synthetic_counts(np.array([3]), mode="posterior", rng=rng)

@@ -1,0 +1,67 @@
+"""The PyMC path against its oracle, the conjugate Dirichlet posterior."""
+
+import arviz as az
+import numpy as np
+import pytest
+
+from bayescollapse.models.categorical import DirichletCategorical
+
+
+@pytest.fixture(scope="module")
+def pymc_fit():
+    # zero counts included on purpose: collapse creates them and they are NUTS's hard case
+    fam = DirichletCategorical(5, prior_concentration=0.5, draws=400, tune=400, chains=2)
+    counts = np.array([[30, 0, 7, 0, 63], [0, 0, 100, 0, 0]])
+    fitter = fam.fitter("pymc", 2)
+    fit = fitter.fit(counts, prior=fam.initial_prior(2), rng=np.random.default_rng(5))
+    exact = fam.fitter("conjugate", 2).fit(counts, prior=fam.initial_prior(2), rng=None)
+    return fam, fitter, fit, exact
+
+
+def test_posterior_mean_and_sd_match_conjugate(pymc_fit):
+    # law: theta | c ~ Dirichlet(a0 + c). Compare mean and sd with the exact values using the
+    # Monte Carlo standard errors of the draws; z = 4.5 over 20 comparisons: false alarm ~1e-4.
+    _, _, fit, exact = pymc_fit
+    theta = fit.theta
+    mcse_mean = az.mcse(theta, method="mean").values
+    mcse_sd = az.mcse(theta, method="sd").values
+    z = 4.5
+    assert np.all(np.abs(fit.mean - exact.mean) < z * mcse_mean)
+    assert np.all(np.abs(fit.sd - exact.sd) < z * mcse_sd)
+
+
+def test_diagnostics_recorded_and_clean(pymc_fit):
+    _, _, fit, _ = pymc_fit
+    d = fit.diagnostics
+    assert d["divergences"].tolist() == [0.0, 0.0]
+    assert np.all(d["r_hat_max"] < 1.05)
+    assert np.all(d["ess_bulk_min"] > 100)
+    assert set(fit.tree.children) == {"posterior", "sample_stats"}
+
+
+def test_refit_reuses_compiled_model(pymc_fit):
+    fam, fitter, _, _ = pymc_fit
+    compiled = fitter.compiled
+    again = fitter.fit(np.array([[1, 1, 1, 1, 1], [5, 0, 0, 0, 0]]), prior=fam.initial_prior(2),
+                       rng=np.random.default_rng(6))
+    assert fitter.compiled is compiled
+    assert again.mean.shape == (2, 5)
+
+
+def test_same_seed_same_draws(pymc_fit):
+    fam, fitter, _, _ = pymc_fit
+    c = np.array([[3, 1, 0, 0, 6], [2, 2, 2, 2, 2]])
+    a = fitter.fit(c, prior=fam.initial_prior(2), rng=np.random.default_rng(9))
+    b = fitter.fit(c, prior=fam.initial_prior(2), rng=np.random.default_rng(9))
+    np.testing.assert_array_equal(a.theta.values, b.theta.values)
+
+
+@pytest.mark.parametrize("mode", ["ancestral", "predictive", "plugin"])
+def test_synthetic_counts_through_posterior_predictive(pymc_fit, mode):
+    _, _, fit, _ = pymc_fit
+    rng = np.random.default_rng(1)
+    out = fit.synthetic_counts(np.array([50, 7]), mode=mode, rng=rng)
+    assert out.shape == (2, 5)
+    np.testing.assert_array_equal(out.sum(axis=1), [50, 7])
+    again = fit.synthetic_counts(np.array([50, 7]), mode=mode, rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(out, again)

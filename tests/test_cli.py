@@ -1,0 +1,98 @@
+import json
+
+import pytest
+import xarray as xr
+
+from bayescollapse import RunConfig
+from bayescollapse.cli import main
+from bayescollapse.results import open_results
+
+
+def _run(tmp_path, *extra):
+    out = tmp_path / "out.nc"
+    argv = ["run", "--tokens", "5", "--generations", "3", "--replicates", "2", "--seed", "7",
+            "--method", "mle", "conjugate", "--real-fraction", "zero", "0.5", "--sample-size", "40",
+            "--out", str(out), "--no-progress", *extra]
+    return main(argv), out
+
+
+def test_run_writes_results_and_summary(tmp_path, capsys):
+    code, out = _run(tmp_path, "--figure", str(tmp_path / "fig.png"))
+    assert code == 0
+    ds = open_results(out)
+    assert ds.sizes == {"setting": 4, "replicate": 2, "generation": 4, "token": 5}
+    assert sorted(set(ds["method"].values)) == ["conjugate", "mle"]
+    cfg = RunConfig.from_dict(json.loads(ds.attrs["config"]))
+    assert cfg.seed == 7 and cfg.num_tokens == 5
+    assert (tmp_path / "fig.png").stat().st_size > 10_000
+    printed = capsys.readouterr().out
+    assert "TV to P*" in printed and str(out) in printed
+    assert main(["summarize", str(out), "--generation", "0"]) == 0
+    assert "generation 0" in capsys.readouterr().out
+
+
+def test_zip_pairing_and_alpha_alias(tmp_path):
+    out = tmp_path / "zip.nc"
+    code = main(["run", "--tokens", "4", "--generations", "2", "--replicates", "2", "--seed", "1",
+                 "--method", "mle", "--alpha", "0.1", "0.5", "--sample-size", "20", "80",
+                 "--pairing", "zip", "--out", str(out), "--no-progress"])
+    assert code == 0
+    ds = open_results(out)
+    assert ds["real_fraction_schedule"].values.tolist() == ["0.1", "0.5"]
+    assert ds["sample_size_schedule"].values.tolist() == ["20", "80"]
+
+
+def test_config_file_crossed_with_flags(tmp_path):
+    toml = tmp_path / "study.toml"
+    toml.write_text(
+        'num_tokens = 4\ngenerations = 2\nreplicates = 2\nseed = 3\n'
+        '[[settings]]\nname = "collapse"\nscheme = "replace"\nreal_fraction = "zero"\nsample_size = "20"\n'
+        '[[settings]]\nname = "stable"\nreal_fraction = "0.3"\nsample_size = "20"\n'
+        '[cross]\nmethod = ["conjugate"]\n'
+    )
+    out = tmp_path / "c.nc"
+    assert main(["run", "--config", str(toml), "--method", "mle", "conjugate", "--out", str(out),
+                 "--no-progress"]) == 0
+    ds = open_results(out)
+    assert ds.sizes["setting"] == 4
+    assert sorted(set(ds["group"].values)) == ["collapse", "stable"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--real-fraction", "1.5"], "real_fraction '1.5' gives 1.5; values must lie in [0, 1]"),
+        (["--method", "magic"], "method 'magic' is not one of mle, conjugate, pymc"),
+        (["--sample-size", "0"], "sample sizes must be integers >= 1"),
+        (["--generations", "0"], "generations must be an integer >= 1, got 0"),
+        (["--truth", "zipf"], "unknown truth 'zipf'"),
+        (["--config", "/nonexistent.toml"], "config file /nonexistent.toml does not exist"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, capsys, argv, message):
+    out = tmp_path / "bad.nc"
+    code = main(["run", "--out", str(out), "--no-progress", *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_existing_output_is_kept_without_force(tmp_path, capsys):
+    code, out = _run(tmp_path)
+    assert code == 0
+    before = open_results(out)
+    code, _ = _run(tmp_path, "--seed", "8")
+    assert code == 2 and "--force" in capsys.readouterr().err
+    xr.testing.assert_identical(open_results(out), before)
+    code, _ = _run(tmp_path, "--force")
+    assert code == 0
+
+
+def test_summarize_bad_file(tmp_path, capsys):
+    assert main(["summarize", str(tmp_path / "none.nc")]) == 2
+    assert "no results file" in capsys.readouterr().err
+    code, out = _run(tmp_path)
+    assert main(["summarize", str(out), "--generation", "99"]) == 2
+    assert "generation 99 is out of range 0..3" in capsys.readouterr().err

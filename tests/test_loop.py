@@ -1,0 +1,109 @@
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from bayescollapse import RunConfig, Setting, run, settings_grid, validate_results
+
+
+def _cfg(**kw):
+    base = dict(
+        settings=settings_grid(method=["mle", "conjugate"], real_fraction=["zero", "0.3"], sample_size=["50"]),
+        num_tokens=5, generations=4, replicates=4, seed=123,
+    )
+    return RunConfig(**{**base, **kw})
+
+
+def test_same_seed_same_results_and_schema():
+    a, b = run(_cfg()), run(_cfg())
+    validate_results(a)
+    xr.testing.assert_equal(a, b)
+    assert a.attrs["seed"] == 123
+    assert a["theta_mean"].dims == ("setting", "replicate", "generation", "token")
+
+
+def test_different_seed_differs():
+    a, b = run(_cfg()), run(_cfg(seed=124))
+    assert not np.array_equal(a["train_count"].values, b["train_count"].values)
+
+
+def test_setting_alone_gives_the_same_numbers():
+    # streams are keyed by (setting content, block, generation), not by position in the run
+    full = run(_cfg())
+    one = _cfg().settings[3]
+    alone = run(_cfg(settings=(one,)))
+    xr.testing.assert_equal(full.sel(setting=[one.name]).drop_vars("setting"),
+                            alone.drop_vars("setting"))
+
+
+def test_unseeded_run_records_its_seed_and_reproduces():
+    cfg = _cfg(seed=None)
+    first = run(cfg)
+    recorded = RunConfig.from_dict(json.loads(first.attrs["config"]))
+    assert recorded.seed == first.attrs["seed"]
+    xr.testing.assert_equal(first, run(recorded))
+
+
+def test_block_gets_its_own_stream():
+    ds = run(_cfg(replicate_block=2))
+    counts = ds["train_count"].isel(setting=0, generation=0).values
+    assert not np.array_equal(counts[:2], counts[2:])
+
+
+@pytest.mark.parametrize("scheme", ["accumulate", "accumulate-subsample"])
+def test_accumulating_schemes(scheme):
+    ds = run(RunConfig(settings=(Setting(scheme=scheme, method="mle", real_fraction="zero",
+                                         sample_size="30"),), num_tokens=4, generations=3,
+                       replicates=3, seed=1))
+    totals = ds["train_count"].sum("token").isel(setting=0)
+    if scheme == "accumulate":  # the pool grows by n_t per generation
+        np.testing.assert_array_equal(totals, np.tile([30, 60, 90, 120], (3, 1)))
+    else:  # a subsample of n_t from the pool
+        np.testing.assert_array_equal(totals, 30)
+
+
+def test_carry_prior_accumulates_concentration():
+    # carry: prior_t = posterior_{t-1}, so posterior precision grows by n every generation
+    ds = run(RunConfig(settings=(Setting(method="conjugate", prior_update="carry",
+                                         real_fraction="0.5", sample_size="100"),),
+                       num_tokens=4, generations=3, replicates=2, seed=1))
+    sd = ds["theta_sd"].isel(setting=0, replicate=0, token=0).values
+    assert np.all(np.diff(sd) < 0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"generations": 0}, "generations must be an integer >= 1, got 0"),
+        ({"replicates": 4, "replicate_block": 3}, "replicate_block 3 must be an integer >= 1 that divides"),
+        ({"seed": -1}, "seed must be a non-negative integer"),
+        ({"model": "gpt"}, "model 'gpt' is not one of"),
+        ({"truth": "zipf"}, "unknown truth 'zipf'"),
+        ({"settings": (Setting(), Setting())}, "two settings are identical"),
+        ({"settings": (Setting(sample_size="power:10:-3"),)}, "sample sizes must be integers >= 1"),
+    ],
+)
+def test_bad_run_config(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        _cfg(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scheme": "mix"}, "scheme 'mix' is not one of mixture, replace"),
+        ({"method": "vi"}, "method 'vi' is not one of mle, conjugate, pymc"),
+        ({"synthetic": "map"}, "synthetic mode 'map'"),
+        ({"scheme": "replace", "real_fraction": "0.2"}, "real_fraction must be 'zero'"),
+        ({"method": "mle", "prior_update": "carry"}, "needs a Bayesian method"),
+        ({"real_fraction": "1.2"}, None),
+    ],
+)
+def test_bad_setting(kwargs, message):
+    if message is None:  # schedule values are checked against the run's generations
+        with pytest.raises(ValueError, match="real_fraction '1.2' gives 1.2"):
+            _cfg(settings=(Setting(**kwargs),))
+        return
+    with pytest.raises(ValueError, match=message):
+        Setting(**kwargs)

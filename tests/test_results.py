@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+import xarray as xr
+
+from bayescollapse import RunConfig, Setting, open_results, run, save_results, validate_results
+
+
+@pytest.fixture(scope="module")
+def ds():
+    cfg = RunConfig(settings=(Setting(method="conjugate", real_fraction="zero", scheme="replace",
+                                      sample_size="10"),
+                              Setting(method="mle", real_fraction="0.5")),
+                    num_tokens=6, generations=6, replicates=3, seed=5)
+    return run(cfg)
+
+
+def test_netcdf_round_trip_is_identical(ds, tmp_path):
+    path = save_results(ds, tmp_path / "run.nc")
+    back = open_results(path)
+    xr.testing.assert_identical(ds, back)
+    # an infinite KL stays inf, not nan, through the file
+    assert np.isinf(back["kl_truth_to_model"]).sum() == np.isinf(ds["kl_truth_to_model"]).sum()
+
+
+def test_existing_file_is_never_overwritten_silently(ds, tmp_path):
+    path = tmp_path / "run.nc"
+    path.write_bytes(b"precious")
+    with pytest.raises(FileExistsError, match="--force"):
+        save_results(ds, path)
+    assert path.read_bytes() == b"precious"
+    save_results(ds, path, overwrite=True)
+    xr.testing.assert_identical(open_results(path), ds)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp file left
+
+
+def test_validate_names_what_is_missing(ds):
+    with pytest.raises(ValueError, match="lack variable 'tv_to_truth'"):
+        validate_results(ds.drop_vars("tv_to_truth"))
+    with pytest.raises(ValueError, match="lack attr 'seed'"):
+        validate_results(ds.drop_attrs())
+
+
+def test_open_rejects_non_netcdf(tmp_path):
+    bad = tmp_path / "x.nc"
+    bad.write_text("not a netcdf")
+    with pytest.raises(ValueError, match="not a readable NetCDF"):
+        open_results(bad)
+    with pytest.raises(FileNotFoundError, match="no results file"):
+        open_results(tmp_path / "missing.nc")
