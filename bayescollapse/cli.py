@@ -61,17 +61,40 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--config", type=Path, help="TOML file with run keys and a [[settings]] list")
     r.add_argument("--model", help="model family (default dirichlet-categorical)")
     r.add_argument("--tokens", type=int, metavar="K", help="vocabulary size (default 20)")
-    r.add_argument("--truth", help="uniform | zipf:S | dirichlet:C:SEED | values:P1,P2,.. (default zipf:1)")
-    r.add_argument("--generations", type=int, metavar="T", help="generations after gen 0 (default 10)")
+    r.add_argument(
+        "--truth", help="uniform | zipf:S | dirichlet:C:SEED | values:P1,P2,.. (default zipf:1)"
+    )
+    r.add_argument(
+        "--generations", type=int, metavar="T", help="generations after gen 0 (default 10)"
+    )
     r.add_argument("--replicates", type=int, metavar="R", help="independent replicates (default 4)")
-    r.add_argument("--replicate-block", type=int, metavar="B", help="replicates fitted together (default R)")
+    r.add_argument(
+        "--replicate-block", type=int, metavar="B", help="replicates fitted together (default R)"
+    )
     r.add_argument("--seed", type=int, help="seed of the whole run (default: drawn and recorded)")
-    r.add_argument("--prior-concentration", type=float, metavar="A0", help="Dirichlet prior per token (default 1)")
-    r.add_argument("--scheme", nargs="+", help="mixture | replace | accumulate | accumulate-subsample")
-    r.add_argument("--real-fraction", "--alpha", nargs="+", dest="real_fraction", metavar="SPEC",
-                   help="alpha_t schedule(s): 0.1 | zero | power:A0:-BETA | geometric:A0:R | list:..")
-    r.add_argument("--sample-size", nargs="+", metavar="SPEC",
-                   help="n_t schedule(s): 1000 | power:N0:GAMMA | geometric:N0:R | list:..")
+    r.add_argument(
+        "--prior-concentration",
+        type=float,
+        metavar="A0",
+        help="Dirichlet prior per token (default 1)",
+    )
+    r.add_argument(
+        "--scheme", nargs="+", help="mixture | replace | accumulate | accumulate-subsample"
+    )
+    r.add_argument(
+        "--real-fraction",
+        "--alpha",
+        nargs="+",
+        dest="real_fraction",
+        metavar="SPEC",
+        help="alpha_t schedule(s): 0.1 | zero | power:A0:-BETA | geometric:A0:R | list:..",
+    )
+    r.add_argument(
+        "--sample-size",
+        nargs="+",
+        metavar="SPEC",
+        help="n_t schedule(s): 1000 | power:N0:GAMMA | geometric:N0:R | list:..",
+    )
     r.add_argument("--method", nargs="+", help="mle | conjugate | pymc")
     r.add_argument("--synthetic", nargs="+", help="ancestral | predictive | plugin")
     r.add_argument("--prior-update", nargs="+", help="refit | carry")
@@ -89,7 +112,9 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("summarize", help="print a summary table of a saved run")
     s.add_argument("file", type=Path)
-    s.add_argument("--generation", type=int, default=-1, help="generation to tabulate (default: last)")
+    s.add_argument(
+        "--generation", type=int, default=-1, help="generation to tabulate (default: last)"
+    )
     s.set_defaults(func=_cmd_summarize)
     return p
 
@@ -121,7 +146,9 @@ def config_from_args(args: argparse.Namespace):
     axes = {key: getattr(args, flag) for flag, key in _SETTING_FLAGS.items() if getattr(args, flag)}
     if "settings" in data:
         if axes:
-            data["settings"] = [{k: v for k, v in s.items() if k not in axes} for s in data["settings"]]
+            data["settings"] = [
+                {k: v for k, v in s.items() if k not in axes} for s in data["settings"]
+            ]
             data["cross"] = axes
     else:
         grid = settings_grid(pairing=args.pairing, **axes) if axes else ()
@@ -137,32 +164,21 @@ def _check_writable(path: Path, force: bool) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from bayescollapse.loop import run
+    from bayescollapse.progress import cells, progress_bar
     from bayescollapse.results import save_results
 
     config = config_from_args(args)
     _check_writable(args.out, args.force)
     if args.figure:
         _check_writable(args.figure, args.force)
-    err = Console(stderr=True)
-    total = len(config.settings) * config.blocks * (config.generations + 1)
-    err.print(
+    print(
         f"bayescollapse: {len(config.settings)} setting(s) x {config.replicates} replicate(s) x "
-        f"{config.generations + 1} generations, model {config.model}"
+        f"{config.generations + 1} generations, model {config.model}",
+        file=sys.stderr,
     )
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=args.no_progress,
-    ) as bar:
-        task = bar.add_task("generations", total=total)
-        ds = run(config, progress=lambda k: bar.advance(task, k))
+    with progress_bar(cells(config), disable=args.no_progress) as advance:
+        ds = run(config, progress=advance)
     path = save_results(ds, args.out, overwrite=args.force)
     _print_summary(ds, generation=-1)
     print(f"results: {path}")
@@ -208,7 +224,10 @@ def _print_summary(ds, *, generation: int) -> None:
     for title, _ in columns:
         table.add_column(title, justify="left" if _ is None else "right")
     for setting in ds["setting"].values:
-        cells = [str(ds["group"].sel(setting=setting).values), str(ds["fit_label"].sel(setting=setting).values)]
+        cells = [
+            str(ds["group"].sel(setting=setting).values),
+            str(ds["fit_label"].sel(setting=setting).values),
+        ]
         for _, var in columns[2:]:
             v = row[var].sel(setting=setting).values
             if var == "r_hat_max":

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from bayescollapse.models import REGISTRY
 from bayescollapse.models.categorical import METHODS, SYNTHETIC_MODES
-from bayescollapse.truth import make_truth
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
+from bayescollapse.truth import make_truth
 
 __all__ = ["Setting", "RunConfig", "settings_grid", "cross_settings", "SCHEMES", "PRIOR_UPDATES"]
 
@@ -125,7 +125,9 @@ def settings_grid(*, pairing: str = "product", **axes: list[str]) -> tuple[Setti
         length = max(len(v) for v in lists)
         bad = [n for n, v in zip(names, lists, strict=True) if len(v) not in (1, length)]
         if bad:
-            raise ValueError(f"with pairing 'zip' every list has 1 or {length} values; {bad[0]} has not")
+            raise ValueError(
+                f"with pairing 'zip' every list has 1 or {length} values; {bad[0]} has not"
+            )
         combos = zip(*[v * length if len(v) == 1 else v for v in lists], strict=True)
     out: dict[str, Setting] = {}
     for combo in combos:
@@ -204,7 +206,7 @@ class RunConfig:
         make_truth(self.truth, self.num_tokens)
 
     def family(self):
-        """The model family object these settings fit."""
+        """Return the model family object these settings fit."""
         cls = REGISTRY[self.model]
         return cls(
             num_tokens=self.num_tokens,
@@ -222,7 +224,7 @@ class RunConfig:
         return self.replicates // self.replicate_block
 
     def with_seed(self, seed: int) -> RunConfig:
-        """A copy with ``seed`` set."""
+        """Return a copy with ``seed`` set."""
         return replace(self, seed=seed)
 
     def to_json(self) -> str:
@@ -241,7 +243,9 @@ class RunConfig:
         allowed = {f.name for f in fields(cls)} | {"cross"}
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise ValueError(f"unknown config key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+            raise ValueError(
+                f"unknown config key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
+            )
         data = dict(data)
         cross = data.pop("cross", None) or {}
         if "settings" in data:
@@ -249,9 +253,8 @@ class RunConfig:
             for s in [*data["settings"], cross]:
                 bad = sorted(set(s) - setting_keys)
                 if bad:
-                    raise ValueError(
-                        f"unknown setting key {bad[0]!r}; allowed: {', '.join(sorted(setting_keys))}"
-                    )
+                    allowed = ", ".join(sorted(setting_keys))
+                    raise ValueError(f"unknown setting key {bad[0]!r}; allowed: {allowed}")
             if cross:
                 data["settings"] = cross_settings(data["settings"], cross)
             else:

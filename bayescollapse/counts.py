@@ -37,7 +37,9 @@ def multinomial_counts(
     return rng.multinomial(sizes, p).astype(np.int64)
 
 
-def subsample_counts(pool: np.ndarray, sizes: np.ndarray, *, rng: np.random.Generator) -> np.ndarray:
+def subsample_counts(
+    pool: np.ndarray, sizes: np.ndarray, *, rng: np.random.Generator
+) -> np.ndarray:
     """Draw ``sizes[r]`` items without replacement from the pool of counts ``pool[r]``.
 
     The multivariate hypergeometric draw is made by splitting the token axis in halves:
@@ -70,8 +72,10 @@ def subsample_counts(pool: np.ndarray, sizes: np.ndarray, *, rng: np.random.Gene
     taken = sizes[:, None]  # (R, groups); one group holding every token at first
     for level in range(levels):
         groups = padded.reshape(num_rep, 1 << level, 2, width >> (level + 1)).sum(axis=3)
-        left = rng.hypergeometric(groups[..., 0], groups[..., 1], taken) if taken.any() else (
-            np.zeros_like(taken)
+        left = (
+            rng.hypergeometric(groups[..., 0], groups[..., 1], taken)
+            if taken.any()
+            else (np.zeros_like(taken))
         )
         taken = np.stack([left, taken - left], axis=-1).reshape(num_rep, 1 << (level + 1))
     return taken[:, :num_tokens]

@@ -82,7 +82,9 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
             )
             for name, values in rows.items():
                 arrays[name][s, b * block : (b + 1) * block] = values
-    return build_results(arrays, config=config, truth=truth, real_fraction=alphas, sample_size=sizes)
+    return build_results(
+        arrays, config=config, truth=truth, real_fraction=alphas, sample_size=sizes
+    )
 
 
 def run_block(
@@ -132,7 +134,9 @@ def run_block(
         previous_fit = fit
         if progress is not None:
             progress(1)
-    return {name: np.stack([row[name] for row in per_generation], axis=1) for name in per_generation[0]}
+    return {
+        name: np.stack([row[name] for row in per_generation], axis=1) for name in per_generation[0]
+    }
 
 
 def _record(fit, data, truth: np.ndarray, previous_fit) -> dict[str, np.ndarray]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy.special import betaincinv, digamma, gammaln, xlogy
+from scipy.optimize.elementwise import find_root
+from scipy.special import betaincinv, digamma, gammaln, xlog1py, xlogy
 
 __all__ = [
     "tv_distance",
@@ -68,39 +69,50 @@ def _dirichlet_kl(a, b, axis=-1):
 def beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
     """Exact highest-density interval of Beta(a, b), elementwise.
 
-    Minimises the width ``F^-1(p + prob) - F^-1(p)`` over the lower tail mass
-    ``p in [0, 1 - prob]`` by a vectorised golden-section search; for a unimodal or
-    monotone density the minimiser is the HDI (equal densities at both ends, or an end
-    at 0 or 1).
+    The HDI ``[F^-1(p), F^-1(p + prob)]`` has equal densities at both ends. The log-density
+    gap ``g(p) = log f(F^-1(p + prob)) - log f(F^-1(p))`` decreases in the lower tail mass
+    ``p`` for a unimodal density, so the HDI is the root of ``g`` on ``[0, 1 - prob]``
+    (found for all elements at once by :func:`scipy.optimize.elementwise.find_root`), or an
+    end of that range when the density is monotone (``g(0) <= 0``: the HDI starts at 0;
+    ``g(1 - prob) >= 0``: it ends at 1).
 
     Returns
     -------
     lower, upper : numpy.ndarray
         Arrays of the broadcast shape of ``a`` and ``b``.
+
+    Examples
+    --------
+    >>> lo, hi = beta_hdi(np.array([3.0]), np.array([3.0]), 0.5)
+    >>> bool(abs(lo[0] + hi[0] - 1) < 1e-9)  # symmetric density, symmetric HDI
+    True
     """
     a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
-    lo, hi = np.zeros(a.shape), np.full(a.shape, 1.0 - prob)
-    ratio = (np.sqrt(5.0) - 1) / 2
+    top = 1.0 - prob
 
-    def width(p):
-        return betaincinv(a, b, p + prob) - betaincinv(a, b, p)
+    def gap(p, a, b):
+        lo, hi = betaincinv(a, b, p), betaincinv(a, b, p + prob)
+        log_ratio = xlogy(a - 1, hi) + xlog1py(b - 1, -hi) - xlogy(a - 1, lo) - xlog1py(b - 1, -lo)
+        return np.clip(log_ratio, -1e8, 1e8)  # infinite at a bracket end; only the sign matters
 
-    x1, x2 = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-    w1, w2 = width(x1), width(x2)
-    for _ in range(60):  # interval shrinks by 0.618^60 ~ 3e-13
-        left = w1 <= w2
-        hi = np.where(left, x2, hi)
-        lo = np.where(left, lo, x1)
-        x1, x2 = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-        w1, w2 = width(x1), width(x2)
-    # the end points themselves may be the optimum (monotone densities)
-    candidates = np.stack([np.zeros(a.shape), (lo + hi) / 2, np.full(a.shape, 1.0 - prob)])
-    choice = np.argmin(np.stack([width(c) for c in candidates]), axis=0)
-    best = np.take_along_axis(candidates, choice[None], axis=0)[0]
-    return betaincinv(a, b, best), betaincinv(a, b, best + prob)
+    at_zero, at_top = gap(np.zeros(a.shape), a, b), gap(np.full(a.shape, top), a, b)
+    p = np.where(at_zero <= 0, 0.0, top)
+    inside = (at_zero > 0) & (at_top < 0)
+    if inside.any():
+        ai, bi = a[inside], b[inside]
+        root = find_root(
+            gap,
+            (np.zeros(ai.shape), np.full(ai.shape, top)),
+            args=(ai, bi),
+            tolerances={"xatol": 1e-13, "xrtol": 1e-10},
+        )
+        p[inside] = root.x
+    return betaincinv(a, b, p), betaincinv(a, b, p + prob)
 
 
-def distance_metrics(point: np.ndarray, truth: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+def distance_metrics(
+    point: np.ndarray, truth: np.ndarray, counts: np.ndarray
+) -> dict[str, np.ndarray]:
     """Per-replicate distances of a point estimate to the truth, and lost tokens.
 
     Parameters
@@ -182,7 +194,9 @@ def _wrap(core, n_inputs: int, doc: str):
 
 tv_distance = _wrap(_tv, 2, "Total variation distance ``0.5 * sum |p - q|``.")
 kl_categorical = _wrap(_kl, 2, "KL(p || q) of categorical distributions; inf where q = 0 < p.")
-hellinger_distance = _wrap(_hellinger, 2, "Hellinger distance ``sqrt(0.5 sum (sqrt p - sqrt q)^2)``.")
+hellinger_distance = _wrap(
+    _hellinger, 2, "Hellinger distance ``sqrt(0.5 sum (sqrt p - sqrt q)^2)``."
+)
 squared_l2 = _wrap(_sq_l2, 2, "Squared Euclidean distance ``sum (p - q)^2``.")
 shannon_entropy = _wrap(_entropy, 1, "Shannon entropy in nats.")
 gini_simpson = _wrap(_gini_simpson, 1, "The paper's ``H(P) = 1 - sum P_i^2``.")

@@ -13,9 +13,9 @@ import matplotlib
 matplotlib.use("Agg")  # files, not windows: the CLI and analyses run headless
 
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bayescollapse.theory import mle_sq_error  # noqa: E402
 
@@ -96,7 +96,9 @@ def plot_error(
                     continue
                 mean, half = replicate_band(ds["hdi_coverage"].sel(setting=setting))
                 cax.plot(gen, mean, color=colors[label], lw=1.8)
-                cax.fill_between(gen, mean - half, mean + half, color=colors[label], alpha=0.2, lw=0)
+                cax.fill_between(
+                    gen, mean - half, mean + half, color=colors[label], alpha=0.2, lw=0
+                )
             cax.axhline(hdi_prob, color="k", ls=":", lw=1.2)
             cax.set_ylim(-0.02, 1.02)
             cax.set_ylabel(f"P* inside {hdi_prob:.0%} HDI" if col == 0 else "")

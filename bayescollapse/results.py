@@ -51,10 +51,19 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
 _ATTRS = ("seed", "bayescollapse_version", "config", "created_at", "model")
 
 
-def empty_arrays(settings: int, replicates: int, generations: int, tokens: int) -> dict[str, np.ndarray]:
+def empty_arrays(
+    settings: int, replicates: int, generations: int, tokens: int
+) -> dict[str, np.ndarray]:
     """NaN-filled arrays for every variable, shaped by its dims."""
-    sizes = {"setting": settings, "replicate": replicates, "generation": generations + 1, "token": tokens}
-    return {name: np.full([sizes[d] for d in dims], np.nan) for name, (dims, _) in VARIABLES.items()}
+    sizes = {
+        "setting": settings,
+        "replicate": replicates,
+        "generation": generations + 1,
+        "token": tokens,
+    }
+    return {
+        name: np.full([sizes[d] for d in dims], np.nan) for name, (dims, _) in VARIABLES.items()
+    }
 
 
 def build_results(
@@ -80,7 +89,8 @@ def build_results(
     """
     settings = config.settings
     data_vars = {
-        name: (dims, arrays[name], {"description": desc}) for name, (dims, desc) in VARIABLES.items()
+        name: (dims, arrays[name], {"description": desc})
+        for name, (dims, desc) in VARIABLES.items()
     }
     data_vars["truth"] = (("token",), truth, {"description": "the true distribution P*"})
     coords = {
@@ -157,6 +167,9 @@ def save_results(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = F
     os.close(fd)
     try:
         ds.to_netcdf(tmp, engine="netcdf4")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -147,7 +147,9 @@ def sample_size_values(schedule: Schedule, generations: int) -> np.ndarray:
     else:
         values = np.concatenate([[schedule.params[0]], schedule.values(generations)])
     if np.any(~np.isfinite(values)) or np.any(values >= 2**53):
-        raise ValueError(f"sample_size {schedule.spec!r} overflows within {generations} generations")
+        raise ValueError(
+            f"sample_size {schedule.spec!r} overflows within {generations} generations"
+        )
     rounded = np.rint(values).astype(np.int64)
     if rounded.min() < 1:
         raise ValueError(

@@ -25,8 +25,11 @@ __all__ = ["TrainingSet", "initial_training_set", "next_training_set"]
 
 @dataclass(frozen=True)
 class TrainingSet:
-    """One generation's data: ``counts`` (R, K) trained on, ``pool`` (R, K) kept for the
-    accumulating schemes, ``real`` (R,) fresh real samples in the newest batch."""
+    """One generation's data.
+
+    ``counts`` (R, K) is what the model trains on, ``pool`` (R, K) what the accumulating
+    schemes keep, ``real`` (R,) the fresh real samples in the newest batch.
+    """
 
     counts: np.ndarray
     pool: np.ndarray
@@ -36,7 +39,7 @@ class TrainingSet:
 def initial_training_set(
     truth: np.ndarray, size: int, replicates: int, *, rng: np.random.Generator
 ) -> TrainingSet:
-    """Generation 0: ``size`` real samples per replicate."""
+    """Draw generation 0: ``size`` real samples per replicate."""
     counts = multinomial_counts(np.full(replicates, size), truth, rng=rng)
     return TrainingSet(counts, counts, np.full(replicates, size, dtype=np.int64))
 
@@ -86,4 +89,6 @@ def next_training_set(
         return TrainingSet(pool, pool, real)
     if scheme == "accumulate-subsample":
         return TrainingSet(subsample_counts(pool, sizes, rng=rng), pool, real)
-    raise ValueError(f"scheme {scheme!r} is not one of mixture, replace, accumulate, accumulate-subsample")
+    raise ValueError(
+        f"scheme {scheme!r} is not one of mixture, replace, accumulate, accumulate-subsample"
+    )

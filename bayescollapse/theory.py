@@ -39,7 +39,9 @@ def gini_simpson_of(probs: np.ndarray) -> float:
     return float(1.0 - np.sum(p**2))
 
 
-def mle_sq_error(truth: np.ndarray, real_fraction: np.ndarray, sample_size: np.ndarray) -> np.ndarray:
+def mle_sq_error(
+    truth: np.ndarray, real_fraction: np.ndarray, sample_size: np.ndarray
+) -> np.ndarray:
     """Exact ``D_t = E||P_t - P*||^2`` of the mixture (and replace) scheme under MLE.
 
     Parameters
@@ -71,7 +73,9 @@ def mle_sq_error(truth: np.ndarray, real_fraction: np.ndarray, sample_size: np.n
     return d
 
 
-def mle_gini_simpson(truth: np.ndarray, real_fraction: np.ndarray, sample_size: np.ndarray) -> np.ndarray:
+def mle_gini_simpson(
+    truth: np.ndarray, real_fraction: np.ndarray, sample_size: np.ndarray
+) -> np.ndarray:
     """Exact ``E[H(P_t)] = H(P*) - D_t`` for t = 0..T under MLE (mixture or replace)."""
     return gini_simpson_of(truth) - mle_sq_error(truth, real_fraction, sample_size)
 

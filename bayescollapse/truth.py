@@ -26,7 +26,9 @@ def check_probabilities(probs: np.ndarray, *, num_tokens: int | None = None) -> 
     """
     p = np.asarray(probs, dtype=float)
     if p.ndim != 1 or p.size < 2:
-        raise ValueError(f"truth must be a 1-D probability vector over >= 2 tokens, got shape {p.shape}")
+        raise ValueError(
+            f"truth must be a 1-D probability vector over >= 2 tokens, got shape {p.shape}"
+        )
     if num_tokens is not None and p.size != num_tokens:
         raise ValueError(f"truth has {p.size} tokens but num_tokens is {num_tokens}")
     if not np.all(np.isfinite(p)) or p.min() < 0:

@@ -46,7 +46,9 @@ class PointFit:
         """The fitted probabilities."""
         return self.probs
 
-    def synthetic_counts(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> np.ndarray:
+    def synthetic_counts(
+        self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator
+    ) -> np.ndarray:
         """Draw ``sizes[r]`` tokens from the fitted model (every mode is plug-in here)."""
         _check_mode(mode)
         return multinomial_counts(sizes, self.probs, rng=rng)
@@ -87,7 +89,9 @@ class DirichletPosterior:
         a = self.concentration
         return beta_hdi(a, a.sum(axis=-1, keepdims=True) - a, self.hdi_prob)
 
-    def synthetic_counts(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> np.ndarray:
+    def synthetic_counts(
+        self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator
+    ) -> np.ndarray:
         """Draw ``sizes[r]`` synthetic tokens per replicate from the posterior predictive."""
         _check_mode(mode)
         if mode == "ancestral":
@@ -139,7 +143,7 @@ class DirichletCategorical:
             raise ValueError(f"hdi_prob must lie in (0, 1), got {self.hdi_prob!r}")
 
     def initial_prior(self, replicates: int) -> np.ndarray:
-        """The prior concentration for every replicate, shape (R, K)."""
+        """Return the prior concentration for every replicate, shape (R, K)."""
         return np.full((replicates, self.num_tokens), float(self.prior_concentration))
 
     def fitter(self, method: str, replicates: int):
@@ -169,5 +173,7 @@ class _MLEFitter:
 class _ConjugateFitter:
     hdi_prob: float
 
-    def fit(self, counts: np.ndarray, *, prior: np.ndarray, rng: np.random.Generator) -> DirichletPosterior:
+    def fit(
+        self, counts: np.ndarray, *, prior: np.ndarray, rng: np.random.Generator
+    ) -> DirichletPosterior:
         return DirichletPosterior(prior + counts, hdi_prob=self.hdi_prob)

@@ -29,7 +29,6 @@ import arviz as az
 import numpy as np
 import pymc as pm
 import xarray as xr
-
 from bayescollapse.models.categorical import DirichletCategorical, _check_mode
 
 __all__ = ["PyMCDirichletFitter", "PyMCPosterior", "build_model", "build_predictive_model"]
@@ -134,7 +133,9 @@ class PyMCPosterior:
         bounds = az.hdi(self.theta, prob=self.hdi_prob)
         return bounds.sel(ci_bound="lower").values, bounds.sel(ci_bound="upper").values
 
-    def synthetic_counts(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> np.ndarray:
+    def synthetic_counts(
+        self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator
+    ) -> np.ndarray:
         """Draw synthetic counts with ``pm.sample_posterior_predictive``.
 
         ``ancestral``: one posterior draw (chosen at random) generates the whole set.
@@ -171,7 +172,9 @@ class PyMCPosterior:
                 random_seed=rng,
                 progressbar=False,
             )
-        return out["posterior_predictive"]["synthetic"].sum(("chain", "draw")).values.astype(np.int64)
+        return (
+            out["posterior_predictive"]["synthetic"].sum(("chain", "draw")).values.astype(np.int64)
+        )
 
 
 class PyMCDirichletFitter:
@@ -189,7 +192,9 @@ class PyMCDirichletFitter:
             )
         self.predictive_model = build_predictive_model(family.num_tokens, replicates)
 
-    def fit(self, counts: np.ndarray, *, prior: np.ndarray, rng: np.random.Generator) -> PyMCPosterior:
+    def fit(
+        self, counts: np.ndarray, *, prior: np.ndarray, rng: np.random.Generator
+    ) -> PyMCPosterior:
         """Sample the posterior given ``counts`` and ``prior``, both of shape (R, K)."""
         fam = self.family
         model = self.compiled.with_data(counts=np.asarray(counts, np.int64), prior=prior)
@@ -207,7 +212,9 @@ class PyMCDirichletFitter:
         tree = xr.DataTree.from_dict(
             {
                 "posterior": tree["posterior"].to_dataset()[["theta"]],
-                "sample_stats": tree["sample_stats"].to_dataset()[["diverging", "step_size", "depth"]],
+                "sample_stats": tree["sample_stats"].to_dataset()[
+                    ["diverging", "step_size", "depth"]
+                ],
             }
         )
         theta = tree["posterior"]["theta"]

@@ -10,9 +10,29 @@ from bayescollapse.results import open_results
 
 def _run(tmp_path, *extra):
     out = tmp_path / "out.nc"
-    argv = ["run", "--tokens", "5", "--generations", "3", "--replicates", "2", "--seed", "7",
-            "--method", "mle", "conjugate", "--real-fraction", "zero", "0.5", "--sample-size", "40",
-            "--out", str(out), "--no-progress", *extra]
+    argv = [
+        "run",
+        "--tokens",
+        "5",
+        "--generations",
+        "3",
+        "--replicates",
+        "2",
+        "--seed",
+        "7",
+        "--method",
+        "mle",
+        "conjugate",
+        "--real-fraction",
+        "zero",
+        "0.5",
+        "--sample-size",
+        "40",
+        "--out",
+        str(out),
+        "--no-progress",
+        *extra,
+    ]
     return main(argv), out
 
 
@@ -33,9 +53,32 @@ def test_run_writes_results_and_summary(tmp_path, capsys):
 
 def test_zip_pairing_and_alpha_alias(tmp_path):
     out = tmp_path / "zip.nc"
-    code = main(["run", "--tokens", "4", "--generations", "2", "--replicates", "2", "--seed", "1",
-                 "--method", "mle", "--alpha", "0.1", "0.5", "--sample-size", "20", "80",
-                 "--pairing", "zip", "--out", str(out), "--no-progress"])
+    code = main(
+        [
+            "run",
+            "--tokens",
+            "4",
+            "--generations",
+            "2",
+            "--replicates",
+            "2",
+            "--seed",
+            "1",
+            "--method",
+            "mle",
+            "--alpha",
+            "0.1",
+            "0.5",
+            "--sample-size",
+            "20",
+            "80",
+            "--pairing",
+            "zip",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     ds = open_results(out)
     assert ds["real_fraction_schedule"].values.tolist() == ["0.1", "0.5"]
@@ -45,14 +88,29 @@ def test_zip_pairing_and_alpha_alias(tmp_path):
 def test_config_file_crossed_with_flags(tmp_path):
     toml = tmp_path / "study.toml"
     toml.write_text(
-        'num_tokens = 4\ngenerations = 2\nreplicates = 2\nseed = 3\n'
-        '[[settings]]\nname = "collapse"\nscheme = "replace"\nreal_fraction = "zero"\nsample_size = "20"\n'
+        "num_tokens = 4\ngenerations = 2\nreplicates = 2\nseed = 3\n"
+        '[[settings]]\nname = "collapse"\nscheme = "replace"\nreal_fraction = "zero"\n'
+        'sample_size = "20"\n'
         '[[settings]]\nname = "stable"\nreal_fraction = "0.3"\nsample_size = "20"\n'
         '[cross]\nmethod = ["conjugate"]\n'
     )
     out = tmp_path / "c.nc"
-    assert main(["run", "--config", str(toml), "--method", "mle", "conjugate", "--out", str(out),
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(toml),
+                "--method",
+                "mle",
+                "conjugate",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     ds = open_results(out)
     assert ds.sizes["setting"] == 4
     assert sorted(set(ds["group"].values)) == ["collapse", "stable"]

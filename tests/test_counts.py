@@ -31,5 +31,7 @@ def test_subsample_mean_is_hypergeometric(rng):
 
 
 def test_multinomial_rows(rng):
-    out = multinomial_counts(np.array([5, 0, 9]), np.array([[0.5, 0.5], [1, 0], [0.1, 0.9]]), rng=rng)
+    out = multinomial_counts(
+        np.array([5, 0, 9]), np.array([[0.5, 0.5], [1, 0], [0.1, 0.9]]), rng=rng
+    )
     np.testing.assert_array_equal(out.sum(axis=1), [5, 0, 9])

@@ -9,8 +9,13 @@ from bayescollapse import RunConfig, Setting, run, settings_grid, validate_resul
 
 def _cfg(**kw):
     base = dict(
-        settings=settings_grid(method=["mle", "conjugate"], real_fraction=["zero", "0.3"], sample_size=["50"]),
-        num_tokens=5, generations=4, replicates=4, seed=123,
+        settings=settings_grid(
+            method=["mle", "conjugate"], real_fraction=["zero", "0.3"], sample_size=["50"]
+        ),
+        num_tokens=5,
+        generations=4,
+        replicates=4,
+        seed=123,
     )
     return RunConfig(**{**base, **kw})
 
@@ -33,8 +38,9 @@ def test_setting_alone_gives_the_same_numbers():
     full = run(_cfg())
     one = _cfg().settings[3]
     alone = run(_cfg(settings=(one,)))
-    xr.testing.assert_equal(full.sel(setting=[one.name]).drop_vars("setting"),
-                            alone.drop_vars("setting"))
+    xr.testing.assert_equal(
+        full.sel(setting=[one.name]).drop_vars("setting"), alone.drop_vars("setting")
+    )
 
 
 def test_unseeded_run_records_its_seed_and_reproduces():
@@ -53,9 +59,17 @@ def test_block_gets_its_own_stream():
 
 @pytest.mark.parametrize("scheme", ["accumulate", "accumulate-subsample"])
 def test_accumulating_schemes(scheme):
-    ds = run(RunConfig(settings=(Setting(scheme=scheme, method="mle", real_fraction="zero",
-                                         sample_size="30"),), num_tokens=4, generations=3,
-                       replicates=3, seed=1))
+    ds = run(
+        RunConfig(
+            settings=(
+                Setting(scheme=scheme, method="mle", real_fraction="zero", sample_size="30"),
+            ),
+            num_tokens=4,
+            generations=3,
+            replicates=3,
+            seed=1,
+        )
+    )
     totals = ds["train_count"].sum("token").isel(setting=0)
     if scheme == "accumulate":  # the pool grows by n_t per generation
         np.testing.assert_array_equal(totals, np.tile([30, 60, 90, 120], (3, 1)))
@@ -65,9 +79,19 @@ def test_accumulating_schemes(scheme):
 
 def test_carry_prior_accumulates_concentration():
     # carry: prior_t = posterior_{t-1}, so posterior precision grows by n every generation
-    ds = run(RunConfig(settings=(Setting(method="conjugate", prior_update="carry",
-                                         real_fraction="0.5", sample_size="100"),),
-                       num_tokens=4, generations=3, replicates=2, seed=1))
+    ds = run(
+        RunConfig(
+            settings=(
+                Setting(
+                    method="conjugate", prior_update="carry", real_fraction="0.5", sample_size="100"
+                ),
+            ),
+            num_tokens=4,
+            generations=3,
+            replicates=2,
+            seed=1,
+        )
+    )
     sd = ds["theta_sd"].isel(setting=0, replicate=0, token=0).values
     assert np.all(np.diff(sd) < 0)
 
@@ -76,7 +100,10 @@ def test_carry_prior_accumulates_concentration():
     ("kwargs", "message"),
     [
         ({"generations": 0}, "generations must be an integer >= 1, got 0"),
-        ({"replicates": 4, "replicate_block": 3}, "replicate_block 3 must be an integer >= 1 that divides"),
+        (
+            {"replicates": 4, "replicate_block": 3},
+            "replicate_block 3 must be an integer >= 1 that divides",
+        ),
         ({"seed": -1}, "seed must be a non-negative integer"),
         ({"model": "gpt"}, "model 'gpt' is not one of"),
         ({"truth": "zipf"}, "unknown truth 'zipf'"),
@@ -107,3 +134,28 @@ def test_bad_setting(kwargs, message):
         return
     with pytest.raises(ValueError, match=message):
         Setting(**kwargs)
+
+
+def test_pymc_path_through_the_loop():
+    settings = settings_grid(
+        method=["pymc"],
+        synthetic=["ancestral", "predictive", "plugin"],
+        real_fraction=["0.3"],
+        sample_size=["60"],
+    )
+    ds = run(
+        RunConfig(
+            settings=settings,
+            num_tokens=4,
+            generations=2,
+            replicates=2,
+            seed=3,
+            draws=200,
+            tune=200,
+        )
+    )
+    validate_results(ds)
+    assert np.isfinite(ds["r_hat_max"]).all() and np.isfinite(ds["ess_bulk_min"]).all()
+    assert (ds["divergences"] >= 0).all()
+    assert np.isfinite(ds["hdi_coverage"]).all()
+    np.testing.assert_array_equal(ds["train_count"].sum("token"), 60)

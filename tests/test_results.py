@@ -7,10 +7,16 @@ from bayescollapse import RunConfig, Setting, open_results, run, save_results, v
 
 @pytest.fixture(scope="module")
 def ds():
-    cfg = RunConfig(settings=(Setting(method="conjugate", real_fraction="zero", scheme="replace",
-                                      sample_size="10"),
-                              Setting(method="mle", real_fraction="0.5")),
-                    num_tokens=6, generations=6, replicates=3, seed=5)
+    cfg = RunConfig(
+        settings=(
+            Setting(method="conjugate", real_fraction="zero", scheme="replace", sample_size="10"),
+            Setting(method="mle", real_fraction="0.5"),
+        ),
+        num_tokens=6,
+        generations=6,
+        replicates=3,
+        seed=5,
+    )
     return run(cfg)
 
 

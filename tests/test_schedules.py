@@ -21,7 +21,9 @@ def test_power_decay_and_growth():
 
 
 def test_geometric_and_list():
-    np.testing.assert_allclose(real_fraction_values(Schedule.parse("geometric:0.4:0.5"), 3), [1, 0.4, 0.2, 0.1])
+    np.testing.assert_allclose(
+        real_fraction_values(Schedule.parse("geometric:0.4:0.5"), 3), [1, 0.4, 0.2, 0.1]
+    )
     assert sample_size_values(Schedule.parse("list:10,20,30"), 2).tolist() == [10, 20, 30]
     assert real_fraction_values(Schedule.parse("list:0.1,0.2"), 2).tolist() == [1, 0.1, 0.2]
 
@@ -48,8 +50,10 @@ def test_unreadable_specs(spec):
         Schedule.parse(spec)
 
 
-@given(st.sampled_from(["constant", "power", "geometric", "list"]),
-       st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=4))
+@given(
+    st.sampled_from(["constant", "power", "geometric", "list"]),
+    st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=4),
+)
 def test_spec_round_trips(kind, params):
     if kind == "constant":
         params = params[:1]

@@ -18,8 +18,14 @@ Z = 4.5  # per comparison false alarm ~7e-6; ~30 comparisons per test keep the f
 
 
 def _simulate(setting: Setting, generations: int) -> "xr.Dataset":  # noqa: F821
-    cfg = RunConfig(settings=(setting,), num_tokens=K, truth=TRUTH, generations=generations,
-                    replicates=REPS, seed=11)
+    cfg = RunConfig(
+        settings=(setting,),
+        num_tokens=K,
+        truth=TRUTH,
+        generations=generations,
+        replicates=REPS,
+        seed=11,
+    )
     return run(cfg).isel(setting=0)
 
 
@@ -31,7 +37,9 @@ def _simulate(setting: Setting, generations: int) -> "xr.Dataset":  # noqa: F821
 def test_mixture_sq_error_follows_exact_recursion(real_fraction, sample_size):
     # law: D_t = (1 - a_t)^2 (1 - 1/n_t) D_{t-1} + H(P*)/n_t, D_0 = H(P*)/n_0 (theory.py)
     ds = _simulate(Setting(method="mle", real_fraction=real_fraction, sample_size=sample_size), 12)
-    expected = mle_sq_error(ds["truth"].values, ds["real_fraction"].values, ds["sample_size"].values)
+    expected = mle_sq_error(
+        ds["truth"].values, ds["real_fraction"].values, ds["sample_size"].values
+    )
     err = ds["sq_l2_to_truth"]
     se = err.std("replicate", ddof=1) / np.sqrt(REPS)
     assert np.all(np.abs(err.mean("replicate") - expected) < Z * se)

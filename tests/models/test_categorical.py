@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
-from scipy import stats
-
 from bayescollapse.models.categorical import DirichletCategorical
+from scipy import stats
 
 
 @pytest.fixture

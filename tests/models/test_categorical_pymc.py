@@ -3,7 +3,6 @@
 import arviz as az
 import numpy as np
 import pytest
-
 from bayescollapse.models.categorical import DirichletCategorical
 
 
@@ -42,8 +41,11 @@ def test_diagnostics_recorded_and_clean(pymc_fit):
 def test_refit_reuses_compiled_model(pymc_fit):
     fam, fitter, _, _ = pymc_fit
     compiled = fitter.compiled
-    again = fitter.fit(np.array([[1, 1, 1, 1, 1], [5, 0, 0, 0, 0]]), prior=fam.initial_prior(2),
-                       rng=np.random.default_rng(6))
+    again = fitter.fit(
+        np.array([[1, 1, 1, 1, 1], [5, 0, 0, 0, 0]]),
+        prior=fam.initial_prior(2),
+        rng=np.random.default_rng(6),
+    )
     assert fitter.compiled is compiled
     assert again.mean.shape == (2, 5)
 
