@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import nutpie
 import pymc as pm
+from scipy import stats
+
 from bayescollapse.models.categorical import DirichletCategorical
 from bayescollapse.models.categorical_pymc import build_model
 
@@ -94,24 +96,28 @@ def main():
     for r in rows:
         print(f"{r[0]:32s} {r[1]:4.1f} {r[2]:4d} {r[3]:7d} {r[4]:8.3f} {r[5]:8.0f} {r[6]:8.2f}")
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    panels = [
+        (3, "divergent transitions (2 x 500 draws)"),
+        (5, "min bulk ESS over tokens"),
+        (6, f"max over {REPLICATES * K} tokens of |mean - exact| / MCSE"),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(14, 3.8))
+    labels = [f"a0={r[1]}\nseed {r[2]}" for r in rows if r[0] == next(iter(compiled))]
     for i, name in enumerate(compiled):
         mine = [r for r in rows if r[0] == name]
         x = np.arange(len(mine)) + 0.2 * (2 * i - 1)
-        axes[0].bar(x, [r[3] for r in mine], width=0.4, label=name)
-        axes[1].bar(x, [r[6] for r in mine], width=0.4, label=name)
-    labels = [f"a0={r[1]}\nseed {r[2]}" for r in rows if r[0] == next(iter(compiled))]
-    for ax, title in zip(
-        axes,
-        ["divergent transitions (2 x 500 draws)", "max |posterior mean - exact| / MCSE"],
-        strict=True,
-    ):
+        for ax, (column, _) in zip(axes, panels, strict=True):
+            ax.bar(x, [r[column] for r in mine], width=0.4, label=name)
+    for ax, (_, title) in zip(axes, panels, strict=True):
         ax.set_xticks(np.arange(len(labels)), labels, fontsize=7)
         ax.set_title(title, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
-    axes[1].axhline(4, color="k", ls=":", lw=1, label="z = 4")
+    bonferroni = stats.norm.isf(1e-3 / (2 * REPLICATES * K))  # two-sided, family p = 1e-3
+    axes[2].axhline(
+        bonferroni, color="k", ls=":", lw=1, label=f"z = {bonferroni:.2f} (family p 1e-3)"
+    )
     axes[0].legend(fontsize=8)
-    axes[1].legend(fontsize=8)
+    axes[2].legend(fontsize=8, loc="lower right")
     fig.suptitle(
         f"NUTS on collapsed counts: K={K}, {ZEROS} tokens at zero, n={N}, "
         f"{REPLICATES} replicates per fit"

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pymc as pm
+
 from bayescollapse.models.categorical import DirichletCategorical
 from bayescollapse.models.categorical_pymc import build_model
 

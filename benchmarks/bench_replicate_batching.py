@@ -8,6 +8,7 @@ Measured side by side on the same counts (K = 20, R = 8, 2 chains x 500 draws).
 import time
 
 import numpy as np
+
 from bayescollapse.models.categorical import DirichletCategorical
 
 K, R, GENERATIONS = 20, 8, 3

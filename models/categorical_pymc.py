@@ -29,6 +29,7 @@ import arviz as az
 import numpy as np
 import pymc as pm
 import xarray as xr
+
 from bayescollapse.models.categorical import DirichletCategorical, _check_mode
 
 __all__ = ["PyMCDirichletFitter", "PyMCPosterior", "build_model", "build_predictive_model"]

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
-from bayescollapse.models.categorical import DirichletCategorical
 from scipy import stats
+
+from bayescollapse.models.categorical import DirichletCategorical
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import arviz as az
 import numpy as np
 import pytest
+
 from bayescollapse.models.categorical import DirichletCategorical
 
 
@@ -67,3 +68,13 @@ def test_synthetic_counts_through_posterior_predictive(pymc_fit, mode):
     np.testing.assert_array_equal(out.sum(axis=1), [50, 7])
     again = fit.synthetic_counts(np.array([50, 7]), mode=mode, rng=np.random.default_rng(1))
     np.testing.assert_array_equal(out, again)
+
+
+def test_moment_matched_dirichlet_recovers_the_exact_precision(pymc_fit):
+    # law: Var theta_k = m_k (1 - m_k) / (A + 1) under Dirichlet(A m). The pooled estimate of
+    # A + 1 uses sample variances, whose relative SE is about sqrt(2 / ESS); z = 4.
+    _, _, fit, exact = pymc_fit
+    precision = fit.dirichlet.sum(axis=-1)
+    target = exact.concentration.sum(axis=-1)
+    ess = fit.diagnostics["ess_bulk_min"]
+    assert np.all(np.abs((precision + 1) / (target + 1) - 1) < 4 * np.sqrt(2 / ess))
