@@ -62,8 +62,6 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
     block = config.replicate_block
     for s, setting in enumerate(config.settings):
         alphas[s] = real_fraction_values(Schedule.parse(setting.real_fraction), gens)
-        if setting.scheme == "replace":
-            alphas[s, 1:] = 0.0
         sizes[s] = sample_size_values(Schedule.parse(setting.sample_size), gens)
         if setting.method not in fitters:
             fitters[setting.method] = family.fitter(setting.method, block)
@@ -110,7 +108,6 @@ def run_block(
     key = stable_key(setting.key_text())
     prior = family.initial_prior(replicates)
     previous_fit = None
-    data = None
     per_generation: list[dict[str, np.ndarray]] = []
     for t in range(real_fraction.size):
         rng = block_rng(seed, key, block, t)
