@@ -76,6 +76,7 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
                 seed=config.seed,
                 block=b,
                 replicates=block,
+                summarise_posterior=config.posterior_metrics,
                 progress=progress,
             )
             for name, values in rows.items():
@@ -96,6 +97,7 @@ def run_block(
     seed: int,
     block: int,
     replicates: int,
+    summarise_posterior: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run one replicate block of one setting through every generation.
@@ -125,7 +127,7 @@ def run_block(
                 rng=rng,
             )
         fit = fitter.fit(data.counts, prior=prior, rng=rng)
-        per_generation.append(_record(fit, data, truth, previous_fit))
+        per_generation.append(_record(fit, data, truth, previous_fit, summarise_posterior))
         if setting.prior_update == "carry":
             prior = fit.carried_prior
         previous_fit = fit
@@ -136,7 +138,9 @@ def run_block(
     }
 
 
-def _record(fit, data, truth: np.ndarray, previous_fit) -> dict[str, np.ndarray]:
+def _record(
+    fit, data, truth: np.ndarray, previous_fit, summarise_posterior: bool
+) -> dict[str, np.ndarray]:
     point = fit.mean
     row = {
         "theta_mean": point,
@@ -145,9 +149,10 @@ def _record(fit, data, truth: np.ndarray, previous_fit) -> dict[str, np.ndarray]
         **distance_metrics(point, truth, data.counts),
     }
     if fit.bayesian:
+        row["theta_sd"] = fit.sd
+    if fit.bayesian and summarise_posterior:
         lower, upper = fit.hdi()
         previous = previous_fit.dirichlet if previous_fit is not None else None
-        row["theta_sd"] = fit.sd
         row.update(posterior_metrics(lower, upper, truth, fit.dirichlet, previous))
     row.update(getattr(fit, "diagnostics", {}))
     return row
