@@ -110,6 +110,57 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     r.set_defaults(func=_cmd_run)
 
+    ph = sub.add_parser(
+        "phase",
+        help="compute and plot the collapse / bounded / recovery phase diagram",
+        description="Phase diagram over power schedules alpha_t = A0 t^-beta, n_t = N0 t^gamma: "
+        "theory on a fine grid, simulation on a coarse grid, one panel per prior concentration "
+        "(0 = MLE). Grids are START:STOP:NUM or comma-separated values.",
+    )
+    ph.add_argument(
+        "--tokens", type=int, default=10, metavar="K", help="vocabulary size (default 10)"
+    )
+    ph.add_argument("--truth", default="zipf:1", help="truth recipe (default zipf:1)")
+    ph.add_argument(
+        "--real-fraction0",
+        "--alpha0",
+        type=float,
+        default=0.5,
+        dest="real_fraction0",
+        help="alpha at generation 1 (default 0.5)",
+    )
+    ph.add_argument(
+        "--sample-size0", type=float, default=50, help="n at generations 0 and 1 (default 50)"
+    )
+    ph.add_argument("--betas", default="0:3:61", help="theory grid of beta (default 0:3:61)")
+    ph.add_argument("--gammas", default="0:3:61", help="theory grid of gamma (default 0:3:61)")
+    ph.add_argument("--sim-betas", default="0,0.5,1,2", help="simulated betas (default 0,0.5,1,2)")
+    ph.add_argument(
+        "--sim-gammas", default="0,0.5,1,2", help="simulated gammas (default 0,0.5,1,2)"
+    )
+    ph.add_argument(
+        "--prior-concentration",
+        type=float,
+        nargs="+",
+        default=[0.0, 1.0],
+        metavar="A0",
+        help="panels: 0 for the MLE, > 0 for the conjugate fit (default 0 1)",
+    )
+    ph.add_argument("--synthetic", default="plugin", help="synthetic mode of the conjugate fits")
+    ph.add_argument("--horizon", type=int, default=1000, help="generations of the theory curves")
+    ph.add_argument(
+        "--generations", type=int, default=100, help="simulated generations (default 100)"
+    )
+    ph.add_argument(
+        "--replicates", type=int, default=2000, help="simulated replicates (default 2000)"
+    )
+    ph.add_argument("--seed", type=int, help="seed (default: drawn and recorded)")
+    ph.add_argument("--out", type=Path, required=True, help="NetCDF file to write")
+    ph.add_argument("--figure", type=Path, help="also write the diagram as PNG")
+    ph.add_argument("--force", action="store_true", help="overwrite existing output files")
+    ph.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    ph.set_defaults(func=_cmd_phase)
+
     s = sub.add_parser("summarize", help="print a summary table of a saved run")
     s.add_argument("file", type=Path)
     s.add_argument(
@@ -190,6 +241,101 @@ def _cmd_run(args: argparse.Namespace) -> int:
         fig.savefig(args.figure, dpi=120)
         print(f"figure:  {args.figure}")
     return 0
+
+
+def _grid(text: str, name: str) -> list[float]:
+    """Read ``START:STOP:NUM`` or ``V1,V2,...`` into a sorted list of floats >= 0."""
+    try:
+        if ":" in text:
+            start, stop, num = text.split(":")
+            values = np.linspace(float(start), float(stop), int(num)).tolist()
+        else:
+            values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise _UsageError(f"{name} {text!r} is not START:STOP:NUM or V1,V2,...") from None
+    if not values or min(values) < 0 or values != sorted(values):
+        raise _UsageError(f"{name} {text!r} must be increasing values >= 0")
+    return values
+
+
+def _cmd_phase(args: argparse.Namespace) -> int:
+    from bayescollapse.phase import phase_diagram
+    from bayescollapse.progress import progress_bar
+    from bayescollapse.rng import fresh_seed
+
+    betas, gammas = _grid(args.betas, "--betas"), _grid(args.gammas, "--gammas")
+    sim_betas, sim_gammas = (
+        _grid(args.sim_betas, "--sim-betas"),
+        _grid(args.sim_gammas, "--sim-gammas"),
+    )
+    if any(a < 0 for a in args.prior_concentration):
+        raise _UsageError(f"--prior-concentration {args.prior_concentration} must be >= 0")
+    if not 0 < args.real_fraction0 <= 1:
+        raise _UsageError(f"--real-fraction0 {args.real_fraction0:g} must lie in (0, 1]")
+    if args.horizon < 10:
+        raise _UsageError(f"--horizon {args.horizon} must be >= 10")
+    _check_writable(args.out, args.force)
+    if args.figure:
+        _check_writable(args.figure, args.force)
+    seed = fresh_seed() if args.seed is None else args.seed
+    total = (
+        len(args.prior_concentration) * len(sim_betas) * len(sim_gammas) * (args.generations + 1)
+    )
+    with progress_bar(total, disable=args.no_progress) as advance:
+        ds = phase_diagram(
+            args.truth,
+            args.tokens,
+            betas=betas,
+            gammas=gammas,
+            sim_betas=sim_betas,
+            sim_gammas=sim_gammas,
+            seed=seed,
+            prior_concentrations=args.prior_concentration,
+            progress=advance,
+            real_fraction0=args.real_fraction0,
+            sample_size0=args.sample_size0,
+            synthetic=args.synthetic,
+            horizon=args.horizon,
+            generations=args.generations,
+            replicates=args.replicates,
+        )
+    from bayescollapse.results import write_netcdf
+
+    write_netcdf(ds, args.out, overwrite=args.force)
+    _print_phase(ds)
+    print(f"results: {args.out}")
+    if args.figure:
+        from bayescollapse.plots import plot_phase
+
+        args.figure.parent.mkdir(parents=True, exist_ok=True)
+        plot_phase(ds).savefig(args.figure, dpi=120)
+        print(f"figure:  {args.figure}")
+    return 0
+
+
+def _print_phase(ds) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="simulated regime (trend test) / regime of the exact expected curve")
+    table.add_column("prior a0")
+    table.add_column("beta")
+    for g in ds["sim_gamma"].values:
+        table.add_column(f"gamma={g:g}")
+    for a0 in ds["prior_concentration"].values:
+        for b in ds["sim_beta"].values:
+            row = ds.sel(prior_concentration=a0, sim_beta=b)
+            cells = [
+                f"{sim}" if sim == exp else f"{sim} / {exp}"
+                for sim, exp in zip(
+                    row["sim_regime"].values, row["expected_regime"].values, strict=True
+                )
+            ]
+            table.add_row("MLE" if a0 == 0 else f"{a0:g}", f"{b:g}", *cells)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
+    console.print(table)
 
 
 def _fmt(mean: float, se: float) -> str:

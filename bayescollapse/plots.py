@@ -15,11 +15,12 @@ matplotlib.use("Agg")  # files, not windows: the CLI and analyses run headless
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from bayescollapse.theory import mle_sq_error  # noqa: E402
+from bayescollapse.theory import expected_curves  # noqa: E402
 
-__all__ = ["plot_error", "replicate_band"]
+__all__ = ["plot_error", "plot_phase", "replicate_band"]
 
 _LABELS = {
     "sq_l2_to_truth": "E ||P_t - P*||^2",
@@ -38,26 +39,21 @@ def replicate_band(values: xr.DataArray, *, z: float = 2.0) -> tuple[xr.DataArra
     return mean, z * se.fillna(0.0)
 
 
-def _theory_curve(ds: xr.Dataset, setting: str) -> np.ndarray | None:
-    row = ds.sel(setting=setting)
-    if str(row["scheme"].values) not in ("mixture", "replace"):
-        return None
-    return mle_sq_error(ds["truth"].values, row["real_fraction"].values, row["sample_size"].values)
-
-
 def plot_error(
     ds: xr.Dataset,
     *,
     metric: str = "sq_l2_to_truth",
     coverage: bool = True,
+    theory: bool = True,
     log: bool = True,
 ) -> plt.Figure:
     """Plot ``metric`` against generation: one panel per regime (``group``), one line per fit.
 
-    Lines are the mean over replicates with a band of 2 standard errors. For
-    ``sq_l2_to_truth`` the exact MLE expectation (:func:`bayescollapse.theory.mle_sq_error`)
-    is drawn dashed. With ``coverage``, a second row shows the share of tokens whose true
-    probability lies inside the posterior HDIs, with the nominal level dotted.
+    Lines are the mean over replicates with a band of 2 standard errors. Where the metric
+    has an exact expected curve (:func:`bayescollapse.theory.expected_curves`), it is drawn
+    dashed in the setting's colour (``theory=False`` hides it). With ``coverage``, a second
+    row shows the share of tokens whose true probability lies inside the posterior HDIs,
+    with the nominal level dotted.
     """
     if metric not in ds:
         raise ValueError(f"results have no metric {metric!r}; choose one of {sorted(ds.data_vars)}")
@@ -71,6 +67,8 @@ def plot_error(
     colors = {f: plt.cm.tab10(i % 10) for i, f in enumerate(fits)}
     gen = ds["generation"].values
     hdi_prob = json.loads(ds.attrs["config"]).get("hdi_prob", 0.94)
+    curves = expected_curves(ds) if theory else None
+    has_theory = curves is not None and metric in curves
     for col, group in enumerate(groups):
         ax = axes[0, col]
         members = ds["setting"].values[ds["group"].values == group]
@@ -79,10 +77,15 @@ def plot_error(
             mean, half = replicate_band(ds[metric].sel(setting=setting))
             ax.plot(gen, mean, color=colors[label], label=label, lw=1.8)
             ax.fill_between(gen, mean - half, mean + half, color=colors[label], alpha=0.2, lw=0)
-        if metric == "sq_l2_to_truth":
-            curve = _theory_curve(ds, members[0])
-            if curve is not None:
-                ax.plot(gen, curve, "k--", lw=1.2, label="theory (MLE)")
+            if has_theory and np.isfinite(curves[metric].sel(setting=setting)).all():
+                ax.plot(
+                    gen,
+                    curves[metric].sel(setting=setting),
+                    color=colors[label],
+                    ls="--",
+                    lw=1.1,
+                    label="exact expectation (dashed)",
+                )
         if log:
             ax.set_yscale("log")
         ax.set_title(group, fontsize=10)
@@ -111,6 +114,11 @@ def plot_error(
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
+    if "exact expectation (dashed)" in labels:  # one neutral entry for every setting's curve
+        i = labels.index("exact expectation (dashed)")
+        handles.append(Line2D([], [], color="0.2", ls="--", lw=1.1))
+        labels.append(labels.pop(i))
+        handles.pop(i)
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False)
     cfg = json.loads(ds.attrs["config"])
     truth = cfg["truth"] if isinstance(cfg["truth"], str) else "given as values"
@@ -120,4 +128,88 @@ def plot_error(
         fontsize=11,
     )
     fig.tight_layout(rect=(0, 0.08, 1, 0.95))
+    return fig
+
+
+_REGIME_COLORS = {"recovery": "#4daf4a", "bounded": "#ffb000", "collapse": "#e41a1c"}
+
+
+def plot_phase(ds: xr.Dataset) -> plt.Figure:
+    """Draw the phase diagram of :func:`bayescollapse.phase.phase_diagram`.
+
+    One panel per prior concentration (0: MLE). The background is the regime of the exact
+    expected error curve at the horizon, with contours of ``log10 E||P_t - P*||^2`` there;
+    the dashed lines are the MLE's asymptotic boundaries
+    (:func:`bayescollapse.theory.power_schedule_regime`), drawn on every panel for
+    reference. Markers are the simulated grid, coloured by the trend test's verdict
+    ('?' where the test cannot decide).
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    names = list(_REGIME_COLORS)
+    cmap = ListedColormap([_REGIME_COLORS[n] for n in names])
+    beta, gamma = ds["beta"].values, ds["gamma"].values
+    priors = ds["prior_concentration"].values
+    fig, axes = plt.subplots(1, len(priors), figsize=(4.6 * len(priors), 4.4), squeeze=False)
+    for ax, a0 in zip(axes[0], priors, strict=True):
+        row = ds.sel(prior_concentration=a0)
+        codes = np.vectorize(names.index)(
+            row["theory_regime"].values.T
+        )  # rows: gamma, columns: beta
+        extent = (beta[0], beta[-1], gamma[0], gamma[-1])
+        ax.imshow(
+            codes,
+            origin="lower",
+            extent=extent,
+            aspect="auto",
+            cmap=cmap,
+            vmin=-0.5,
+            vmax=2.5,
+            alpha=0.35,
+            interpolation="nearest",
+        )
+        levels = np.log10(np.maximum(row["theory_error"].values.T, 1e-12))
+        contour = ax.contour(
+            beta, gamma, levels, levels=np.arange(-6, 1), colors="0.35", linewidths=0.6
+        )
+        ax.clabel(contour, fmt=lambda v: f"1e{v:.0f}", fontsize=7)
+        edge = {"color": "0.15", "lw": 1.4, "ls": "--"}
+        ax.plot([0, 1], [0, 1], **edge)
+        ax.plot([1, 1], [1, gamma[-1]], **edge)
+        ax.plot([1, beta[-1]], [1, 1], **edge)
+        sim = row[["sim_regime", "sim_slope"]]
+        for sb in sim["sim_beta"].values:
+            for sg in sim["sim_gamma"].values:
+                verdict = str(sim["sim_regime"].sel(sim_beta=sb, sim_gamma=sg).values)
+                color = _REGIME_COLORS.get(verdict, "white")
+                ax.scatter(sb, sg, s=90, c=color, edgecolors="k", linewidths=1.2, zorder=3)
+                if verdict not in _REGIME_COLORS:
+                    ax.text(sb, sg, "?", ha="center", va="center", fontsize=8, zorder=4)
+        title = "MLE" if a0 == 0 else f"conjugate, prior a0={a0:g}"
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("beta (decay of the real fraction alpha_t)")
+        ax.set_ylabel("gamma (growth of the sample size n_t)")
+    handles = [Patch(color=_REGIME_COLORS[n], alpha=0.5, label=f"{n} (theory)") for n in names]
+    handles += [
+        Line2D([], [], color="0.15", lw=1.4, ls="--", label="MLE asymptotic boundary"),
+        Line2D([], [], marker="o", ls="", mfc="0.8", mec="k", label="simulation verdict"),
+        Line2D([], [], color="0.35", lw=0.6, label="log10 E||P_t - P*||^2 at horizon"),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=len(handles),
+        frameon=False,
+        fontsize=8,
+        facecolor="0.9",
+    )
+    fig.suptitle(
+        f"alpha_t = {ds.attrs['real_fraction0']:g} t^-beta, n_t = {ds.attrs['sample_size0']:g} "
+        f"t^gamma; truth {ds.attrs['truth']}, K={ds.attrs['num_tokens']}; theory at "
+        f"t={ds.attrs['horizon']}, simulation {ds.attrs['sim_replicates']} replicates x "
+        f"{ds.attrs['sim_generations']} generations",
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
     return fig

@@ -19,7 +19,15 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-__all__ = ["DIMS", "VARIABLES", "build_results", "validate_results", "save_results", "open_results"]
+__all__ = [
+    "DIMS",
+    "VARIABLES",
+    "build_results",
+    "open_results",
+    "save_results",
+    "validate_results",
+    "write_netcdf",
+]
 
 DIMS = ("setting", "replicate", "generation", "token")
 _RGEN = ("setting", "replicate", "generation")
@@ -152,7 +160,21 @@ def validate_results(ds: xr.Dataset) -> None:
 
 
 def save_results(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write ``ds`` to NetCDF atomically (a temporary file renamed into place).
+    """Validate a run's results and write them to NetCDF atomically.
+
+    Raises
+    ------
+    FileExistsError
+        If ``path`` exists and ``overwrite`` is False.
+    """
+    validate_results(ds)
+    return write_netcdf(ds, path, overwrite=overwrite)
+
+
+def write_netcdf(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write any Dataset to NetCDF atomically (a temporary file renamed into place).
+
+    An existing file is replaced only with ``overwrite``, and never left half-written.
 
     Raises
     ------

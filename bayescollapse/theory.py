@@ -63,6 +63,7 @@ import numpy as np
 __all__ = [
     "Regime",
     "categorical_moments",
+    "expected_curves",
     "gaussian_mle_moments",
     "gini_simpson_of",
     "mle_gini_simpson",
@@ -253,9 +254,11 @@ def power_schedule_regime(
 
     - ``beta <= 1`` (``sum a_t = inf``: the past is forgotten). The error tracks
       ``H / (n_t (1 - (1 - a_t)^2) + (1 - a_t)^2)``, about ``H / (2 a_t n_t)`` once that is
-      small. So ``gamma > beta``: recovery. For ``beta < 1`` the rate is ``gamma - beta``
-      with ``C = H / (2 a0 n0)``; for ``beta = 1`` it is ``min(gamma - 1, 2 a0)`` (with
-      ``C = H / (n0 (2 a0 - gamma + 1))`` when ``gamma - 1 < 2 a0``).
+      small. So ``gamma > beta``: recovery. For ``0 < beta < 1`` the rate is
+      ``gamma - beta`` with ``C = H / (2 a0 n0)``; for ``beta = 0`` (constant ``a0``) the
+      rate is ``gamma`` with ``C = H / (n0 a0 (2 - a0))``; for ``beta = 1`` the rate is
+      ``min(gamma - 1, 2 a0)`` (with ``C = H / (n0 (2 a0 - gamma + 1))`` when
+      ``gamma - 1 < 2 a0``).
       ``gamma = beta``: bounded (for ``beta = gamma = 0`` the exact floor
       :func:`mle_sq_error_floor`; else about ``H / (2 a0 n0 + 1)``).
       ``gamma < beta``: collapse (``a_t n_t -> 0``, limit ``H``).
@@ -283,6 +286,8 @@ def power_schedule_regime(
         gamma = beta
     if beta <= 1:
         if gamma > beta:
+            if beta == 0:
+                return Regime("recovery", 0.0, gamma, h / (n0 * a0 * (2 - a0)))
             if beta < 1:
                 return Regime("recovery", 0.0, gamma - beta, h / (2 * a0 * n0))
             rate = min(gamma - 1, 2 * a0)
@@ -298,17 +303,70 @@ def power_schedule_regime(
     return Regime("collapse", h)
 
 
-def _bounded_limit(h: float, a0: float, beta: float, n0: float, gamma: float) -> float:
-    """``D_t`` of the MLE recursion at ``t = 10^6``, in closed form for a linear recursion.
+def _bounded_limit(
+    h: float, a0: float, beta: float, n0: float, gamma: float, horizon: int = 1_000_000
+) -> float:
+    """``D_t`` of the MLE recursion at ``t = horizon``, in closed form for a linear recursion.
 
     ``D_T = D_0 prod_{r<=T} c_r + sum_s (H / n_s) prod_{s<r<=T} c_r`` with
     ``c_r = (1 - a_r)^2 (1 - 1/n_r)``, evaluated with cumulative sums of ``log c``. Beyond T
     the value moves by at most ``D_T (2 sum_{r>T} a_r + sum_{r>T} 1/n_r) + H sum_{r>T} 1/n_r``,
     which is small unless ``beta`` or ``gamma`` is close to 1.
     """
-    t = np.arange(1, 1_000_001, dtype=float)
+    t = np.arange(1, horizon + 1, dtype=float)
     a, n = a0 * t**-beta, n0 * t**gamma
     log_c = 2 * np.log1p(-np.minimum(a, 1 - 1e-300)) + np.log1p(-1 / n)
     after = np.cumsum(log_c[::-1])[::-1]  # after[s] = sum_{r >= s} log c_r
     tail = np.concatenate([after[1:], [0.0]])  # sum_{r > s} log c_r
     return float((h / n0) * np.exp(after[0]) + np.sum(h / n * np.exp(tail)))
+
+
+#: results variables that have an exact expected curve, and the moment that gives it
+_CURVES = {"sq_l2_to_truth": "sq_error", "gini_simpson": "gini_simpson"}
+
+
+def expected_curves(ds):
+    """Exact expected curves for every setting of a results dataset that has one.
+
+    A categorical setting has a closed form when its scheme is ``mixture`` or ``replace``
+    and its prior is refitted each generation (``mle``, ``conjugate``, and ``pymc``, which
+    targets the conjugate posterior). Other settings get NaN.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results of :func:`bayescollapse.run`.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``sq_l2_to_truth`` and ``gini_simpson`` with dims (setting, generation).
+    """
+    import json
+
+    import xarray as xr
+
+    config = json.loads(ds.attrs["config"])
+    truth = ds["truth"].values
+    shape = (ds.sizes["setting"], ds.sizes["generation"])
+    out = {name: np.full(shape, np.nan) for name in _CURVES}
+    for i, setting in enumerate(ds["setting"].values):
+        row = ds.sel(setting=setting)
+        if str(row["scheme"].values) not in ("mixture", "replace"):
+            continue
+        if str(row["prior_update"].values) != "refit":
+            continue
+        bayesian = str(row["method"].values) != "mle"
+        moments = categorical_moments(
+            truth,
+            row["real_fraction"].values,
+            row["sample_size"].values,
+            prior_concentration=config["prior_concentration"] if bayesian else 0.0,
+            synthetic=str(row["synthetic"].values) if bayesian else "plugin",
+        )
+        for name, key in _CURVES.items():
+            out[name][i] = moments[key]
+    return xr.Dataset(
+        {name: (("setting", "generation"), values) for name, values in out.items()},
+        coords={"setting": ds["setting"].values, "generation": ds["generation"].values},
+    )

@@ -154,3 +154,59 @@ def test_summarize_bad_file(tmp_path, capsys):
     code, out = _run(tmp_path)
     assert main(["summarize", str(out), "--generation", "99"]) == 2
     assert "generation 99 is out of range 0..3" in capsys.readouterr().err
+
+
+def test_phase_writes_diagram_and_data(tmp_path, capsys):
+    out, fig = tmp_path / "phase.nc", tmp_path / "phase.png"
+    code = main(
+        [
+            "phase",
+            "--betas",
+            "0:2:5",
+            "--gammas",
+            "0,1,2",
+            "--sim-betas",
+            "0,2",
+            "--sim-gammas",
+            "0,2",
+            "--generations",
+            "20",
+            "--replicates",
+            "200",
+            "--prior-concentration",
+            "0",
+            "1",
+            "--horizon",
+            "50",
+            "--seed",
+            "4",
+            "--out",
+            str(out),
+            "--figure",
+            str(fig),
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    ds = xr.open_dataset(out)
+    assert ds["theory_regime"].sizes == {"prior_concentration": 2, "beta": 5, "gamma": 3}
+    assert ds["sim_regime"].sizes == {"prior_concentration": 2, "sim_beta": 2, "sim_gamma": 2}
+    assert ds.attrs["sim_seed"] == 4
+    assert fig.stat().st_size > 10_000
+    assert "simulated regime" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--betas", "0:x:3"], "--betas '0:x:3' is not START:STOP:NUM"),
+        (["--gammas", "2,1"], "must be increasing values >= 0"),
+        (["--real-fraction0", "1.5"], "--real-fraction0 1.5 must lie in (0, 1]"),
+        (["--prior-concentration", "-1"], "must be >= 0"),
+    ],
+)
+def test_phase_bad_input(tmp_path, capsys, argv, message):
+    out = tmp_path / "p.nc"
+    assert main(["phase", "--out", str(out), "--no-progress", *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
