@@ -8,18 +8,33 @@ fitted model and its posterior drift from the truth.
 
 from bayescollapse.config import RunConfig, Setting, settings_grid
 from bayescollapse.loop import run
+from bayescollapse.phase import phase_diagram
+from bayescollapse.regimes import classify_curve, trend_test
 from bayescollapse.results import open_results, save_results, validate_results
 from bayescollapse.schedules import Schedule
+from bayescollapse.theory import (
+    categorical_moments,
+    expected_curves,
+    gaussian_mle_moments,
+    power_schedule_regime,
+)
 from bayescollapse.truth import make_truth
 
 __all__ = [
     "RunConfig",
-    "Setting",
     "Schedule",
+    "Setting",
+    "categorical_moments",
+    "classify_curve",
+    "expected_curves",
+    "gaussian_mle_moments",
     "make_truth",
     "open_results",
+    "phase_diagram",
+    "power_schedule_regime",
     "run",
     "save_results",
     "settings_grid",
+    "trend_test",
     "validate_results",
 ]
