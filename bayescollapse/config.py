@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, fields, replace
 from bayescollapse.models import REGISTRY
 from bayescollapse.models.categorical import METHODS, SYNTHETIC_MODES
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
-from bayescollapse.truth import make_truth
 
 __all__ = ["Setting", "RunConfig", "settings_grid", "cross_settings", "SCHEMES", "PRIOR_UPDATES"]
 
@@ -163,7 +162,7 @@ class RunConfig:
     settings: tuple[Setting, ...] = (Setting(),)
     model: str = "dirichlet-categorical"
     num_tokens: int = 20
-    truth: str | tuple[float, ...] = "zipf:1"
+    truth: str | tuple[float, ...] | None = None
     generations: int = 10
     replicates: int = 4
     replicate_block: int | None = None
@@ -177,10 +176,12 @@ class RunConfig:
     posterior_metrics: bool = True
 
     def __post_init__(self) -> None:
-        if not isinstance(self.truth, str):
-            object.__setattr__(self, "truth", tuple(float(x) for x in self.truth))
         if self.model not in REGISTRY:
             raise ValueError(f"model {self.model!r} is not one of {', '.join(REGISTRY)}")
+        if self.truth is None:
+            object.__setattr__(self, "truth", REGISTRY[self.model].default_truth)
+        elif not isinstance(self.truth, str):
+            object.__setattr__(self, "truth", tuple(float(x) for x in self.truth))
         settings = tuple(s if isinstance(s, Setting) else Setting(**s) for s in self.settings)
         if not settings:
             raise ValueError("a run needs at least one setting")
@@ -207,21 +208,18 @@ class RunConfig:
         for s in settings:  # schedules must be valid over the whole run
             real_fraction_values(Schedule.parse(s.real_fraction), self.generations)
             sample_size_values(Schedule.parse(s.sample_size), self.generations)
-        self.family()  # validates the family's own parameters
-        make_truth(self.truth, self.num_tokens)
+        family = self.family()  # validates the family's own parameters
+        family.make_truth(self.truth)
+        for s in settings:
+            if s.method not in family.methods:
+                raise ValueError(
+                    f"method {s.method!r} does not fit model {self.model!r}; "
+                    f"use one of {', '.join(family.methods)}"
+                )
 
     def family(self):
         """Return the model family object these settings fit."""
-        cls = REGISTRY[self.model]
-        return cls(
-            num_tokens=self.num_tokens,
-            prior_concentration=self.prior_concentration,
-            draws=self.draws,
-            tune=self.tune,
-            chains=self.chains,
-            target_accept=self.target_accept,
-            hdi_prob=self.hdi_prob,
-        )
+        return REGISTRY[self.model].from_config(self)
 
     @property
     def blocks(self) -> int:

@@ -15,12 +15,10 @@ import numpy as np
 import xarray as xr
 
 from bayescollapse.config import RunConfig, Setting
-from bayescollapse.metrics import distance_metrics, posterior_metrics
 from bayescollapse.results import build_results, empty_arrays
 from bayescollapse.rng import block_rng, fresh_seed, stable_key
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
 from bayescollapse.schemes import initial_training_set, next_training_set
-from bayescollapse.truth import make_truth
 
 __all__ = ["run", "run_block"]
 
@@ -53,9 +51,9 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
     if config.seed is None:
         config = config.with_seed(fresh_seed())
     family = config.family()
-    truth = make_truth(config.truth, config.num_tokens)
+    truth = family.make_truth(config.truth)
     num_settings, gens = len(config.settings), config.generations
-    arrays = empty_arrays(num_settings, config.replicates, gens, config.num_tokens)
+    arrays = empty_arrays(family, num_settings, config.replicates, gens)
     alphas = np.empty((num_settings, gens + 1))
     sizes = np.empty((num_settings, gens + 1), dtype=np.int64)
     fitters: dict[str, object] = {}
@@ -82,7 +80,7 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
             for name, values in rows.items():
                 arrays[name][s, b * block : (b + 1) * block] = values
     return build_results(
-        arrays, config=config, truth=truth, real_fraction=alphas, sample_size=sizes
+        arrays, config=config, family=family, truth=truth, real_fraction=alphas, sample_size=sizes
     )
 
 
@@ -91,7 +89,7 @@ def run_block(
     fitter,
     *,
     family,
-    truth: np.ndarray,
+    truth,
     real_fraction: np.ndarray,
     sample_size: np.ndarray,
     seed: int,
@@ -114,20 +112,21 @@ def run_block(
     for t in range(real_fraction.size):
         rng = block_rng(seed, key, block, t)
         if t == 0:
-            data = initial_training_set(truth, int(sample_size[0]), replicates, rng=rng)
+            data = initial_training_set(family, truth, int(sample_size[0]), replicates, rng=rng)
         else:
             data = next_training_set(
                 setting.scheme,
                 data,
                 previous_fit,
+                family=family,
                 truth=truth,
                 real_fraction=float(real_fraction[t]),
                 sample_size=int(sample_size[t]),
                 synthetic=setting.synthetic,
                 rng=rng,
             )
-        fit = fitter.fit(data.counts, prior=prior, rng=rng)
-        per_generation.append(_record(fit, data, truth, previous_fit, summarise_posterior))
+        fit = fitter.fit(data.data, prior=prior, rng=rng)
+        per_generation.append(family.record(fit, data, truth, previous_fit, summarise_posterior))
         if setting.prior_update == "carry":
             prior = fit.carried_prior
         previous_fit = fit
@@ -136,23 +135,3 @@ def run_block(
     return {
         name: np.stack([row[name] for row in per_generation], axis=1) for name in per_generation[0]
     }
-
-
-def _record(
-    fit, data, truth: np.ndarray, previous_fit, summarise_posterior: bool
-) -> dict[str, np.ndarray]:
-    point = fit.mean
-    row = {
-        "theta_mean": point,
-        "train_count": data.counts.astype(float),
-        "real_count": data.real.astype(float),
-        **distance_metrics(point, truth, data.counts),
-    }
-    if fit.bayesian:
-        row["theta_sd"] = fit.sd
-    if fit.bayesian and summarise_posterior:
-        lower, upper = fit.hdi()
-        previous = previous_fit.dirichlet if previous_fit is not None else None
-        row.update(posterior_metrics(lower, upper, truth, fit.dirichlet, previous))
-    row.update(getattr(fit, "diagnostics", {}))
-    return row

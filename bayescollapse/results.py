@@ -2,9 +2,11 @@
 
 One :class:`xarray.Dataset` per run, dims ordered outer to inner::
 
-    setting, replicate, generation, token
+    setting, replicate, generation[, token]
 
-Generation 0 is the fit to real data only. See ``VARIABLES`` for every variable.
+shared by every model family, plus the family's inner dims (``token`` for the categorical
+model). Generation 0 is the fit to real data only. Each family's ``variables`` lists its
+variables with their dims and descriptions.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import xarray as xr
 
 __all__ = [
     "DIMS",
-    "VARIABLES",
     "build_results",
     "open_results",
     "save_results",
@@ -29,48 +30,19 @@ __all__ = [
     "write_netcdf",
 ]
 
-DIMS = ("setting", "replicate", "generation", "token")
-_RGEN = ("setting", "replicate", "generation")
-_RGENTOK = DIMS
-
-#: name -> (dims, description). Variables a method does not produce are NaN for it.
-VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
-    "theta_mean": (_RGENTOK, "fitted token probabilities: MLE frequencies or posterior mean"),
-    "theta_sd": (_RGENTOK, "posterior standard deviation of each token probability"),
-    "train_count": (_RGENTOK, "training counts of the generation"),
-    "real_count": (_RGEN, "fresh real samples in the generation's newest batch"),
-    "tv_to_truth": (_RGEN, "total variation distance of theta_mean to the truth"),
-    "kl_truth_to_model": (_RGEN, "KL(P* || theta_mean) in nats; inf once a true token is lost"),
-    "kl_model_to_truth": (_RGEN, "KL(theta_mean || P*) in nats"),
-    "hellinger_to_truth": (_RGEN, "Hellinger distance of theta_mean to the truth"),
-    "sq_l2_to_truth": (_RGEN, "squared L2 distance ||theta_mean - P*||^2"),
-    "entropy": (_RGEN, "Shannon entropy of theta_mean in nats"),
-    "gini_simpson": (_RGEN, "1 - sum theta_mean^2 (the paper's H)"),
-    "lost_tokens": (_RGEN, "tokens with zero training count in the generation"),
-    "lost_mass": (_RGEN, "true probability mass of the lost tokens"),
-    "hdi_width_mean": (_RGEN, "mean width over tokens of the marginal HDIs"),
-    "hdi_coverage": (_RGEN, "fraction of tokens whose true probability lies in its HDI"),
-    "kl_posterior_to_prev": (_RGEN, "KL(posterior_t || posterior_t-1); Dirichlet closed form"),
-    "r_hat_max": (_RGEN, "largest R-hat over tokens (pymc)"),
-    "ess_bulk_min": (_RGEN, "smallest bulk ESS over tokens (pymc)"),
-    "divergences": (_RGEN, "divergent transitions of the block's sampler run (pymc)"),
-}
+#: the outer dims every model's results share, ordered outer to inner
+DIMS = ("setting", "replicate", "generation")
 
 _ATTRS = ("seed", "bayescollapse_version", "config", "created_at", "model")
 
 
-def empty_arrays(
-    settings: int, replicates: int, generations: int, tokens: int
-) -> dict[str, np.ndarray]:
-    """NaN-filled arrays for every variable, shaped by its dims."""
-    sizes = {
-        "setting": settings,
-        "replicate": replicates,
-        "generation": generations + 1,
-        "token": tokens,
-    }
+def empty_arrays(family, settings: int, replicates: int, generations: int) -> dict[str, np.ndarray]:
+    """NaN-filled arrays for every variable of ``family``, shaped by its dims."""
+    sizes = {"setting": settings, "replicate": replicates, "generation": generations + 1}
+    sizes.update(family.dim_sizes)
     return {
-        name: np.full([sizes[d] for d in dims], np.nan) for name, (dims, _) in VARIABLES.items()
+        name: np.full([sizes[d] for d in dims], np.nan)
+        for name, (dims, _) in family.variables.items()
     }
 
 
@@ -78,7 +50,8 @@ def build_results(
     arrays: dict[str, np.ndarray],
     *,
     config,
-    truth: np.ndarray,
+    family,
+    truth,
     real_fraction: np.ndarray,
     sample_size: np.ndarray,
 ) -> xr.Dataset:
@@ -87,25 +60,28 @@ def build_results(
     Parameters
     ----------
     arrays : dict of str to numpy.ndarray
-        One array per entry of ``VARIABLES``.
+        One array per entry of ``family.variables``.
     config : RunConfig
         The run's configuration (with its seed set).
-    truth : numpy.ndarray, shape (K,)
-        ``P*``.
+    family : object
+        The model family (its variables and how it records the truth).
+    truth : object
+        The family's truth.
     real_fraction, sample_size : numpy.ndarray, shape (setting, generation)
         The schedules' values.
     """
     settings = config.settings
     data_vars = {
         name: (dims, arrays[name], {"description": desc})
-        for name, (dims, desc) in VARIABLES.items()
+        for name, (dims, desc) in family.variables.items()
     }
-    data_vars["truth"] = (("token",), truth, {"description": "the true distribution P*"})
+    truth_vars, inner_coords = family.truth_variables(truth)
+    data_vars.update(truth_vars)
     coords = {
         "setting": [s.name for s in settings],
         "replicate": np.arange(config.replicates),
         "generation": np.arange(config.generations + 1),
-        "token": np.arange(config.num_tokens),
+        **inner_coords,
         "group": ("setting", [s.group for s in settings]),
         "fit_label": ("setting", [s.fit_label for s in settings]),
         "scheme": ("setting", [s.scheme for s in settings]),
@@ -137,10 +113,19 @@ def validate_results(ds: xr.Dataset) -> None:
     ValueError
         Naming the first thing that is missing or malformed.
     """
+    from bayescollapse.models import REGISTRY
+
+    for attr in _ATTRS:
+        if attr not in ds.attrs:
+            raise ValueError(f"results lack attr {attr!r}")
+    json.loads(ds.attrs["config"])
+    family = REGISTRY.get(ds.attrs["model"])
+    if family is None:
+        raise ValueError(f"results are of unknown model {ds.attrs['model']!r}")
     for dim in DIMS:
         if dim not in ds.dims:
             raise ValueError(f"results lack dim {dim!r}")
-    for name, (dims, _) in VARIABLES.items():
+    for name, (dims, _) in family.variables.items():
         if name not in ds:
             raise ValueError(f"results lack variable {name!r}")
         if ds[name].dims != dims:
@@ -148,15 +133,9 @@ def validate_results(ds: xr.Dataset) -> None:
     for coord in ("real_fraction", "sample_size", "method", "scheme", "synthetic"):
         if coord not in ds.coords:
             raise ValueError(f"results lack coord {coord!r}")
-    for attr in _ATTRS:
-        if attr not in ds.attrs:
-            raise ValueError(f"results lack attr {attr!r}")
-    json.loads(ds.attrs["config"])
     if int(ds["generation"][0]) != 0:
         raise ValueError("generation must start at 0 (the fit to real data)")
-    probs = ds["theta_mean"].sum("token")
-    if not np.allclose(probs, 1.0, atol=1e-8):
-        raise ValueError("theta_mean does not sum to 1 over tokens")
+    family.validate(ds)
 
 
 def save_results(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:

@@ -1,6 +1,9 @@
 """How a generation's training set is formed from the truth and the previous model.
 
-All arrays carry a leading replicate axis; a training set is a count vector per replicate.
+The scheme logic is model-agnostic: a training set is whatever the family's data type is
+(a count vector per replicate, or Gaussian sufficient statistics), and the family supplies
+``sample_truth`` (fresh real data), ``combine`` (the union of two data sets) and
+``subsample`` (a subsample without replacement). All arrays carry a leading replicate axis.
 
 - ``mixture`` (the paper): ``n_t`` iid draws from ``alpha_t P* + (1 - alpha_t) P_{t-1}``,
   drawn as ``m ~ Binomial(n_t, alpha_t)`` fresh samples from ``P*`` and ``n_t - m``
@@ -15,10 +18,9 @@ All arrays carry a leading replicate axis; a training set is a count vector per 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-
-from bayescollapse.counts import multinomial_counts, subsample_counts
 
 __all__ = ["TrainingSet", "initial_training_set", "next_training_set"]
 
@@ -27,21 +29,23 @@ __all__ = ["TrainingSet", "initial_training_set", "next_training_set"]
 class TrainingSet:
     """One generation's data.
 
-    ``counts`` (R, K) is what the model trains on, ``pool`` (R, K) what the accumulating
-    schemes keep, ``real`` (R,) the fresh real samples in the newest batch.
+    ``data`` is what the model trains on, ``pool`` what the accumulating schemes keep
+    (both of the family's data type), ``real`` (R,) the fresh real samples in the newest
+    batch.
     """
 
-    counts: np.ndarray
-    pool: np.ndarray
+    data: Any
+    pool: Any
     real: np.ndarray
 
 
 def initial_training_set(
-    truth: np.ndarray, size: int, replicates: int, *, rng: np.random.Generator
+    family, truth, size: int, replicates: int, *, rng: np.random.Generator
 ) -> TrainingSet:
     """Draw generation 0: ``size`` real samples per replicate."""
-    counts = multinomial_counts(np.full(replicates, size), truth, rng=rng)
-    return TrainingSet(counts, counts, np.full(replicates, size, dtype=np.int64))
+    sizes = np.full(replicates, size, dtype=np.int64)
+    data = family.sample_truth(truth, sizes, rng=rng)
+    return TrainingSet(data, data, sizes)
 
 
 def next_training_set(
@@ -49,7 +53,8 @@ def next_training_set(
     previous: TrainingSet,
     fit,
     *,
-    truth: np.ndarray,
+    family,
+    truth,
     real_fraction: float,
     sample_size: int,
     synthetic: str,
@@ -64,10 +69,12 @@ def next_training_set(
     previous : TrainingSet
         Generation t - 1's training set (its pool matters for the accumulating schemes).
     fit : object
-        Generation t - 1's fit; its ``synthetic_counts(sizes, mode=, rng=)`` writes the
-        synthetic part.
-    truth : numpy.ndarray, shape (K,)
-        ``P*``.
+        Generation t - 1's fit; its ``synthetic(sizes, mode=, rng=)`` writes the synthetic
+        part.
+    family : object
+        The model family, for its data operations.
+    truth : object
+        The family's truth (``P*``, or the true Gaussian parameters).
     real_fraction, sample_size : float, int
         ``alpha_t`` and ``n_t``.
     synthetic : str
@@ -75,20 +82,21 @@ def next_training_set(
     rng : numpy.random.Generator
         The cell's random stream.
     """
-    replicates = previous.counts.shape[0]
+    replicates = previous.real.shape[0]
     alpha = 0.0 if scheme == "replace" else real_fraction
     sizes = np.full(replicates, sample_size, dtype=np.int64)
     real = rng.binomial(sizes, alpha)
-    batch = multinomial_counts(real, truth, rng=rng) + fit.synthetic_counts(
-        sizes - real, mode=synthetic, rng=rng
+    batch = family.combine(
+        family.sample_truth(truth, real, rng=rng),
+        fit.synthetic(sizes - real, mode=synthetic, rng=rng),
     )
     if scheme in ("mixture", "replace"):
         return TrainingSet(batch, batch, real)
-    pool = previous.pool + batch
+    pool = family.combine(previous.pool, batch)
     if scheme == "accumulate":
         return TrainingSet(pool, pool, real)
     if scheme == "accumulate-subsample":
-        return TrainingSet(subsample_counts(pool, sizes, rng=rng), pool, real)
+        return TrainingSet(family.subsample(pool, sizes, rng=rng), pool, real)
     raise ValueError(
         f"scheme {scheme!r} is not one of mixture, replace, accumulate, accumulate-subsample"
     )

@@ -20,13 +20,47 @@ from typing import ClassVar
 
 import numpy as np
 
-from bayescollapse.counts import multinomial_counts
-from bayescollapse.metrics import beta_hdi
+from bayescollapse.counts import multinomial_counts, subsample_counts
+from bayescollapse.metrics import beta_hdi, distance_metrics, posterior_metrics
+from bayescollapse.truth import make_truth
 
-__all__ = ["DirichletCategorical", "PointFit", "DirichletPosterior", "SYNTHETIC_MODES", "METHODS"]
+__all__ = [
+    "DirichletCategorical",
+    "DirichletPosterior",
+    "METHODS",
+    "PointFit",
+    "SYNTHETIC_MODES",
+    "VARIABLES",
+]
 
 SYNTHETIC_MODES = ("ancestral", "predictive", "plugin")
 METHODS = ("mle", "conjugate", "pymc")
+
+_RGEN = ("setting", "replicate", "generation")
+_RGENTOK = (*_RGEN, "token")
+
+#: name -> (dims, description). Variables a method does not produce are NaN for it.
+VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    "theta_mean": (_RGENTOK, "fitted token probabilities: MLE frequencies or posterior mean"),
+    "theta_sd": (_RGENTOK, "posterior standard deviation of each token probability"),
+    "train_count": (_RGENTOK, "training counts of the generation"),
+    "real_count": (_RGEN, "fresh real samples in the generation's newest batch"),
+    "tv_to_truth": (_RGEN, "total variation distance of theta_mean to the truth"),
+    "kl_truth_to_model": (_RGEN, "KL(P* || theta_mean) in nats; inf once a true token is lost"),
+    "kl_model_to_truth": (_RGEN, "KL(theta_mean || P*) in nats"),
+    "hellinger_to_truth": (_RGEN, "Hellinger distance of theta_mean to the truth"),
+    "sq_l2_to_truth": (_RGEN, "squared L2 distance ||theta_mean - P*||^2"),
+    "entropy": (_RGEN, "Shannon entropy of theta_mean in nats"),
+    "gini_simpson": (_RGEN, "1 - sum theta_mean^2 (the paper's H)"),
+    "lost_tokens": (_RGEN, "tokens with zero training count in the generation"),
+    "lost_mass": (_RGEN, "true probability mass of the lost tokens"),
+    "hdi_width_mean": (_RGEN, "mean width over tokens of the marginal HDIs"),
+    "hdi_coverage": (_RGEN, "fraction of tokens whose true probability lies in its HDI"),
+    "kl_posterior_to_prev": (_RGEN, "KL(posterior_t || posterior_t-1); Dirichlet closed form"),
+    "r_hat_max": (_RGEN, "largest R-hat over tokens (pymc)"),
+    "ess_bulk_min": (_RGEN, "smallest bulk ESS over tokens (pymc)"),
+    "divergences": (_RGEN, "divergent transitions of the block's sampler run (pymc)"),
+}
 
 
 def _check_mode(mode: str) -> None:
@@ -46,9 +80,7 @@ class PointFit:
         """The fitted probabilities."""
         return self.probs
 
-    def synthetic_counts(
-        self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator
-    ) -> np.ndarray:
+    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> np.ndarray:
         """Draw ``sizes[r]`` tokens from the fitted model (every mode is plug-in here)."""
         _check_mode(mode)
         return multinomial_counts(sizes, self.probs, rng=rng)
@@ -89,9 +121,7 @@ class DirichletPosterior:
         a = self.concentration
         return beta_hdi(a, a.sum(axis=-1, keepdims=True) - a, self.hdi_prob)
 
-    def synthetic_counts(
-        self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator
-    ) -> np.ndarray:
+    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> np.ndarray:
         """Draw ``sizes[r]`` synthetic tokens per replicate from the posterior predictive."""
         _check_mode(mode)
         if mode == "ancestral":
@@ -126,6 +156,19 @@ class DirichletCategorical:
     target_accept: float = 0.8
     hdi_prob: float = 0.94
     name: ClassVar[str] = "dirichlet-categorical"
+    methods: ClassVar[tuple[str, ...]] = METHODS
+    default_truth: ClassVar[str] = "zipf:1"
+    variables: ClassVar[dict] = VARIABLES
+    plot_metric: ClassVar[str] = "sq_l2_to_truth"
+    coverage_metric: ClassVar[str] = "hdi_coverage"
+    #: (column title, variable) of the summary table; the CLI prints their means
+    summary_columns: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("TV to P*", "tv_to_truth"),
+        ("||P-P*||^2", "sq_l2_to_truth"),
+        ("KL(P*||P)", "kl_truth_to_model"),
+        ("lost tokens", "lost_tokens"),
+        ("P* in HDI", "hdi_coverage"),
+    )
 
     def __post_init__(self) -> None:
         if not (isinstance(self.num_tokens, int | np.integer) and self.num_tokens >= 2):
@@ -141,6 +184,72 @@ class DirichletCategorical:
             raise ValueError(f"target_accept must lie in (0, 1), got {self.target_accept!r}")
         if not 0 < self.hdi_prob < 1:
             raise ValueError(f"hdi_prob must lie in (0, 1), got {self.hdi_prob!r}")
+
+    @classmethod
+    def from_config(cls, config) -> DirichletCategorical:
+        """Build the family from a :class:`bayescollapse.RunConfig`."""
+        return cls(
+            num_tokens=config.num_tokens,
+            prior_concentration=config.prior_concentration,
+            draws=config.draws,
+            tune=config.tune,
+            chains=config.chains,
+            target_accept=config.target_accept,
+            hdi_prob=config.hdi_prob,
+        )
+
+    def make_truth(self, spec) -> np.ndarray:
+        """``P*`` from a recipe or values (see :func:`bayescollapse.truth.make_truth`)."""
+        return make_truth(spec, self.num_tokens)
+
+    def truth_variables(self, truth: np.ndarray) -> tuple[dict, dict]:
+        """Return the data variables and coords that record the truth in the results."""
+        data = {"truth": (("token",), truth, {"description": "the true distribution P*"})}
+        return data, {"token": np.arange(self.num_tokens)}
+
+    @property
+    def dim_sizes(self) -> dict[str, int]:
+        """Sizes of the family's inner dims."""
+        return {"token": self.num_tokens}
+
+    def sample_truth(self, truth: np.ndarray, sizes: np.ndarray, *, rng) -> np.ndarray:
+        """Draw the counts of ``sizes[r]`` fresh samples from ``P*`` per replicate."""
+        return multinomial_counts(sizes, truth, rng=rng)
+
+    @staticmethod
+    def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Return the union of two count data sets."""
+        return a + b
+
+    @staticmethod
+    def subsample(pool: np.ndarray, sizes: np.ndarray, *, rng) -> np.ndarray:
+        """``sizes[r]`` items drawn without replacement from the pool."""
+        return subsample_counts(pool, sizes, rng=rng)
+
+    @staticmethod
+    def record(fit, data, truth, previous_fit, summarise_posterior: bool) -> dict:
+        """One generation's row of results: every variable's value per replicate."""
+        point = fit.mean
+        row = {
+            "theta_mean": point,
+            "train_count": data.data.astype(float),
+            "real_count": data.real.astype(float),
+            **distance_metrics(point, truth, data.data),
+        }
+        if fit.bayesian:
+            row["theta_sd"] = fit.sd
+        if fit.bayesian and summarise_posterior:
+            lower, upper = fit.hdi()
+            previous = previous_fit.dirichlet if previous_fit is not None else None
+            row.update(posterior_metrics(lower, upper, truth, fit.dirichlet, previous))
+        row.update(getattr(fit, "diagnostics", {}))
+        return row
+
+    @staticmethod
+    def validate(ds) -> None:
+        """Family-specific checks of a results dataset."""
+        if not np.allclose(ds["theta_mean"].sum("token"), 1.0, atol=1e-8):
+            raise ValueError("theta_mean does not sum to 1 over tokens")
 
     def initial_prior(self, replicates: int) -> np.ndarray:
         """Return the prior concentration for every replicate, shape (R, K)."""

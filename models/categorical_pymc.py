@@ -134,9 +134,7 @@ class PyMCPosterior:
         bounds = az.hdi(self.theta, prob=self.hdi_prob)
         return bounds.sel(ci_bound="lower").values, bounds.sel(ci_bound="upper").values
 
-    def synthetic_counts(
-        self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator
-    ) -> np.ndarray:
+    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> np.ndarray:
         """Draw synthetic counts with ``pm.sample_posterior_predictive``.
 
         ``ancestral``: one posterior draw (chosen at random) generates the whole set.

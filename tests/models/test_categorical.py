@@ -39,7 +39,7 @@ def test_ancestral_draws_are_dirichlet_multinomial(rng):
     fit = fam.fitter("conjugate", reps).fit(counts, prior=fam.initial_prior(reps), rng=rng)
     a = np.array([5.0, 2.0, 1.0])
     big_a, m, n = a.sum(), a / a.sum(), 30
-    x = fit.synthetic_counts(np.full(reps, n), mode="ancestral", rng=rng)
+    x = fit.synthetic(np.full(reps, n), mode="ancestral", rng=rng)
     var_dm = n * m * (1 - m) * (n + big_a) / (1 + big_a)
     var_mult = n * m * (1 - m)
     # sample variance has SE ~ sqrt((mu4 - s^4)/reps); bound it loosely by sqrt(2/reps) s^2 * 3
@@ -47,7 +47,7 @@ def test_ancestral_draws_are_dirichlet_multinomial(rng):
     assert np.all(np.abs(x.mean(axis=0) - n * m) < z * np.sqrt(var_dm / reps))
     assert np.all(np.abs(x.var(axis=0) - var_dm) < z * 3 * np.sqrt(2 / reps) * var_dm)
     for mode in ("plugin", "predictive"):
-        y = fit.synthetic_counts(np.full(reps, n), mode=mode, rng=rng)
+        y = fit.synthetic(np.full(reps, n), mode=mode, rng=rng)
         assert np.all(np.abs(y.mean(axis=0) - n * m) < z * np.sqrt(var_mult / reps))
         assert np.all(np.abs(y.var(axis=0) - var_mult) < z * 3 * np.sqrt(2 / reps) * var_mult)
     np.testing.assert_array_equal(x.sum(axis=1), n)
@@ -73,4 +73,4 @@ def test_unknown_method_and_mode(rng):
         fam.fitter("bayes", 1)
     fit = fam.fitter("conjugate", 1).fit(np.array([[1, 2, 3]]), prior=fam.initial_prior(1), rng=rng)
     with pytest.raises(ValueError, match="synthetic mode 'posterior'"):
-        fit.synthetic_counts(np.array([3]), mode="posterior", rng=rng)
+        fit.synthetic(np.array([3]), mode="posterior", rng=rng)

@@ -63,10 +63,10 @@ def test_same_seed_same_draws(pymc_fit):
 def test_synthetic_counts_through_posterior_predictive(pymc_fit, mode):
     _, _, fit, _ = pymc_fit
     rng = np.random.default_rng(1)
-    out = fit.synthetic_counts(np.array([50, 7]), mode=mode, rng=rng)
+    out = fit.synthetic(np.array([50, 7]), mode=mode, rng=rng)
     assert out.shape == (2, 5)
     np.testing.assert_array_equal(out.sum(axis=1), [50, 7])
-    again = fit.synthetic_counts(np.array([50, 7]), mode=mode, rng=np.random.default_rng(1))
+    again = fit.synthetic(np.array([50, 7]), mode=mode, rng=np.random.default_rng(1))
     np.testing.assert_array_equal(out, again)
 
 
