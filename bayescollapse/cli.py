@@ -37,6 +37,13 @@ _RUN_FLAGS = {
     "tune": "tune",
     "chains": "chains",
     "target_accept": "target_accept",
+    "prior": "prior",
+    "prior_mean": "prior_mean",
+    "prior_kappa": "prior_kappa",
+    "prior_alpha": "prior_alpha",
+    "prior_beta": "prior_beta",
+    "prior_mu_sd": "prior_mu_sd",
+    "prior_sigma_scale": "prior_sigma_scale",
 }
 
 
@@ -59,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         "--config file.",
     )
     r.add_argument("--config", type=Path, help="TOML file with run keys and a [[settings]] list")
-    r.add_argument("--model", help="model family (default dirichlet-categorical)")
+    r.add_argument("--model", help="dirichlet-categorical (default) | gaussian")
     r.add_argument("--tokens", type=int, metavar="K", help="vocabulary size (default 20)")
     r.add_argument(
         "--truth", help="uniform | zipf:S | dirichlet:C:SEED | values:P1,P2,.. (default zipf:1)"
@@ -95,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="n_t schedule(s): 1000 | power:N0:GAMMA | geometric:N0:R | list:..",
     )
-    r.add_argument("--method", nargs="+", help="mle | conjugate | pymc")
+    r.add_argument("--method", nargs="+", help="mle | conjugate | pymc; gaussian also unbiased")
     r.add_argument("--synthetic", nargs="+", help="ancestral | predictive | plugin")
     r.add_argument("--prior-update", nargs="+", help="refit | carry")
     r.add_argument("--pairing", choices=("product", "zip"), default="product")
@@ -104,6 +111,18 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--chains", type=int, help="NUTS chains (default 2)")
     r.add_argument("--target-accept", type=float, help="NUTS target acceptance (default 0.8)")
     r.add_argument("--hdi-prob", type=float, help="HDI probability (default 0.94)")
+    g = r.add_argument_group("gaussian model")
+    g.add_argument(
+        "--prior", help="nig (default) | jeffreys (conjugate) | weakly-informative (pymc)"
+    )
+    g.add_argument("--prior-mean", type=float, help="NIG mu0, or the weakly informative mean (0)")
+    g.add_argument("--prior-kappa", type=float, help="NIG kappa0 (default 0.01)")
+    g.add_argument("--prior-alpha", type=float, help="NIG alpha0 (default 1)")
+    g.add_argument("--prior-beta", type=float, help="NIG beta0 (default 1)")
+    g.add_argument("--prior-mu-sd", type=float, help="weakly informative sd of mu (default 10)")
+    g.add_argument(
+        "--prior-sigma-scale", type=float, help="weakly informative HalfNormal scale of sigma (10)"
+    )
     r.add_argument("--out", type=Path, required=True, help="NetCDF file to write")
     r.add_argument("--figure", type=Path, help="also write a PNG of error against generation")
     r.add_argument("--force", action="store_true", help="overwrite existing output files")
@@ -356,14 +375,12 @@ def _print_summary(ds, *, generation: int) -> None:
     table = Table(
         title=f"generation {g}: mean ± standard error over {ds.sizes['replicate']} replicates"
     )
+    from bayescollapse.models import REGISTRY
+
     columns = [
         ("regime", None),
         ("fit", None),
-        ("TV to P*", "tv_to_truth"),
-        ("||P-P*||^2", "sq_l2_to_truth"),
-        ("KL(P*||P)", "kl_truth_to_model"),
-        ("lost tokens", "lost_tokens"),
-        ("P* in HDI", "hdi_coverage"),
+        *REGISTRY[ds.attrs["model"]].summary_columns,
         ("max R-hat", "r_hat_max"),
         ("divergences", "divergences"),
     ]
@@ -398,8 +415,9 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
 
     ds = open_results(args.file)
     cfg = json.loads(ds.attrs["config"])
+    size = f"K={cfg['num_tokens']}, " if "token" in ds.dims else ""
     print(
-        f"{args.file}: model {ds.attrs['model']}, K={cfg['num_tokens']}, truth {cfg['truth']}, "
+        f"{args.file}: model {ds.attrs['model']}, {size}truth {cfg['truth']}, "
         f"seed {ds.attrs['seed']}, bayescollapse {ds.attrs['bayescollapse_version']}, "
         f"created {ds.attrs['created_at']}"
     )

@@ -13,12 +13,16 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 
 from bayescollapse.models import REGISTRY
-from bayescollapse.models.categorical import METHODS, SYNTHETIC_MODES
+from bayescollapse.models.categorical import SYNTHETIC_MODES
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
 
 __all__ = ["Setting", "RunConfig", "settings_grid", "cross_settings", "SCHEMES", "PRIOR_UPDATES"]
 
 SCHEMES = ("mixture", "replace", "accumulate", "accumulate-subsample")
+#: every family's methods; a run checks that its model offers the method
+METHODS = tuple(dict.fromkeys(m for family in REGISTRY.values() for m in family.methods))
+#: methods that fit a point estimate (no posterior to draw from or carry forward)
+POINT_METHODS = ("mle", "unbiased")
 PRIOR_UPDATES = ("refit", "carry")
 
 
@@ -71,10 +75,10 @@ class Setting:
         _one_of("prior_update", self.prior_update, PRIOR_UPDATES)
         object.__setattr__(self, "real_fraction", Schedule.parse(self.real_fraction).spec)
         object.__setattr__(self, "sample_size", Schedule.parse(self.sample_size).spec)
-        if self.method == "mle" and self.synthetic != "plugin":
+        if self.method in POINT_METHODS and self.synthetic != "plugin":
             object.__setattr__(self, "synthetic", "plugin")
-        if self.method == "mle" and self.prior_update == "carry":
-            raise ValueError("prior_update 'carry' needs a Bayesian method, not 'mle'")
+        if self.method in POINT_METHODS and self.prior_update == "carry":
+            raise ValueError(f"prior_update 'carry' needs a Bayesian method, not {self.method!r}")
         if self.scheme == "replace" and self.real_fraction != "zero":
             raise ValueError(
                 f"scheme 'replace' trains on synthetic data only; real_fraction must be 'zero', "
@@ -85,7 +89,7 @@ class Setting:
             object.__setattr__(self, "group", group)
         if not self.name:
             parts = [self.group, self.method]
-            if self.method != "mle":
+            if self.method not in POINT_METHODS:
                 parts.append(self.synthetic)
                 if self.prior_update != "refit":
                     parts.append(f"prior={self.prior_update}")
@@ -94,8 +98,8 @@ class Setting:
     @property
     def fit_label(self) -> str:
         """How the setting fits and draws, e.g. ``pymc ancestral`` (legend entries)."""
-        if self.method == "mle":
-            return "mle"
+        if self.method in POINT_METHODS:
+            return self.method
         extra = "" if self.prior_update == "refit" else f" prior={self.prior_update}"
         return f"{self.method} {self.synthetic}{extra}"
 
@@ -157,6 +161,9 @@ class RunConfig:
 
     ``posterior_metrics=False`` skips the HDI and posterior-drift summaries of Bayesian
     fits (they are then NaN): large sweeps that only need point errors run faster.
+    ``num_tokens`` and ``prior_concentration`` are the categorical model's; ``prior`` and
+    the ``prior_*`` hyperparameters the Gaussian model's (see
+    :class:`bayescollapse.models.Gaussian`).
     """
 
     settings: tuple[Setting, ...] = (Setting(),)
@@ -174,6 +181,13 @@ class RunConfig:
     chains: int = 2
     target_accept: float = 0.8
     posterior_metrics: bool = True
+    prior: str = "nig"
+    prior_mean: float = 0.0
+    prior_kappa: float = 0.01
+    prior_alpha: float = 1.0
+    prior_beta: float = 1.0
+    prior_mu_sd: float = 10.0
+    prior_sigma_scale: float = 10.0
 
     def __post_init__(self) -> None:
         if self.model not in REGISTRY:
@@ -216,6 +230,8 @@ class RunConfig:
                     f"method {s.method!r} does not fit model {self.model!r}; "
                     f"use one of {', '.join(family.methods)}"
                 )
+            if hasattr(family, "check_setting"):
+                family.check_setting(s)
 
     def family(self):
         """Return the model family object these settings fit."""

@@ -132,6 +132,14 @@ def run_block(
         previous_fit = fit
         if progress is not None:
             progress(1)
-    return {
-        name: np.stack([row[name] for row in per_generation], axis=1) for name in per_generation[0]
-    }
+    return _stack(per_generation)
+
+
+def _stack(rows: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Stack per-generation rows along axis 1; a variable a row lacks is NaN there."""
+    out = {}
+    for name in dict.fromkeys(k for row in rows for k in row):
+        template = np.asarray(next(row[name] for row in rows if name in row), dtype=float)
+        missing = np.full(template.shape, np.nan)
+        out[name] = np.stack([row.get(name, missing) for row in rows], axis=1)
+    return out

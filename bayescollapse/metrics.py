@@ -22,6 +22,7 @@ __all__ = [
     "gini_simpson",
     "dirichlet_kl",
     "beta_hdi",
+    "unimodal_hdi",
     "distance_metrics",
     "posterior_metrics",
 ]
@@ -66,20 +67,66 @@ def _dirichlet_kl(a, b, axis=-1):
     )
 
 
-def beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
-    """Exact highest-density interval of Beta(a, b), elementwise.
+def unimodal_hdi(ppf, logpdf, params: tuple, prob: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact highest-density interval of a unimodal (or monotone) distribution, elementwise.
 
     The HDI ``[F^-1(p), F^-1(p + prob)]`` has equal densities at both ends. The log-density
     gap ``g(p) = log f(F^-1(p + prob)) - log f(F^-1(p))`` decreases in the lower tail mass
     ``p`` for a unimodal density, so the HDI is the root of ``g`` on ``[0, 1 - prob]``
     (found for all elements at once by :func:`scipy.optimize.elementwise.find_root`), or an
-    end of that range when the density is monotone (``g(0) <= 0``: the HDI starts at 0;
-    ``g(1 - prob) >= 0``: it ends at 1).
+    end of that range when the density is monotone (``g(0) <= 0``: the HDI starts at the
+    lower end of the support; ``g(1 - prob) >= 0``: it ends at the upper end).
+
+    Parameters
+    ----------
+    ppf : callable
+        ``ppf(q, *params)``, the quantile function, elementwise.
+    logpdf : callable
+        ``logpdf(x, *params)``, the log-density up to a constant, ``-inf`` outside the support.
+    params : tuple of numpy.ndarray
+        The distribution's parameters, broadcast together.
+    prob : float
+        Probability mass of the interval.
 
     Returns
     -------
     lower, upper : numpy.ndarray
-        Arrays of the broadcast shape of ``a`` and ``b``.
+        Arrays of the broadcast shape of ``params``.
+    """
+    params = np.broadcast_arrays(*[np.asarray(p, float) for p in params])
+    shape, top = params[0].shape, 1.0 - prob
+
+    def gap(p, *par):
+        lo, hi = ppf(p, *par), ppf(p + prob, *par)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_ratio = logpdf(hi, *par) - logpdf(lo, *par)
+        return np.clip(np.nan_to_num(log_ratio, nan=0.0), -1e8, 1e8)  # only the sign matters
+
+    at_zero, at_top = gap(np.zeros(shape), *params), gap(np.full(shape, top), *params)
+    p = np.where(at_zero <= 0, 0.0, top)
+    inside = (at_zero > 0) & (at_top < 0)
+    if inside.any():
+        sub = tuple(par[inside] for par in params)
+        root = find_root(
+            gap,
+            (np.zeros(sub[0].shape), np.full(sub[0].shape, top)),
+            args=sub,
+            tolerances={"xatol": 1e-13, "xrtol": 1e-10},
+        )
+        p[inside] = root.x
+    return ppf(p, *params), ppf(p + prob, *params)
+
+
+def _beta_logpdf(x, a, b):
+    return xlogy(a - 1, x) + xlog1py(b - 1, -x)
+
+
+def _beta_ppf(q, a, b):
+    return betaincinv(a, b, q)
+
+
+def beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact highest-density interval of Beta(a, b), elementwise (see :func:`unimodal_hdi`).
 
     Examples
     --------
@@ -87,27 +134,7 @@ def beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.
     >>> bool(abs(lo[0] + hi[0] - 1) < 1e-9)  # symmetric density, symmetric HDI
     True
     """
-    a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
-    top = 1.0 - prob
-
-    def gap(p, a, b):
-        lo, hi = betaincinv(a, b, p), betaincinv(a, b, p + prob)
-        log_ratio = xlogy(a - 1, hi) + xlog1py(b - 1, -hi) - xlogy(a - 1, lo) - xlog1py(b - 1, -lo)
-        return np.clip(log_ratio, -1e8, 1e8)  # infinite at a bracket end; only the sign matters
-
-    at_zero, at_top = gap(np.zeros(a.shape), a, b), gap(np.full(a.shape, top), a, b)
-    p = np.where(at_zero <= 0, 0.0, top)
-    inside = (at_zero > 0) & (at_top < 0)
-    if inside.any():
-        ai, bi = a[inside], b[inside]
-        root = find_root(
-            gap,
-            (np.zeros(ai.shape), np.full(ai.shape, top)),
-            args=(ai, bi),
-            tolerances={"xatol": 1e-13, "xrtol": 1e-10},
-        )
-        p[inside] = root.x
-    return betaincinv(a, b, p), betaincinv(a, b, p + prob)
+    return unimodal_hdi(_beta_ppf, _beta_logpdf, (a, b), prob)
 
 
 def distance_metrics(

@@ -28,6 +28,8 @@ _LABELS = {
     "hellinger_to_truth": "Hellinger(P_t, P*)",
     "kl_model_to_truth": "KL(P_t || P*)",
     "hdi_coverage": "share of P* inside 94% HDIs",
+    "sigma2_mean": "fitted variance sigma_t^2",
+    "mu_sq_error": "(mu_t - mu*)^2",
 }
 
 
@@ -42,12 +44,15 @@ def replicate_band(values: xr.DataArray, *, z: float = 2.0) -> tuple[xr.DataArra
 def plot_error(
     ds: xr.Dataset,
     *,
-    metric: str = "sq_l2_to_truth",
+    metric: str | None = None,
     coverage: bool = True,
     theory: bool = True,
     log: bool = True,
 ) -> plt.Figure:
     """Plot ``metric`` against generation: one panel per regime (``group``), one line per fit.
+
+    ``metric`` defaults to the model's headline error (``sq_l2_to_truth`` for the
+    categorical model, ``sigma2_mean`` for the Gaussian).
 
     Lines are the mean over replicates with a band of 2 standard errors. Where the metric
     has an exact expected curve (:func:`bayescollapse.theory.expected_curves`), it is drawn
@@ -55,10 +60,15 @@ def plot_error(
     row shows the share of tokens whose true probability lies inside the posterior HDIs,
     with the nominal level dotted.
     """
+    from bayescollapse.models import REGISTRY
+
+    family = REGISTRY[ds.attrs["model"]]
+    metric = metric or family.plot_metric
+    cover = family.coverage_metric
     if metric not in ds:
         raise ValueError(f"results have no metric {metric!r}; choose one of {sorted(ds.data_vars)}")
     groups = list(dict.fromkeys(ds["group"].values.tolist()))
-    has_bayes = coverage and bool(np.isfinite(ds["hdi_coverage"]).any())
+    has_bayes = coverage and bool(np.isfinite(ds[cover]).any())
     rows = 2 if has_bayes else 1
     fig, axes = plt.subplots(
         rows, len(groups), figsize=(4.2 * len(groups), 3.4 * rows), squeeze=False, sharex=True
@@ -95,16 +105,17 @@ def plot_error(
             cax = axes[1, col]
             for setting in members:
                 label = str(ds["fit_label"].sel(setting=setting).values)
-                if not np.isfinite(ds["hdi_coverage"].sel(setting=setting)).any():
+                if not np.isfinite(ds[cover].sel(setting=setting)).any():
                     continue
-                mean, half = replicate_band(ds["hdi_coverage"].sel(setting=setting))
+                mean, half = replicate_band(ds[cover].sel(setting=setting))
                 cax.plot(gen, mean, color=colors[label], lw=1.8)
                 cax.fill_between(
                     gen, mean - half, mean + half, color=colors[label], alpha=0.2, lw=0
                 )
             cax.axhline(hdi_prob, color="k", ls=":", lw=1.2)
             cax.set_ylim(-0.02, 1.02)
-            cax.set_ylabel(f"P* inside {hdi_prob:.0%} HDI" if col == 0 else "")
+            what = "P*" if cover == "hdi_coverage" else "sigma*"
+            cax.set_ylabel(f"{what} inside {hdi_prob:.0%} HDI" if col == 0 else "")
             cax.grid(alpha=0.3)
         axes[-1, col].set_xlabel("generation")
         axes[-1, col].xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -119,11 +130,13 @@ def plot_error(
         handles.append(Line2D([], [], color="0.2", ls="--", lw=1.1))
         labels.append(labels.pop(i))
         handles.pop(i)
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False)
+    columns = min(len(labels), max(3, 2 * len(groups)))
+    fig.legend(handles, labels, loc="lower center", ncol=columns, frameon=False)
     cfg = json.loads(ds.attrs["config"])
     truth = cfg["truth"] if isinstance(cfg["truth"], str) else "given as values"
+    size = f"K={cfg['num_tokens']}, " if "token" in ds.dims else ""
     fig.suptitle(
-        f"{ds.attrs['model']}: K={cfg['num_tokens']}, truth {truth}, "
+        f"{ds.attrs['model']}: {size}truth {truth}, "
         f"{ds.sizes['replicate']} replicates, seed {ds.attrs['seed']} (bands: 2 SE)",
         fontsize=11,
     )

@@ -322,15 +322,19 @@ def _bounded_limit(
 
 
 #: results variables that have an exact expected curve, and the moment that gives it
-_CURVES = {"sq_l2_to_truth": "sq_error", "gini_simpson": "gini_simpson"}
+_CURVES = {
+    "dirichlet-categorical": {"sq_l2_to_truth": "sq_error", "gini_simpson": "gini_simpson"},
+    "gaussian": {"mu_sq_error": "mean_sq_error", "sigma2_mean": "variance"},
+}
 
 
 def expected_curves(ds):
     """Exact expected curves for every setting of a results dataset that has one.
 
-    A categorical setting has a closed form when its scheme is ``mixture`` or ``replace``
-    and its prior is refitted each generation (``mle``, ``conjugate``, and ``pymc``, which
-    targets the conjugate posterior). Other settings get NaN.
+    A setting has a closed form when its scheme is ``mixture`` or ``replace`` and its prior
+    (if any) is refitted each generation: for the categorical model ``mle``,
+    ``conjugate`` and ``pymc`` (which targets the conjugate posterior); for the Gaussian
+    model ``mle`` and ``unbiased``. Other settings get NaN.
 
     Parameters
     ----------
@@ -340,31 +344,44 @@ def expected_curves(ds):
     Returns
     -------
     xarray.Dataset
-        ``sq_l2_to_truth`` and ``gini_simpson`` with dims (setting, generation).
+        One variable per results variable with a closed form (categorical:
+        ``sq_l2_to_truth``, ``gini_simpson``; Gaussian: ``mu_sq_error``, ``sigma2_mean``),
+        dims (setting, generation).
     """
     import json
 
     import xarray as xr
 
+    model = ds.attrs["model"]
     config = json.loads(ds.attrs["config"])
-    truth = ds["truth"].values
+    curves = _CURVES[model]
     shape = (ds.sizes["setting"], ds.sizes["generation"])
-    out = {name: np.full(shape, np.nan) for name in _CURVES}
+    out = {name: np.full(shape, np.nan) for name in curves}
     for i, setting in enumerate(ds["setting"].values):
         row = ds.sel(setting=setting)
+        method = str(row["method"].values)
         if str(row["scheme"].values) not in ("mixture", "replace"):
             continue
         if str(row["prior_update"].values) != "refit":
             continue
-        bayesian = str(row["method"].values) != "mle"
-        moments = categorical_moments(
-            truth,
-            row["real_fraction"].values,
-            row["sample_size"].values,
-            prior_concentration=config["prior_concentration"] if bayesian else 0.0,
-            synthetic=str(row["synthetic"].values) if bayesian else "plugin",
-        )
-        for name, key in _CURVES.items():
+        a, n = row["real_fraction"].values, row["sample_size"].values
+        if model == "gaussian":
+            if method not in ("mle", "unbiased"):
+                continue
+            sigma2 = float(ds["truth_sigma"]) ** 2
+            moments = gaussian_mle_moments(
+                float(ds["truth_mu"]), sigma2, a, n, ddof=int(method == "unbiased")
+            )
+        else:
+            bayesian = method != "mle"
+            moments = categorical_moments(
+                ds["truth"].values,
+                a,
+                n,
+                prior_concentration=config["prior_concentration"] if bayesian else 0.0,
+                synthetic=str(row["synthetic"].values) if bayesian else "plugin",
+            )
+        for name, key in curves.items():
             out[name][i] = moments[key]
     return xr.Dataset(
         {name: (("setting", "generation"), values) for name, values in out.items()},

@@ -4,7 +4,8 @@
 """
 
 from bayescollapse.models.categorical import DirichletCategorical
+from bayescollapse.models.gaussian import Gaussian
 
-REGISTRY = {DirichletCategorical.name: DirichletCategorical}
+REGISTRY = {DirichletCategorical.name: DirichletCategorical, Gaussian.name: Gaussian}
 
-__all__ = ["REGISTRY", "DirichletCategorical"]
+__all__ = ["REGISTRY", "DirichletCategorical", "Gaussian"]

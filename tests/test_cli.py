@@ -210,3 +210,59 @@ def test_phase_bad_input(tmp_path, capsys, argv, message):
     assert main(["phase", "--out", str(out), "--no-progress", *argv]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_gaussian_run_and_summary(tmp_path, capsys):
+    out = tmp_path / "g.nc"
+    code = main(
+        [
+            "run",
+            "--model",
+            "gaussian",
+            "--truth",
+            "normal:1:2",
+            "--generations",
+            "3",
+            "--replicates",
+            "2",
+            "--method",
+            "mle",
+            "unbiased",
+            "conjugate",
+            "--real-fraction",
+            "zero",
+            "--sample-size",
+            "20",
+            "--prior",
+            "jeffreys",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+            "--figure",
+            str(tmp_path / "g.png"),
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    ds = open_results(out)
+    assert "token" not in ds.dims and float(ds["truth_sigma"]) == 2.0
+    assert RunConfig.from_dict(json.loads(ds.attrs["config"])).prior == "jeffreys"
+    assert "sigma/sigma*" in capsys.readouterr().out
+    assert main(["summarize", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--model",
+                "gaussian",
+                "--truth",
+                "normal:0:-1",
+                "--out",
+                str(tmp_path / "bad.nc"),
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
+    assert "the true sigma must be finite and > 0, got -1" in capsys.readouterr().err
