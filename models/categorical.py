@@ -22,6 +22,7 @@ import numpy as np
 
 from bayescollapse.counts import multinomial_counts, subsample_counts
 from bayescollapse.metrics import beta_hdi, distance_metrics, posterior_metrics
+from bayescollapse.models.sampling import check_sampler_settings, sampler_settings
 from bayescollapse.truth import make_truth
 
 __all__ = [
@@ -175,15 +176,7 @@ class DirichletCategorical:
             raise ValueError(f"num_tokens must be an integer >= 2, got {self.num_tokens!r}")
         if not self.prior_concentration > 0:
             raise ValueError(f"prior_concentration must be > 0, got {self.prior_concentration!r}")
-        for name in ("draws", "tune"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
-        if self.chains < 2:
-            raise ValueError(f"chains must be >= 2 (R-hat needs two), got {self.chains!r}")
-        if not 0 < self.target_accept < 1:
-            raise ValueError(f"target_accept must lie in (0, 1), got {self.target_accept!r}")
-        if not 0 < self.hdi_prob < 1:
-            raise ValueError(f"hdi_prob must lie in (0, 1), got {self.hdi_prob!r}")
+        check_sampler_settings(self)
 
     @classmethod
     def from_config(cls, config) -> DirichletCategorical:
@@ -191,11 +184,7 @@ class DirichletCategorical:
         return cls(
             num_tokens=config.num_tokens,
             prior_concentration=config.prior_concentration,
-            draws=config.draws,
-            tune=config.tune,
-            chains=config.chains,
-            target_accept=config.target_accept,
-            hdi_prob=config.hdi_prob,
+            **sampler_settings(config),
         )
 
     def make_truth(self, spec) -> np.ndarray:

@@ -20,8 +20,6 @@ compiled once and refitted every generation with ``with_data``.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -31,6 +29,7 @@ import pymc as pm
 import xarray as xr
 
 from bayescollapse.models.categorical import DirichletCategorical, _check_mode
+from bayescollapse.models.sampling import compile_model, quiet_pymc, sample_nuts
 
 __all__ = ["PyMCDirichletFitter", "PyMCPosterior", "build_model", "build_predictive_model"]
 
@@ -62,17 +61,6 @@ def build_predictive_model(num_tokens: int, replicates: int) -> pm.Model:
         theta = pm.Flat("theta", dims=("replicate", "token"))
         pm.Multinomial("synthetic", n=size, p=theta, dims=("replicate", "token"))
     return model
-
-
-@contextlib.contextmanager
-def _quiet_pymc():
-    logger = logging.getLogger("pymc")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 @dataclass(frozen=True)
@@ -163,7 +151,7 @@ class PyMCPosterior:
                 "draw_size": (("chain", "draw", "replicate"), shares.astype(float)),
             }
         )
-        with _quiet_pymc():
+        with quiet_pymc():
             out = pm.sample_posterior_predictive(
                 trace,
                 model=self.predictive_model,
@@ -180,15 +168,9 @@ class PyMCDirichletFitter:
     """Compile the PyMC model once for a block size; refit it each generation."""
 
     def __init__(self, family: DirichletCategorical, replicates: int) -> None:
-        import nutpie
-
         self.family = family
         self.replicates = replicates
-        self._nutpie = nutpie
-        with _quiet_pymc():
-            self.compiled = nutpie.compile_pymc_model(
-                build_model(family.num_tokens, replicates), freeze_model=False
-            )
+        self.compiled = compile_model(build_model(family.num_tokens, replicates))
         self.predictive_model = build_predictive_model(family.num_tokens, replicates)
 
     def fit(
@@ -196,17 +178,8 @@ class PyMCDirichletFitter:
     ) -> PyMCPosterior:
         """Sample the posterior given ``counts`` and ``prior``, both of shape (R, K)."""
         fam = self.family
-        model = self.compiled.with_data(counts=np.asarray(counts, np.int64), prior=prior)
-        tree = self._nutpie.sample(
-            model,
-            draws=fam.draws,
-            tune=fam.tune,
-            chains=fam.chains,
-            cores=fam.chains,
-            seed=int(rng.integers(1 << 63)),
-            target_accept=fam.target_accept,
-            progress_bar=False,
-            save_warmup=False,
+        tree = sample_nuts(
+            self.compiled, fam, rng=rng, counts=np.asarray(counts, np.int64), prior=prior
         )
         tree = xr.DataTree.from_dict(
             {

@@ -29,6 +29,7 @@ from scipy.special import gammaincinv, gammaln, stdtrit
 from bayescollapse.metrics import unimodal_hdi
 from bayescollapse.models.categorical import SYNTHETIC_MODES, _check_mode
 from bayescollapse.models.gaussian_metrics import VARIABLES, gaussian_record, nig_kl
+from bayescollapse.models.sampling import check_sampler_settings, sampler_settings
 
 __all__ = ["Gaussian", "GaussianStats", "GaussianTruth", "NIGPosterior", "PointGaussian"]
 
@@ -261,15 +262,7 @@ class Gaussian:
         for name in ("prior_mu_sd", "prior_sigma_scale"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("draws", "tune"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
-        if self.chains < 2:
-            raise ValueError(f"chains must be >= 2 (R-hat needs two), got {self.chains!r}")
-        if not 0 < self.target_accept < 1:
-            raise ValueError(f"target_accept must lie in (0, 1), got {self.target_accept!r}")
-        if not 0 < self.hdi_prob < 1:
-            raise ValueError(f"hdi_prob must lie in (0, 1), got {self.hdi_prob!r}")
+        check_sampler_settings(self)
 
     @classmethod
     def from_config(cls, config) -> Gaussian:
@@ -282,11 +275,7 @@ class Gaussian:
             prior_beta=config.prior_beta,
             prior_mu_sd=config.prior_mu_sd,
             prior_sigma_scale=config.prior_sigma_scale,
-            draws=config.draws,
-            tune=config.tune,
-            chains=config.chains,
-            target_accept=config.target_accept,
-            hdi_prob=config.hdi_prob,
+            **sampler_settings(config),
         )
 
     def make_truth(self, spec) -> GaussianTruth:

@@ -22,8 +22,8 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from bayescollapse.models.categorical import _check_mode
-from bayescollapse.models.categorical_pymc import _quiet_pymc
 from bayescollapse.models.gaussian import GaussianStats, _predictive_points
+from bayescollapse.models.sampling import compile_model, sample_nuts
 
 __all__ = ["PyMCGaussianFitter", "PyMCGaussianPosterior", "build_gaussian_model"]
 
@@ -137,15 +137,9 @@ class PyMCGaussianFitter:
     """Compile the Gaussian PyMC model once for a block size; refit it each generation."""
 
     def __init__(self, family, replicates: int) -> None:
-        import nutpie
-
         self.family = family
         self.replicates = replicates
-        self._nutpie = nutpie
-        with _quiet_pymc():
-            self.compiled = nutpie.compile_pymc_model(
-                build_gaussian_model(family, replicates), freeze_model=False
-            )
+        self.compiled = compile_model(build_gaussian_model(family, replicates))
 
     def fit(self, data: GaussianStats, *, prior, rng: np.random.Generator) -> PyMCGaussianPosterior:
         """Sample the posterior of (mu, sigma) given the block's statistics."""
@@ -153,17 +147,7 @@ class PyMCGaussianFitter:
         values = {"n": data.n.astype(float), "mean": data.mean, "m2": data.m2}
         if fam.prior == "nig":
             values.update(zip(("mu0", "kappa0", "alpha0", "beta0"), prior, strict=True))
-        tree = self._nutpie.sample(
-            self.compiled.with_data(**values),
-            draws=fam.draws,
-            tune=fam.tune,
-            chains=fam.chains,
-            cores=fam.chains,
-            seed=int(rng.integers(1 << 63)),
-            target_accept=fam.target_accept,
-            progress_bar=False,
-            save_warmup=False,
-        )
+        tree = sample_nuts(self.compiled, fam, rng=rng, **values)
         posterior = tree["posterior"].to_dataset()[["mu", "sigma"]]
         tree = xr.DataTree.from_dict(
             {

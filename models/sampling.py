@@ -1,0 +1,79 @@
+"""What every family shares about NUTS: settings, their checks, and one sampler call."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import numpy as np
+import xarray as xr
+
+__all__ = [
+    "SAMPLER_FIELDS",
+    "check_sampler_settings",
+    "compile_model",
+    "quiet_pymc",
+    "sample_nuts",
+    "sampler_settings",
+]
+
+#: the sampler and summary settings every family takes from a RunConfig
+SAMPLER_FIELDS = ("draws", "tune", "chains", "target_accept", "hdi_prob")
+
+
+def sampler_settings(config) -> dict:
+    """Return the sampler settings of a :class:`bayescollapse.RunConfig` as keywords."""
+    return {name: getattr(config, name) for name in SAMPLER_FIELDS}
+
+
+def check_sampler_settings(family) -> None:
+    """Raise a one-line ValueError naming the first bad sampler setting of ``family``."""
+    for name in ("draws", "tune"):
+        if getattr(family, name) < 1:
+            raise ValueError(f"{name} must be >= 1, got {getattr(family, name)!r}")
+    if family.chains < 2:
+        raise ValueError(f"chains must be >= 2 (R-hat needs two), got {family.chains!r}")
+    if not 0 < family.target_accept < 1:
+        raise ValueError(f"target_accept must lie in (0, 1), got {family.target_accept!r}")
+    if not 0 < family.hdi_prob < 1:
+        raise ValueError(f"hdi_prob must lie in (0, 1), got {family.hdi_prob!r}")
+
+
+def sample_nuts(compiled, family, *, rng: np.random.Generator, **data) -> xr.DataTree:
+    """Refit a compiled nutpie model with new ``data`` under the family's settings.
+
+    The seed is drawn from ``rng``, so the cell's stream fixes the draws.
+    """
+    import nutpie
+
+    return nutpie.sample(
+        compiled.with_data(**data),
+        draws=family.draws,
+        tune=family.tune,
+        chains=family.chains,
+        cores=family.chains,
+        seed=int(rng.integers(1 << 63)),
+        target_accept=family.target_accept,
+        progress_bar=False,
+        save_warmup=False,
+    )
+
+
+@contextlib.contextmanager
+def quiet_pymc():
+    """Silence PyMC's informational log lines (such as 'Sampling: [...]') for a block."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def compile_model(model):
+    """Compile a PyMC model once with nutpie, keeping its ``pm.Data`` replaceable."""
+    import nutpie
+
+    with quiet_pymc():
+        return nutpie.compile_pymc_model(model, freeze_model=False)
