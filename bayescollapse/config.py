@@ -176,6 +176,7 @@ class RunConfig:
     seed: int | None = None
     prior_concentration: float = 1.0
     hdi_prob: float = 0.94
+    coverage_levels: tuple[float, ...] = (0.5, 0.8, 0.94)
     draws: int = 500
     tune: int = 500
     chains: int = 2
@@ -190,6 +191,7 @@ class RunConfig:
     prior_sigma_scale: float = 10.0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "coverage_levels", tuple(float(q) for q in self.coverage_levels))
         if self.model not in REGISTRY:
             raise ValueError(f"model {self.model!r} is not one of {', '.join(REGISTRY)}")
         if self.truth is None:

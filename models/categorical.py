@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+import xarray as xr
+from scipy.special import betainc, betaincinv
 
 from bayescollapse.counts import multinomial_counts, subsample_counts
 from bayescollapse.metrics import beta_hdi, distance_metrics, posterior_metrics
@@ -58,6 +60,18 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "hdi_width_mean": (_RGEN, "mean width over tokens of the marginal HDIs"),
     "hdi_coverage": (_RGEN, "fraction of tokens whose true probability lies in its HDI"),
     "kl_posterior_to_prev": (_RGEN, "KL(posterior_t || posterior_t-1); Dirichlet closed form"),
+    "contraction": (_RGEN, "1 - mean over tokens of posterior variance / prior variance"),
+    "theta_hdi_lower": (_RGENTOK, "lower end of each token probability's HDI"),
+    "theta_hdi_upper": (_RGENTOK, "upper end of each token probability's HDI"),
+    "central_coverage": (
+        (*_RGEN, "level"),
+        "fraction of tokens whose true probability lies in the central credible interval",
+    ),
+    "pit": (_RGENTOK, "posterior CDF at the true probability (SBC-style normalised rank)"),
+    "theta_ess_bulk": (_RGENTOK, "bulk ESS of each token probability (pymc)"),
+    "theta_ess_tail": (_RGENTOK, "tail ESS of each token probability (pymc)"),
+    "theta_r_hat": (_RGENTOK, "R-hat of each token probability (pymc)"),
+    "theta_mcse_mean": (_RGENTOK, "Monte Carlo SE of each posterior mean (pymc)"),
     "r_hat_max": (_RGEN, "largest R-hat over tokens (pymc)"),
     "ess_bulk_min": (_RGEN, "smallest bulk ESS over tokens (pymc)"),
     "divergences": (_RGEN, "divergent transitions of the block's sampler run (pymc)"),
@@ -93,6 +107,7 @@ class DirichletPosterior:
 
     concentration: np.ndarray
     hdi_prob: float = 0.94
+    prior: np.ndarray | None = None
     bayesian: ClassVar[bool] = True
     diagnostics: dict = field(default_factory=dict)
 
@@ -121,6 +136,38 @@ class DirichletPosterior:
         """Exact marginal HDIs at ``hdi_prob`` from the Beta marginals."""
         a = self.concentration
         return beta_hdi(a, a.sum(axis=-1, keepdims=True) - a, self.hdi_prob)
+
+    def _beta(self) -> tuple[np.ndarray, np.ndarray]:
+        a = self.concentration
+        return a, a.sum(axis=-1, keepdims=True) - a
+
+    def central_intervals(self, levels) -> tuple[np.ndarray, np.ndarray]:
+        """Exact central credible intervals, shape (level, R, K), from the Beta marginals."""
+        a, b = self._beta()
+        q = np.asarray(levels, float)[:, None, None]
+        return betaincinv(a, b, (1 - q) / 2), betaincinv(a, b, (1 + q) / 2)
+
+    def cdf(self, values: np.ndarray) -> np.ndarray:
+        """Marginal posterior CDF at ``values`` (K,): the PIT of the truth, shape (R, K)."""
+        a, b = self._beta()
+        return betainc(a, b, values)
+
+    def posterior_draws(self, size: int, *, rng: np.random.Generator) -> np.ndarray:
+        """Exact posterior draws of theta, shape (size, R, K)."""
+        g = rng.standard_gamma(
+            np.broadcast_to(self.concentration, (size, *self.concentration.shape))
+        )
+        return g / g.sum(axis=-1, keepdims=True)
+
+    def to_groups(self, counts: np.ndarray, *, draws: int, chains: int, rng) -> dict:
+        """ArviZ groups for storage: exact posterior draws and the observed counts."""
+        theta = self.posterior_draws(draws * chains, rng=rng).reshape(
+            chains, draws, *self.concentration.shape
+        )
+        return {
+            "posterior": xr.Dataset({"theta": (("chain", "draw", "replicate", "token"), theta)}),
+            "observed_data": xr.Dataset({"counts": (("replicate", "token"), counts)}),
+        }
 
     def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> np.ndarray:
         """Draw ``sizes[r]`` synthetic tokens per replicate from the posterior predictive."""
@@ -156,6 +203,7 @@ class DirichletCategorical:
     chains: int = 2
     target_accept: float = 0.8
     hdi_prob: float = 0.94
+    coverage_levels: tuple[float, ...] = (0.5, 0.8, 0.94)
     name: ClassVar[str] = "dirichlet-categorical"
     methods: ClassVar[tuple[str, ...]] = METHODS
     default_truth: ClassVar[str] = "zipf:1"
@@ -194,12 +242,12 @@ class DirichletCategorical:
     def truth_variables(self, truth: np.ndarray) -> tuple[dict, dict]:
         """Return the data variables and coords that record the truth in the results."""
         data = {"truth": (("token",), truth, {"description": "the true distribution P*"})}
-        return data, {"token": np.arange(self.num_tokens)}
+        return data, {"token": np.arange(self.num_tokens), "level": list(self.coverage_levels)}
 
     @property
     def dim_sizes(self) -> dict[str, int]:
         """Sizes of the family's inner dims."""
-        return {"token": self.num_tokens}
+        return {"token": self.num_tokens, "level": len(self.coverage_levels)}
 
     def sample_truth(self, truth: np.ndarray, sizes: np.ndarray, *, rng) -> np.ndarray:
         """Draw the counts of ``sizes[r]`` fresh samples from ``P*`` per replicate."""
@@ -215,8 +263,7 @@ class DirichletCategorical:
         """``sizes[r]`` items drawn without replacement from the pool."""
         return subsample_counts(pool, sizes, rng=rng)
 
-    @staticmethod
-    def record(fit, data, truth, previous_fit, summarise_posterior: bool) -> dict:
+    def record(self, fit, data, truth, previous_fit, summarise_posterior: bool) -> dict:
         """One generation's row of results: every variable's value per replicate."""
         point = fit.mean
         row = {
@@ -231,8 +278,24 @@ class DirichletCategorical:
             lower, upper = fit.hdi()
             previous = previous_fit.dirichlet if previous_fit is not None else None
             row.update(posterior_metrics(lower, upper, truth, fit.dirichlet, previous))
+            row.update(self._calibration(fit, truth, lower, upper))
         row.update(getattr(fit, "diagnostics", {}))
         return row
+
+    def _calibration(self, fit, truth, lower, upper) -> dict:
+        """HDI bounds, central-interval coverage per level, PIT of the truth, contraction."""
+        lo, hi = fit.central_intervals(self.coverage_levels)
+        covered = (lo <= truth) & (truth <= hi)  # (level, R, K)
+        prior = fit.prior
+        m0 = prior / prior.sum(axis=-1, keepdims=True)
+        prior_var = m0 * (1 - m0) / (prior.sum(axis=-1, keepdims=True) + 1)
+        return {
+            "theta_hdi_lower": lower,
+            "theta_hdi_upper": upper,
+            "central_coverage": covered.mean(axis=-1).T,  # (R, level)
+            "pit": fit.cdf(truth),
+            "contraction": 1 - np.mean(fit.sd**2 / prior_var, axis=-1),
+        }
 
     @staticmethod
     def validate(ds) -> None:
@@ -274,4 +337,4 @@ class _ConjugateFitter:
     def fit(
         self, counts: np.ndarray, *, prior: np.ndarray, rng: np.random.Generator
     ) -> DirichletPosterior:
-        return DirichletPosterior(prior + counts, hdi_prob=self.hdi_prob)
+        return DirichletPosterior(prior + counts, hdi_prob=self.hdi_prob, prior=prior)

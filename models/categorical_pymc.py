@@ -117,6 +117,29 @@ class PyMCPosterior:
         """Prior for the next generation under ``carry``: the exact target ``prior + counts``."""
         return self.prior + self.counts
 
+    def _flat(self) -> np.ndarray:
+        """Draws with chain and draw stacked first: shape (S, R, K)."""
+        theta = self.theta.transpose("chain", "draw", "replicate", "token").values
+        return theta.reshape(-1, *theta.shape[2:])
+
+    def central_intervals(self, levels) -> tuple[np.ndarray, np.ndarray]:
+        """Central credible intervals from the draws' quantiles, shape (level, R, K)."""
+        q = np.asarray(levels, float)
+        draws = self._flat()
+        return np.quantile(draws, (1 - q) / 2, axis=0), np.quantile(draws, (1 + q) / 2, axis=0)
+
+    def cdf(self, values: np.ndarray) -> np.ndarray:
+        """Share of draws at or below ``values`` (K,): the truth's normalised rank, (R, K)."""
+        return (self._flat() <= values).mean(axis=0)
+
+    def to_groups(self, counts: np.ndarray, **_) -> dict:
+        """ArviZ groups for storage: the NUTS draws, sampler stats and observed counts."""
+        return {
+            "posterior": self.tree["posterior"].to_dataset(),
+            "sample_stats": self.tree["sample_stats"].to_dataset(),
+            "observed_data": xr.Dataset({"counts": (("replicate", "token"), counts)}),
+        }
+
     def hdi(self) -> tuple[np.ndarray, np.ndarray]:
         """Marginal HDIs at ``hdi_prob`` from the draws (ArviZ)."""
         bounds = az.hdi(self.theta, prob=self.hdi_prob)
@@ -191,10 +214,15 @@ class PyMCDirichletFitter:
         )
         theta = tree["posterior"]["theta"]
         divergences = int(tree["sample_stats"]["diverging"].sum())
+        r_hat, ess_bulk = az.rhat(theta), az.ess(theta, method="bulk")
         diagnostics = {
-            "r_hat_max": az.rhat(theta).max("token").values,
-            "ess_bulk_min": az.ess(theta, method="bulk").min("token").values,
+            "r_hat_max": r_hat.max("token").values,
+            "ess_bulk_min": ess_bulk.min("token").values,
             "divergences": np.full(self.replicates, float(divergences)),
+            "theta_r_hat": r_hat.values,
+            "theta_ess_bulk": ess_bulk.values,
+            "theta_ess_tail": az.ess(theta, method="tail").values,
+            "theta_mcse_mean": az.mcse(theta, method="mean").values,
         }
         return PyMCPosterior(
             tree=tree,

@@ -234,6 +234,7 @@ class Gaussian:
     chains: int = 2
     target_accept: float = 0.8
     hdi_prob: float = 0.94
+    coverage_levels: tuple[float, ...] = (0.5, 0.8, 0.94)
     name: ClassVar[str] = "gaussian"
     methods: ClassVar[tuple[str, ...]] = METHODS
     default_truth: ClassVar[str] = "normal:0:1"

@@ -18,12 +18,14 @@ __all__ = [
 ]
 
 #: the sampler and summary settings every family takes from a RunConfig
-SAMPLER_FIELDS = ("draws", "tune", "chains", "target_accept", "hdi_prob")
+SAMPLER_FIELDS = ("draws", "tune", "chains", "target_accept", "hdi_prob", "coverage_levels")
 
 
 def sampler_settings(config) -> dict:
     """Return the sampler settings of a :class:`bayescollapse.RunConfig` as keywords."""
-    return {name: getattr(config, name) for name in SAMPLER_FIELDS}
+    out = {name: getattr(config, name) for name in SAMPLER_FIELDS}
+    out["coverage_levels"] = tuple(out["coverage_levels"])
+    return out
 
 
 def check_sampler_settings(family) -> None:
@@ -37,6 +39,9 @@ def check_sampler_settings(family) -> None:
         raise ValueError(f"target_accept must lie in (0, 1), got {family.target_accept!r}")
     if not 0 < family.hdi_prob < 1:
         raise ValueError(f"hdi_prob must lie in (0, 1), got {family.hdi_prob!r}")
+    levels = family.coverage_levels
+    if not levels or any(not 0 < q < 1 for q in levels) or list(levels) != sorted(set(levels)):
+        raise ValueError(f"coverage_levels must be increasing values in (0, 1), got {levels!r}")
 
 
 def sample_nuts(compiled, family, *, rng: np.random.Generator, **data) -> xr.DataTree:
