@@ -182,6 +182,7 @@ class RunConfig:
     chains: int = 2
     target_accept: float = 0.8
     posterior_metrics: bool = True
+    keep_posteriors: str = "none"
     prior: str = "nig"
     prior_mean: float = 0.0
     prior_kappa: float = 0.01
@@ -224,6 +225,9 @@ class RunConfig:
         for s in settings:  # schedules must be valid over the whole run
             real_fraction_values(Schedule.parse(s.real_fraction), self.generations)
             sample_size_values(Schedule.parse(s.sample_size), self.generations)
+        from bayescollapse.posteriors import kept_generations
+
+        kept_generations(self.keep_posteriors, self.generations)  # validates the spec
         family = self.family()  # validates the family's own parameters
         family.make_truth(self.truth)
         for s in settings:

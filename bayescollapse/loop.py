@@ -20,7 +20,7 @@ from bayescollapse.rng import block_rng, fresh_seed, stable_key
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
 from bayescollapse.schemes import initial_training_set, next_training_set
 
-__all__ = ["run", "run_block"]
+__all__ = ["run", "run_block", "run_collecting"]
 
 
 def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> xr.Dataset:
@@ -48,8 +48,31 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
     >>> ds["tv_to_truth"].sizes["generation"]
     4
     """
+    return run_collecting(config, progress=progress, keep=False)[0]
+
+
+def run_collecting(
+    config: RunConfig, *, progress: Callable[[int], None] | None = None, keep: bool = True
+) -> tuple[xr.Dataset, dict[tuple[int, int], dict[str, xr.Dataset]]]:
+    """Run ``config``; also return the posteriors its ``keep_posteriors`` asks for.
+
+    Returns
+    -------
+    results : xarray.Dataset
+        As :func:`run`.
+    posteriors : dict
+        ``(setting index, generation) -> {group name: Dataset}`` with the ArviZ groups
+        ``posterior`` (and ``sample_stats`` for ``pymc``), ``observed_data`` (the training
+        set) and ``posterior_predictive`` (the synthetic set this generation's model wrote
+        for the next one; absent for the last generation), all replicates together.
+        Empty when ``keep`` is False. Point-estimate methods have no posterior to keep.
+    """
+    from bayescollapse.posteriors import kept_generations
+
     if config.seed is None:
         config = config.with_seed(fresh_seed())
+    kept = kept_generations(config.keep_posteriors, config.generations) if keep else frozenset()
+    posteriors: dict[tuple[int, int], list[dict]] = {}
     family = config.family()
     truth = family.make_truth(config.truth)
     num_settings, gens = len(config.settings), config.generations
@@ -64,7 +87,7 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
         if setting.method not in fitters:
             fitters[setting.method] = family.fitter(setting.method, block)
         for b in range(config.blocks):
-            rows = run_block(
+            rows, groups = run_block(
                 setting,
                 fitters[setting.method],
                 family=family,
@@ -75,13 +98,34 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
                 block=b,
                 replicates=block,
                 summarise_posterior=config.posterior_metrics,
+                kept=kept,
                 progress=progress,
             )
             for name, values in rows.items():
                 arrays[name][s, b * block : (b + 1) * block] = values
-    return build_results(
+            for t, parts in groups.items():
+                posteriors.setdefault((s, t), []).append(parts)
+    results = build_results(
         arrays, config=config, family=family, truth=truth, real_fraction=alphas, sample_size=sizes
     )
+    return results, {key: _join_blocks(parts) for key, parts in posteriors.items()}
+
+
+def _join_blocks(blocks: list[dict[str, xr.Dataset]]) -> dict[str, xr.Dataset]:
+    """Concatenate each group's replicate blocks along ``replicate``.
+
+    A group without a replicate dim (the sampler statistics of one run per block) is
+    stacked along a ``block`` dim instead.
+    """
+    names = [n for n in blocks[0] if all(n in b for b in blocks)]
+    out = {}
+    for n in names:
+        parts = [b[n] for b in blocks]
+        dim = "replicate" if "replicate" in parts[0].dims else "block"
+        out[n] = xr.concat(
+            parts, dim=dim, data_vars="all", coords="different", compat="equals", join="outer"
+        )
+    return out
 
 
 def run_block(
@@ -96,18 +140,24 @@ def run_block(
     block: int,
     replicates: int,
     summarise_posterior: bool = True,
+    kept: frozenset[int] = frozenset(),
     progress: Callable[[int], None] | None = None,
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[int, dict[str, xr.Dataset]]]:
     """Run one replicate block of one setting through every generation.
 
     Returns
     -------
-    dict of str to numpy.ndarray
-        Per variable, an array with dims (replicate, generation[, token]) for the block.
+    rows : dict of str to numpy.ndarray
+        Per variable, an array with dims (replicate, generation[, ...]) for the block.
+    groups : dict
+        For each generation in ``kept`` whose fit is Bayesian, its ArviZ groups (see
+        :func:`run_collecting`), with replicate coordinates of this block. Drawing them
+        uses a stream of its own, so keeping posteriors never changes the results.
     """
     key = stable_key(setting.key_text())
     prior = family.initial_prior(replicates)
     previous_fit = None
+    groups: dict[int, dict[str, xr.Dataset]] = {}
     per_generation: list[dict[str, np.ndarray]] = []
     for t in range(real_fraction.size):
         rng = block_rng(seed, key, block, t)
@@ -127,12 +177,30 @@ def run_block(
             )
         fit = fitter.fit(data.data, prior=prior, rng=rng)
         per_generation.append(family.record(fit, data, truth, previous_fit, summarise_posterior))
+        if t - 1 in groups:
+            groups[t - 1]["posterior_predictive"] = family.data_to_dataset(data.synthetic)
+        if t in kept and fit.bayesian:
+            store = np.random.default_rng(
+                np.random.SeedSequence(seed, spawn_key=(key, block, t, 1))
+            )
+            groups[t] = {
+                **fit.posterior_groups(draws=family.draws, chains=family.chains, rng=store),
+                "observed_data": family.data_to_dataset(data.data),
+            }
         if setting.prior_update == "carry":
             prior = fit.carried_prior
         previous_fit = fit
         if progress is not None:
             progress(1)
-    return _stack(per_generation)
+    offset = np.arange(block * replicates, (block + 1) * replicates)
+    labelled = {
+        t: {
+            name: ds.assign_coords(replicate=offset) if "replicate" in ds.dims else ds
+            for name, ds in parts.items()
+        }
+        for t, parts in groups.items()
+    }
+    return _stack(per_generation), labelled
 
 
 def _stack(rows: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

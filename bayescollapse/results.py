@@ -139,7 +139,7 @@ def validate_results(ds: xr.Dataset) -> None:
 
 
 def save_results(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Validate a run's results and write them to NetCDF atomically.
+    """Validate a run's results and write them atomically to NetCDF, or Zarr for ``.zarr``.
 
     Raises
     ------
@@ -147,6 +147,10 @@ def save_results(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = F
         If ``path`` exists and ``overwrite`` is False.
     """
     validate_results(ds)
+    if Path(path).suffix == ".zarr":
+        from bayescollapse.posteriors import save_tree
+
+        return save_tree(ds, path, overwrite=overwrite)
     return write_netcdf(ds, path, overwrite=overwrite)
 
 
@@ -179,12 +183,18 @@ def write_netcdf(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = F
 
 
 def open_results(path: str | os.PathLike) -> xr.Dataset:
-    """Open a saved results file fully into memory and validate it."""
+    """Open saved results (NetCDF, or Zarr for ``.zarr``) fully into memory and validate.
+
+    For a file that also holds kept posteriors, this opens the results at its root; use
+    :func:`bayescollapse.posteriors.open_tree` for the whole tree.
+    """
     path = Path(path)
-    if not path.is_file():
+    zarr = path.suffix == ".zarr"
+    if not (path.is_dir() if zarr else path.is_file()):
         raise FileNotFoundError(f"no results file at {path}")
+    kwargs = {"engine": "zarr", "consolidated": False} if zarr else {"engine": "netcdf4"}
     try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
+        with xr.open_dataset(path, **kwargs) as ds:
             ds = ds.load()
     except OSError as err:
         raise ValueError(f"{path} is not a readable NetCDF results file ({err})") from None

@@ -11,7 +11,7 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["block_rng", "fresh_seed", "stable_key"]
+__all__ = ["block_rng", "fresh_seed", "stable_key", "storage_rng"]
 
 
 def block_rng(seed: int, setting: int, block: int, generation: int) -> np.random.Generator:
@@ -41,6 +41,16 @@ def block_rng(seed: int, setting: int, block: int, generation: int) -> np.random
     True
     """
     ss = np.random.SeedSequence(seed, spawn_key=(setting, block, generation))
+    return np.random.default_rng(ss)
+
+
+def storage_rng(seed: int, setting: int, block: int, generation: int) -> np.random.Generator:
+    """Return a second stream per cell, for drawing what is stored, never what is computed.
+
+    Keeping posteriors draws from it, so the results are the same whether or not the
+    posteriors are kept.
+    """
+    ss = np.random.SeedSequence(seed, spawn_key=(setting, block, generation, 1))
     return np.random.default_rng(ss)
 
 

@@ -31,12 +31,14 @@ class TrainingSet:
 
     ``data`` is what the model trains on, ``pool`` what the accumulating schemes keep
     (both of the family's data type), ``real`` (R,) the fresh real samples in the newest
-    batch.
+    batch, ``synthetic`` the part of that batch the previous model wrote (None at
+    generation 0).
     """
 
     data: Any
     pool: Any
     real: np.ndarray
+    synthetic: Any = None
 
 
 def initial_training_set(
@@ -86,17 +88,16 @@ def next_training_set(
     alpha = 0.0 if scheme == "replace" else real_fraction
     sizes = np.full(replicates, sample_size, dtype=np.int64)
     real = rng.binomial(sizes, alpha)
-    batch = family.combine(
-        family.sample_truth(truth, real, rng=rng),
-        fit.synthetic(sizes - real, mode=synthetic, rng=rng),
-    )
+    fresh = family.sample_truth(truth, real, rng=rng)
+    written = fit.synthetic(sizes - real, mode=synthetic, rng=rng)
+    batch = family.combine(fresh, written)
     if scheme in ("mixture", "replace"):
-        return TrainingSet(batch, batch, real)
+        return TrainingSet(batch, batch, real, written)
     pool = family.combine(previous.pool, batch)
     if scheme == "accumulate":
-        return TrainingSet(pool, pool, real)
+        return TrainingSet(pool, pool, real, written)
     if scheme == "accumulate-subsample":
-        return TrainingSet(family.subsample(pool, sizes, rng=rng), pool, real)
+        return TrainingSet(family.subsample(pool, sizes, rng=rng), pool, real, written)
     raise ValueError(
         f"scheme {scheme!r} is not one of mixture, replace, accumulate, accumulate-subsample"
     )

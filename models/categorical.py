@@ -159,14 +159,13 @@ class DirichletPosterior:
         )
         return g / g.sum(axis=-1, keepdims=True)
 
-    def to_groups(self, counts: np.ndarray, *, draws: int, chains: int, rng) -> dict:
-        """ArviZ groups for storage: exact posterior draws and the observed counts."""
+    def posterior_groups(self, *, draws: int, chains: int, rng) -> dict:
+        """ArviZ ``posterior`` group for storage: exact draws in (chain, draw) layout."""
         theta = self.posterior_draws(draws * chains, rng=rng).reshape(
             chains, draws, *self.concentration.shape
         )
         return {
-            "posterior": xr.Dataset({"theta": (("chain", "draw", "replicate", "token"), theta)}),
-            "observed_data": xr.Dataset({"counts": (("replicate", "token"), counts)}),
+            "posterior": xr.Dataset({"theta": (("chain", "draw", "replicate", "token"), theta)})
         }
 
     def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> np.ndarray:
@@ -296,6 +295,11 @@ class DirichletCategorical:
             "pit": fit.cdf(truth),
             "contraction": 1 - np.mean(fit.sd**2 / prior_var, axis=-1),
         }
+
+    @staticmethod
+    def data_to_dataset(counts: np.ndarray) -> xr.Dataset:
+        """Return a data set as an ArviZ-style group (observed_data, posterior_predictive)."""
+        return xr.Dataset({"counts": (("replicate", "token"), np.asarray(counts))})
 
     @staticmethod
     def validate(ds) -> None:

@@ -132,13 +132,9 @@ class PyMCPosterior:
         """Share of draws at or below ``values`` (K,): the truth's normalised rank, (R, K)."""
         return (self._flat() <= values).mean(axis=0)
 
-    def to_groups(self, counts: np.ndarray, **_) -> dict:
-        """ArviZ groups for storage: the NUTS draws, sampler stats and observed counts."""
-        return {
-            "posterior": self.tree["posterior"].to_dataset(),
-            "sample_stats": self.tree["sample_stats"].to_dataset(),
-            "observed_data": xr.Dataset({"counts": (("replicate", "token"), counts)}),
-        }
+    def posterior_groups(self, **_) -> dict:
+        """ArviZ groups for storage: the NUTS draws and the sampler's statistics."""
+        return {name: self.tree[name].to_dataset() for name in ("posterior", "sample_stats")}
 
     def hdi(self) -> tuple[np.ndarray, np.ndarray]:
         """Marginal HDIs at ``hdi_prob`` from the draws (ArviZ)."""

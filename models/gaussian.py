@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+import xarray as xr
 from scipy.special import gammaincinv, gammaln, stdtrit
 
 from bayescollapse.metrics import unimodal_hdi
@@ -177,6 +178,14 @@ class NIGPosterior:
             _invgamma_sqrt_ppf, _invgamma_sqrt_logpdf, (self.alpha, self.beta), self.hdi_prob
         )
         return {"mu": (self.mu - half, self.mu + half), "sigma": sigma}
+
+    def posterior_groups(self, *, draws: int, chains: int, rng) -> dict:
+        """ArviZ ``posterior`` group for storage: exact draws of (mu, sigma)."""
+        shape = (chains, draws, *self.mu.shape)
+        sigma2 = self.beta / rng.standard_gamma(np.broadcast_to(self.alpha, shape))
+        mu = self.mu + np.sqrt(sigma2 / self.kappa) * rng.standard_normal(shape)
+        dims = ("chain", "draw", "replicate")
+        return {"posterior": xr.Dataset({"mu": (dims, mu), "sigma": (dims, np.sqrt(sigma2))})}
 
     def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> GaussianStats:
         """Draw ``sizes[r]`` synthetic points per replicate from the posterior predictive.
@@ -336,6 +345,13 @@ class Gaussian:
                 f"prior_update 'carry' with pymc needs prior 'nig' (a posterior in the prior's "
                 f"family), not {self.prior!r}"
             )
+
+    @staticmethod
+    def data_to_dataset(stats: GaussianStats) -> xr.Dataset:
+        """Return a data set as an ArviZ-style group: its sufficient statistics."""
+        return xr.Dataset(
+            {name: ("replicate", getattr(stats, name)) for name in ("n", "mean", "m2")}
+        )
 
     @staticmethod
     def validate(ds) -> None:

@@ -103,6 +103,10 @@ class PyMCGaussianPosterior:
         beta = beta0 + d.m2 / 2 + kappa0 * d.n * (d.mean - mu0) ** 2 / (2 * kappa)
         return mu, kappa, alpha0 + d.n / 2, beta
 
+    def posterior_groups(self, **_) -> dict:
+        """ArviZ groups for storage: the NUTS draws and the sampler's statistics."""
+        return {name: self.tree[name].to_dataset() for name in ("posterior", "sample_stats")}
+
     def hdi(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """HDIs of mu and sigma from the draws (ArviZ)."""
         out = {}
