@@ -44,6 +44,8 @@ _RUN_FLAGS = {
     "prior_beta": "prior_beta",
     "prior_mu_sd": "prior_mu_sd",
     "prior_sigma_scale": "prior_sigma_scale",
+    "keep_posteriors": "keep_posteriors",
+    "coverage_levels": "coverage_levels",
 }
 
 
@@ -111,6 +113,18 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--chains", type=int, help="NUTS chains (default 2)")
     r.add_argument("--target-accept", type=float, help="NUTS target acceptance (default 0.8)")
     r.add_argument("--hdi-prob", type=float, help="HDI probability (default 0.94)")
+    r.add_argument(
+        "--coverage-levels",
+        type=float,
+        nargs="+",
+        metavar="P",
+        help="levels of the central credible intervals checked (default 0.5 0.8 0.94)",
+    )
+    r.add_argument(
+        "--keep-posteriors",
+        metavar="SPEC",
+        help="store full posteriors: none (default) | all | last | every:K",
+    )
     g = r.add_argument_group("gaussian model")
     g.add_argument(
         "--prior", help="nig (default) | jeffreys (conjugate) | weakly-informative (pymc)"
@@ -123,7 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--prior-sigma-scale", type=float, help="weakly informative HalfNormal scale of sigma (10)"
     )
-    r.add_argument("--out", type=Path, required=True, help="NetCDF file to write")
+    r.add_argument(
+        "--out", type=Path, required=True, help="results file: .nc (NetCDF) or .zarr (Zarr folder)"
+    )
     r.add_argument("--figure", type=Path, help="also write a PNG of error against generation")
     r.add_argument("--force", action="store_true", help="overwrite existing output files")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -180,6 +196,19 @@ def _parser() -> argparse.ArgumentParser:
     ph.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     ph.set_defaults(func=_cmd_phase)
 
+    d = sub.add_parser(
+        "diagnose",
+        help="sampler diagnostics, calibration and drift of a saved run, with figures",
+        description="Print a diagnostics table (R-hat, ESS, divergences; unreliable fits "
+        "flagged) and a calibration table (coverage per level against nominal, PIT "
+        "uniformity), and write figures of posterior paths, calibration and drift.",
+    )
+    d.add_argument("file", type=Path)
+    d.add_argument("--figures", type=Path, help="folder for the PNGs (default: FILE_diagnostics)")
+    d.add_argument("--tokens", type=int, nargs="+", help="tokens whose posterior path is drawn")
+    d.add_argument("--replicate", type=int, default=0, help="replicate of the posterior paths")
+    d.set_defaults(func=_cmd_diagnose)
+
     s = sub.add_parser("summarize", help="print a summary table of a saved run")
     s.add_argument("file", type=Path)
     s.add_argument(
@@ -226,30 +255,40 @@ def config_from_args(args: argparse.Namespace):
     return RunConfig.from_dict(data)
 
 
-def _check_writable(path: Path, force: bool) -> None:
+def _check_writable(path: Path, force: bool, suffixes=(".nc", ".zarr", ".png")) -> None:
+    if path.suffix not in suffixes:
+        raise _UsageError(f"{path} must end in {' or '.join(suffixes)}")
     if path.exists() and not force:
         raise _UsageError(f"{path} exists; pass --force to overwrite it")
-    if path.exists() and path.is_dir():
+    if path.exists() and path.is_dir() and path.suffix != ".zarr":
         raise _UsageError(f"{path} is a directory, not a file")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from bayescollapse.loop import run
+    from bayescollapse.posteriors import run_tree, save_tree
     from bayescollapse.progress import cells, progress_bar
     from bayescollapse.results import save_results
 
     config = config_from_args(args)
-    _check_writable(args.out, args.force)
+    _check_writable(args.out, args.force, (".nc", ".zarr"))
     if args.figure:
-        _check_writable(args.figure, args.force)
+        _check_writable(args.figure, args.force, (".png",))
     print(
         f"bayescollapse: {len(config.settings)} setting(s) x {config.replicates} replicate(s) x "
         f"{config.generations + 1} generations, model {config.model}",
         file=sys.stderr,
     )
     with progress_bar(cells(config), disable=args.no_progress) as advance:
-        ds = run(config, progress=advance)
-    path = save_results(ds, args.out, overwrite=args.force)
+        if config.keep_posteriors == "none":
+            ds = run(config, progress=advance)
+        else:
+            tree = run_tree(config, progress=advance)
+            ds = tree.to_dataset(inherit=False)
+    if config.keep_posteriors == "none":
+        path = save_results(ds, args.out, overwrite=args.force)
+    else:
+        path = save_tree(tree, args.out, overwrite=args.force)
     _print_summary(ds, generation=-1)
     print(f"results: {path}")
     if args.figure:
@@ -293,9 +332,9 @@ def _cmd_phase(args: argparse.Namespace) -> int:
         raise _UsageError(f"--real-fraction0 {args.real_fraction0:g} must lie in (0, 1]")
     if args.horizon < 10:
         raise _UsageError(f"--horizon {args.horizon} must be >= 10")
-    _check_writable(args.out, args.force)
+    _check_writable(args.out, args.force, (".nc",))
     if args.figure:
-        _check_writable(args.figure, args.force)
+        _check_writable(args.figure, args.force, (".png",))
     seed = fresh_seed() if args.seed is None else args.seed
     total = (
         len(args.prior_concentration) * len(sim_betas) * len(sim_gammas) * (args.generations + 1)
@@ -422,6 +461,98 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
         f"created {ds.attrs['created_at']}"
     )
     _print_summary(ds, generation=args.generation)
+    return 0
+
+
+#: thresholds that flag a fit as unreliable (ArviZ's guidance: R-hat <= 1.01, bulk ESS >= 400)
+R_HAT_LIMIT, ESS_LIMIT = 1.01, 400
+
+
+def _cmd_diagnose(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from bayescollapse.metrics import pit_uniformity_pvalue
+    from bayescollapse.plots_posterior import (
+        bayesian_settings,
+        plot_calibration,
+        plot_drift,
+        plot_posterior_paths,
+    )
+    from bayescollapse.results import open_results
+
+    ds = open_results(args.file)
+    if "central_coverage" not in ds:
+        raise _UsageError(
+            f"{args.file} is a {ds.attrs['model']} run; diagnose reads dirichlet-categorical runs"
+        )
+    settings = bayesian_settings(ds)
+    if not settings:
+        raise _UsageError(f"{args.file} has no Bayesian setting (conjugate or pymc) to diagnose")
+    console = Console() if Console().is_terminal else Console(width=160)
+
+    diag = Table(
+        title=f"sampler diagnostics (flag: R-hat > {R_HAT_LIMIT}, bulk ESS < "
+        f"{ESS_LIMIT}, or any divergence)"
+    )
+    for col in (
+        "setting",
+        "max R-hat",
+        "min bulk ESS",
+        "min tail ESS",
+        "divergences",
+        "flagged generations",
+    ):
+        diag.add_column(col, justify="left" if col == "setting" else "right")
+    for s in settings:
+        row = ds.sel(setting=s)
+        if not np.isfinite(row["r_hat_max"]).any():
+            diag.add_row(s, "exact", "exact", "exact", "-", "0")
+            continue
+        flagged = (
+            (row["r_hat_max"] > R_HAT_LIMIT)
+            | (row["ess_bulk_min"] < ESS_LIMIT)
+            | (row["divergences"] > 0)
+        ).any("replicate")
+        diag.add_row(
+            s,
+            f"{float(row['r_hat_max'].max()):.3f}",
+            f"{float(row['ess_bulk_min'].min()):.0f}",
+            f"{float(row['theta_ess_tail'].min()):.0f}",
+            f"{int(row['divergences'].sum('replicate').max('generation'))}",
+            f"{int(flagged.sum())} of {row.sizes['generation']}",
+        )
+    console.print(diag)
+
+    calib = Table(
+        title="calibration: share of P* in central intervals (mean over replicates) "
+        "and PIT uniformity p-value, at generation 0 and the last"
+    )
+    calib.add_column("setting")
+    calib.add_column("generation", justify="right")
+    for level in ds["level"].values:
+        calib.add_column(f"{level:.0%} interval", justify="right")
+    calib.add_column("PIT p-value", justify="right")
+    for s in settings:
+        for g in (0, int(ds["generation"][-1])):
+            row = ds.sel(setting=s, generation=g)
+            cover = row["central_coverage"].mean("replicate").values
+            p = pit_uniformity_pvalue(row["pit"].values)
+            calib.add_row(s, str(g), *[f"{c:.3f}" for c in cover], f"{p:.2g}")
+    console.print(calib)
+
+    folder = args.figures or args.file.with_name(f"{args.file.stem}_diagnostics")
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "posterior_paths.png": plot_posterior_paths(
+            ds, tokens=args.tokens, replicate=args.replicate
+        ),
+        "calibration.png": plot_calibration(ds),
+        "drift.png": plot_drift(ds),
+    }
+    for name, fig in figures.items():
+        fig.savefig(folder / name, dpi=110)
+        print(f"figure: {folder / name}")
     return 0
 
 

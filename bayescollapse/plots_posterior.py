@@ -1,0 +1,142 @@
+"""Figures of the posterior across generations: paths, calibration, drift, diagnostics.
+
+Each function takes a categorical results Dataset (``bayescollapse run``) and returns a
+Matplotlib figure; only Bayesian settings (``conjugate``, ``pymc``) are drawn.
+"""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from bayescollapse.plots import replicate_band  # noqa: E402
+
+__all__ = ["bayesian_settings", "plot_posterior_paths", "plot_calibration", "plot_drift"]
+
+
+def bayesian_settings(ds: xr.Dataset) -> list[str]:
+    """Labels of the settings that have a posterior."""
+    return [
+        str(s) for s in ds["setting"].values if str(ds["method"].sel(setting=s).values) != "mle"
+    ]
+
+
+def _colors(ds: xr.Dataset, settings: list[str]) -> dict[str, tuple]:
+    return {s: plt.cm.tab10(i % 10) for i, s in enumerate(settings)}
+
+
+def _finish(fig, axes, title: str) -> plt.Figure:
+    for ax in np.ravel(axes):
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = [], []
+    for ax in np.ravel(axes):
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(
+        handles, labels, loc="lower center", ncol=min(len(labels), 3), frameon=False, fontsize=8
+    )
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.06 + 0.03 * ((len(labels) - 1) // 3), 1, 0.95))
+    return fig
+
+
+def plot_posterior_paths(
+    ds: xr.Dataset, *, tokens: list[int] | None = None, replicate: int = 0
+) -> plt.Figure:
+    """Posterior mean and HDI of chosen token probabilities across generations, one replicate.
+
+    One panel per token; one line (with its HDI band) per Bayesian setting; the true
+    probability dashed.
+    """
+    settings = bayesian_settings(ds)
+    if not settings:
+        raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
+    k = ds.sizes["token"]
+    tokens = tokens if tokens is not None else sorted({0, k // 2, k - 1})
+    bad = [t for t in tokens if not 0 <= t < k]
+    if bad:
+        raise ValueError(f"token {bad[0]} is out of range 0..{k - 1}")
+    colors = _colors(ds, settings)
+    gen = ds["generation"].values
+    fig, axes = plt.subplots(1, len(tokens), figsize=(4.2 * len(tokens), 3.6), squeeze=False)
+    for ax, token in zip(axes[0], tokens, strict=True):
+        for s in settings:
+            row = ds.sel(setting=s, token=token).isel(replicate=replicate)
+            ax.plot(gen, row["theta_mean"], color=colors[s], lw=1.6, label=s)
+            ax.fill_between(
+                gen,
+                row["theta_hdi_lower"],
+                row["theta_hdi_upper"],
+                color=colors[s],
+                alpha=0.18,
+                lw=0,
+            )
+        ax.axhline(
+            float(ds["truth"].sel(token=token)), color="k", ls="--", lw=1.1, label="truth P*"
+        )
+        ax.set_title(f"token {token}", fontsize=10)
+        ax.set_xlabel("generation")
+        ax.set_ylabel("probability" if token == tokens[0] else "")
+    prob = json.loads(ds.attrs["config"]).get("hdi_prob", 0.94)
+    return _finish(fig, axes, f"posterior mean and {prob:.0%} HDI, replicate {replicate}")
+
+
+def plot_calibration(ds: xr.Dataset) -> plt.Figure:
+    """Coverage of the truth by central credible intervals against generation, per level.
+
+    One panel per level; lines are the mean over replicates of the share of tokens covered
+    (band: 2 standard errors), the nominal level dotted.
+    """
+    settings = bayesian_settings(ds)
+    if not settings:
+        raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
+    colors = _colors(ds, settings)
+    gen = ds["generation"].values
+    levels = ds["level"].values
+    fig, axes = plt.subplots(1, len(levels), figsize=(4.2 * len(levels), 3.6), squeeze=False)
+    for ax, level in zip(axes[0], levels, strict=True):
+        for s in settings:
+            mean, half = replicate_band(ds["central_coverage"].sel(setting=s, level=level))
+            ax.plot(gen, mean, color=colors[s], lw=1.6, label=s)
+            ax.fill_between(gen, mean - half, mean + half, color=colors[s], alpha=0.18, lw=0)
+        ax.axhline(level, color="k", ls=":", lw=1.2, label="nominal level")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(f"{level:.0%} central interval", fontsize=10)
+        ax.set_xlabel("generation")
+        ax.set_ylabel("share of P* covered" if level == levels[0] else "")
+    return _finish(fig, axes, "calibration: does the posterior cover the truth?")
+
+
+def plot_drift(ds: xr.Dataset) -> plt.Figure:
+    """Posterior drift between generations and contraction relative to the prior."""
+    settings = bayesian_settings(ds)
+    if not settings:
+        raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
+    colors = _colors(ds, settings)
+    gen = ds["generation"].values
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6), squeeze=False)
+    panels = [
+        ("kl_posterior_to_prev", "KL(posterior_t || posterior_t-1)", True),
+        ("contraction", "contraction: 1 - var_post / var_prior", False),
+    ]
+    for ax, (var, title, log) in zip(axes[0], panels, strict=True):
+        for s in settings:
+            mean, half = replicate_band(ds[var].sel(setting=s))
+            ax.plot(gen, mean, color=colors[s], lw=1.6, label=s)
+            ax.fill_between(gen, mean - half, mean + half, color=colors[s], alpha=0.18, lw=0)
+        if log:
+            ax.set_yscale("log")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("generation")
+    return _finish(fig, axes, "posterior drift and contraction (mean over replicates, 2 SE)")
