@@ -28,6 +28,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from bayescollapse.metrics import dirichlet_from_draws
 from bayescollapse.models.categorical import DirichletCategorical, _check_mode
 from bayescollapse.models.sampling import compile_model, quiet_pymc, sample_nuts
 
@@ -103,14 +104,8 @@ class PyMCPosterior:
 
     @property
     def dirichlet(self) -> np.ndarray:
-        """Moment-matched Dirichlet: mean ``m`` and precision from pooled variances.
-
-        For ``Dirichlet(A m)``, ``var_k = m_k (1 - m_k) / (A + 1)``; ``A + 1`` is estimated
-        as ``sum m_k (1 - m_k) / sum var_k``.
-        """
-        m, v = self.mean, self.theta.var(("chain", "draw")).values
-        precision = np.sum(m * (1 - m), axis=-1, keepdims=True) / np.sum(v, axis=-1, keepdims=True)
-        return np.maximum(m * (precision - 1), 1e-12)
+        """Moment-matched Dirichlet of the draws (see ``metrics.dirichlet_from_draws``)."""
+        return dirichlet_from_draws(self._flat())
 
     @property
     def carried_prior(self) -> np.ndarray:
