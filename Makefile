@@ -31,6 +31,7 @@ $(STAMP): pyproject.toml | $(PY)
 demo: $(STAMP)
 	$(VENV)/bin/bayescollapse run --config configs/demo.toml --out results/demo.nc \
 	    --figure results/demo.png --force
+	$(VENV)/bin/bayescollapse diagnose results/demo.nc
 
 test: $(STAMP)
 	@$(PY) -m pytest -m "not slow" -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc

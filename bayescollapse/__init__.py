@@ -9,6 +9,7 @@ fitted model and its posterior drift from the truth.
 from bayescollapse.config import RunConfig, Setting, settings_grid
 from bayescollapse.loop import run
 from bayescollapse.phase import phase_diagram
+from bayescollapse.posteriors import open_tree, run_tree, save_tree
 from bayescollapse.regimes import classify_curve, trend_test
 from bayescollapse.results import open_results, save_results, validate_results
 from bayescollapse.schedules import Schedule
@@ -30,10 +31,13 @@ __all__ = [
     "gaussian_mle_moments",
     "make_truth",
     "open_results",
+    "open_tree",
     "phase_diagram",
     "power_schedule_regime",
     "run",
+    "run_tree",
     "save_results",
+    "save_tree",
     "settings_grid",
     "trend_test",
     "validate_results",

@@ -96,16 +96,22 @@ def plot_calibration(ds: xr.Dataset) -> plt.Figure:
     """Coverage of the truth by central credible intervals against generation, per level.
 
     One panel per level; lines are the mean over replicates of the share of tokens covered
-    (band: 2 standard errors), the nominal level dotted.
+    (band: 2 standard errors), the nominal level dotted. A last panel shows, per
+    generation, the p-value of the PIT uniformity test
+    (:func:`bayescollapse.metrics.pit_uniformity_pvalue`) with the 1e-3 line.
     """
+    from bayescollapse.metrics import pit_uniformity_pvalue
+
     settings = bayesian_settings(ds)
     if not settings:
         raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
     colors = _colors(ds, settings)
     gen = ds["generation"].values
     levels = ds["level"].values
-    fig, axes = plt.subplots(1, len(levels), figsize=(4.2 * len(levels), 3.6), squeeze=False)
-    for ax, level in zip(axes[0], levels, strict=True):
+    fig, axes = plt.subplots(
+        1, len(levels) + 1, figsize=(4 * (len(levels) + 1), 3.6), squeeze=False
+    )
+    for ax, level in zip(axes[0], levels, strict=False):
         for s in settings:
             mean, half = replicate_band(ds["central_coverage"].sel(setting=s, level=level))
             ax.plot(gen, mean, color=colors[s], lw=1.6, label=s)
@@ -115,6 +121,15 @@ def plot_calibration(ds: xr.Dataset) -> plt.Figure:
         ax.set_title(f"{level:.0%} central interval", fontsize=10)
         ax.set_xlabel("generation")
         ax.set_ylabel("share of P* covered" if level == levels[0] else "")
+    ax = axes[0, -1]
+    for s in settings:
+        pit = ds["pit"].sel(setting=s)
+        p = [pit_uniformity_pvalue(pit.sel(generation=g).values) for g in gen]
+        ax.plot(gen, np.maximum(p, 1e-300), color=colors[s], lw=1.6, marker=".", label=s)
+    ax.axhline(1e-3, color="k", ls=":", lw=1.2)
+    ax.set_yscale("log")
+    ax.set_title("PIT uniformity p-value", fontsize=10)
+    ax.set_xlabel("generation")
     return _finish(fig, axes, "calibration: does the posterior cover the truth?")
 
 
