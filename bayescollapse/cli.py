@@ -205,7 +205,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     d.add_argument("file", type=Path)
     d.add_argument("--figures", type=Path, help="folder for the PNGs (default: FILE_diagnostics)")
-    d.add_argument("--tokens", type=int, nargs="+", help="tokens whose posterior path is drawn")
+    d.add_argument(
+        "--tokens",
+        type=int,
+        nargs="+",
+        help="tokens whose posterior path is drawn (categorical model)",
+    )
     d.add_argument("--replicate", type=int, default=0, help="replicate of the posterior paths")
     d.set_defaults(func=_cmd_diagnose)
 
@@ -518,7 +523,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             s,
             f"{float(row['r_hat_max'].max()):.3f}",
             f"{float(row['ess_bulk_min'].min()):.0f}",
-            f"{float(row['theta_ess_tail'].min()):.0f}",
+            f"{float(row['ess_tail_min'].min()):.0f}",
             f"{int(row['divergences'].sum('replicate').max('generation'))}",
             f"{int(flagged.sum())} of {row.sizes['generation']}",
         )

@@ -1,6 +1,6 @@
-"""Figures of the posterior across generations: paths, calibration, drift, diagnostics.
+"""Figures of the posterior across generations: paths, calibration, drift.
 
-Each function takes a categorical results Dataset (``bayescollapse run``) and returns a
+Each function takes a results Dataset (``bayescollapse run``, either model) and returns a
 Matplotlib figure; only Bayesian settings (``conjugate``, ``pymc``) are drawn.
 """
 
@@ -51,43 +51,61 @@ def _finish(fig, axes, title: str) -> plt.Figure:
     return fig
 
 
-def plot_posterior_paths(
-    ds: xr.Dataset, *, tokens: list[int] | None = None, replicate: int = 0
-) -> plt.Figure:
-    """Posterior mean and HDI of chosen token probabilities across generations, one replicate.
-
-    One panel per token; one line (with its HDI band) per Bayesian setting; the true
-    probability dashed.
-    """
-    settings = bayesian_settings(ds)
-    if not settings:
-        raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
+def _path_panels(ds: xr.Dataset, tokens: list[int] | None) -> list[tuple]:
+    """(title, selection, mean, lower, upper, true value) of each panel of the paths figure."""
+    if "token" not in ds.dims:  # the Gaussian model: mu and sigma
+        return [
+            ("mu", {}, "mu_mean", "mu_hdi_lower", "mu_hdi_upper", float(ds["truth_mu"])),
+            (
+                "sigma",
+                {},
+                "sigma_mean",
+                "sigma_hdi_lower",
+                "sigma_hdi_upper",
+                float(ds["truth_sigma"]),
+            ),
+        ]
     k = ds.sizes["token"]
     tokens = tokens if tokens is not None else sorted({0, k // 2, k - 1})
     bad = [t for t in tokens if not 0 <= t < k]
     if bad:
         raise ValueError(f"token {bad[0]} is out of range 0..{k - 1}")
+    return [
+        (
+            f"token {t}",
+            {"token": t},
+            "theta_mean",
+            "theta_hdi_lower",
+            "theta_hdi_upper",
+            float(ds["truth"].sel(token=t)),
+        )
+        for t in tokens
+    ]
+
+
+def plot_posterior_paths(
+    ds: xr.Dataset, *, tokens: list[int] | None = None, replicate: int = 0
+) -> plt.Figure:
+    """Posterior mean and HDI of chosen parameters across generations, one replicate.
+
+    One panel per parameter (chosen token probabilities; or mu and sigma for the Gaussian
+    model); one line with its HDI band per Bayesian setting; the true value dashed.
+    """
+    settings = bayesian_settings(ds)
+    if not settings:
+        raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
+    panels = _path_panels(ds, tokens)
     colors = _colors(ds, settings)
     gen = ds["generation"].values
-    fig, axes = plt.subplots(1, len(tokens), figsize=(4.2 * len(tokens), 3.6), squeeze=False)
-    for ax, token in zip(axes[0], tokens, strict=True):
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
+    for ax, (title, where, mean, lower, upper, true) in zip(axes[0], panels, strict=True):
         for s in settings:
-            row = ds.sel(setting=s, token=token).isel(replicate=replicate)
-            ax.plot(gen, row["theta_mean"], color=colors[s], lw=1.6, label=s)
-            ax.fill_between(
-                gen,
-                row["theta_hdi_lower"],
-                row["theta_hdi_upper"],
-                color=colors[s],
-                alpha=0.18,
-                lw=0,
-            )
-        ax.axhline(
-            float(ds["truth"].sel(token=token)), color="k", ls="--", lw=1.1, label="truth P*"
-        )
-        ax.set_title(f"token {token}", fontsize=10)
+            row = ds.sel(setting=s, **where).isel(replicate=replicate)
+            ax.plot(gen, row[mean], color=colors[s], lw=1.6, label=s)
+            ax.fill_between(gen, row[lower], row[upper], color=colors[s], alpha=0.18, lw=0)
+        ax.axhline(true, color="k", ls="--", lw=1.1, label="truth")
+        ax.set_title(title, fontsize=10)
         ax.set_xlabel("generation")
-        ax.set_ylabel("probability" if token == tokens[0] else "")
     prob = json.loads(ds.attrs["config"]).get("hdi_prob", 0.94)
     return _finish(fig, axes, f"posterior mean and {prob:.0%} HDI, replicate {replicate}")
 
@@ -120,7 +138,7 @@ def plot_calibration(ds: xr.Dataset) -> plt.Figure:
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(f"{level:.0%} central interval", fontsize=10)
         ax.set_xlabel("generation")
-        ax.set_ylabel("share of P* covered" if level == levels[0] else "")
+        ax.set_ylabel("share of true parameters covered" if level == levels[0] else "")
     ax = axes[0, -1]
     for s in settings:
         pit = ds["pit"].sel(setting=s)

@@ -74,6 +74,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "theta_mcse_mean": (_RGENTOK, "Monte Carlo SE of each posterior mean (pymc)"),
     "r_hat_max": (_RGEN, "largest R-hat over tokens (pymc)"),
     "ess_bulk_min": (_RGEN, "smallest bulk ESS over tokens (pymc)"),
+    "ess_tail_min": (_RGEN, "smallest tail ESS over tokens (pymc)"),
     "divergences": (_RGEN, "divergent transitions of the block's sampler run (pymc)"),
 }
 

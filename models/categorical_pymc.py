@@ -206,13 +206,15 @@ class PyMCDirichletFitter:
         theta = tree["posterior"]["theta"]
         divergences = int(tree["sample_stats"]["diverging"].sum())
         r_hat, ess_bulk = az.rhat(theta), az.ess(theta, method="bulk")
+        ess_tail = az.ess(theta, method="tail")
         diagnostics = {
             "r_hat_max": r_hat.max("token").values,
             "ess_bulk_min": ess_bulk.min("token").values,
             "divergences": np.full(self.replicates, float(divergences)),
             "theta_r_hat": r_hat.values,
             "theta_ess_bulk": ess_bulk.values,
-            "theta_ess_tail": az.ess(theta, method="tail").values,
+            "theta_ess_tail": ess_tail.values,
+            "ess_tail_min": ess_tail.min("token").values,
             "theta_mcse_mean": az.mcse(theta, method="mean").values,
         }
         return PyMCPosterior(

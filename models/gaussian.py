@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 import xarray as xr
-from scipy.special import gammaincinv, gammaln, stdtrit
+from scipy.special import gammaincc, gammaincinv, gammaln, stdtr, stdtrit
 
 from bayescollapse.metrics import unimodal_hdi
 from bayescollapse.models.categorical import SYNTHETIC_MODES, _check_mode
@@ -141,6 +141,7 @@ class NIGPosterior:
     alpha: np.ndarray
     beta: np.ndarray
     hdi_prob: float = 0.94
+    prior: tuple | None = None
     diagnostics: dict = field(default_factory=dict)
     bayesian: ClassVar[bool] = True
 
@@ -169,6 +170,30 @@ class NIGPosterior:
     def carried_prior(self) -> tuple[np.ndarray, ...]:
         """The prior of the next generation under ``prior_update='carry'``."""
         return self.nig
+
+    def _mu_scale(self) -> np.ndarray:
+        return np.sqrt(self.beta / (self.alpha * self.kappa))
+
+    @property
+    def mu_var(self) -> np.ndarray:
+        """Posterior variance of mu, ``beta / ((alpha - 1) kappa)``."""
+        with np.errstate(divide="ignore"):
+            return np.where(self.alpha > 1, self.beta / ((self.alpha - 1) * self.kappa), np.inf)
+
+    def central_intervals(self, levels) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Exact central credible intervals of mu and sigma, each of shape (level, R)."""
+        q = np.asarray(levels, float)[:, None]
+        half = stdtrit(2 * self.alpha, (1 + q) / 2) * self._mu_scale()
+        lo_sigma = _invgamma_sqrt_ppf((1 - q) / 2, self.alpha, self.beta)
+        hi_sigma = _invgamma_sqrt_ppf((1 + q) / 2, self.alpha, self.beta)
+        return {"mu": (self.mu - half, self.mu + half), "sigma": (lo_sigma, hi_sigma)}
+
+    def cdf(self, truth) -> dict[str, np.ndarray]:
+        """Posterior CDFs of mu and sigma at the true values (the PIT), each (R,)."""
+        return {
+            "mu": stdtr(2 * self.alpha, (truth.mu - self.mu) / self._mu_scale()),
+            "sigma": gammaincc(self.alpha, self.beta / truth.sigma**2),
+        }
 
     def hdi(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Exact HDIs of mu (Student-t, symmetric) and sigma (from the inverse gamma)."""
@@ -248,7 +273,6 @@ class Gaussian:
     methods: ClassVar[tuple[str, ...]] = METHODS
     default_truth: ClassVar[str] = "normal:0:1"
     variables: ClassVar[dict] = VARIABLES
-    dim_sizes: ClassVar[dict] = {}
     plot_metric: ClassVar[str] = "sigma2_mean"
     coverage_metric: ClassVar[str] = "sigma_covered"
     summary_columns: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -308,13 +332,17 @@ class Gaussian:
             raise ValueError(f"the true sigma must be finite and > 0, got {sigma:g} (mu {mu:g})")
         return GaussianTruth(mu, sigma)
 
-    @staticmethod
-    def truth_variables(truth: GaussianTruth) -> tuple[dict, dict]:
+    def truth_variables(self, truth: GaussianTruth) -> tuple[dict, dict]:
         """Return the data variables and coords that record the truth in the results."""
         return {
             "truth_mu": ((), truth.mu, {"description": "the true mean"}),
             "truth_sigma": ((), truth.sigma, {"description": "the true standard deviation"}),
-        }, {}
+        }, {"level": list(self.coverage_levels), "parameter": ["mu", "sigma"]}
+
+    @property
+    def dim_sizes(self) -> dict[str, int]:
+        """Sizes of the family's inner dims."""
+        return {"level": len(self.coverage_levels), "parameter": 2}
 
     @staticmethod
     def sample_truth(truth: GaussianTruth, sizes: np.ndarray, *, rng) -> GaussianStats:
@@ -334,7 +362,28 @@ class Gaussian:
             "does not keep; use 'accumulate' or 'mixture'"
         )
 
-    record = staticmethod(gaussian_record)
+    def record(self, fit, data, truth, previous_fit, summarise_posterior: bool) -> dict:
+        """One generation's row of results (see :func:`gaussian_record`)."""
+        return gaussian_record(
+            fit,
+            data,
+            truth,
+            previous_fit,
+            summarise_posterior,
+            levels=self.coverage_levels,
+            prior_mu_var=self._prior_mu_var(fit),
+        )
+
+    def _prior_mu_var(self, fit):
+        """Prior variance of mu of this fit (None where it is not finite)."""
+        if self.prior == "weakly-informative":
+            return np.full(fit.mu_mean.shape, self.prior_mu_sd**2)
+        prior = getattr(fit, "prior", None)
+        if self.prior == "jeffreys" or prior is None:
+            return None
+        _, kappa0, alpha0, beta0 = prior
+        with np.errstate(divide="ignore"):
+            return np.where(alpha0 > 1, beta0 / ((alpha0 - 1) * kappa0), np.inf)
 
     def check_setting(self, setting) -> None:
         """Refuse settings this family cannot run (named in a one-line error)."""
@@ -417,7 +466,7 @@ class _NIGFitter:
             raise ValueError("the Jeffreys posterior needs training sets of >= 2 points")
         mu = (kappa0 * mu0 + n * data.mean) / kappa
         beta = beta0 + data.m2 / 2 + kappa0 * n * (data.mean - mu0) ** 2 / (2 * kappa)
-        return NIGPosterior(mu, kappa, alpha, beta, hdi_prob=self.hdi_prob)
+        return NIGPosterior(mu, kappa, alpha, beta, hdi_prob=self.hdi_prob, prior=prior)
 
 
 __all__ += ["METHODS", "PRIORS", "SYNTHETIC_MODES", "nig_kl"]

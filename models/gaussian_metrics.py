@@ -38,8 +38,19 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "mu_covered": (_RGEN, "1 if mu* lies in the HDI of mu, else 0"),
     "sigma_covered": (_RGEN, "1 if sigma* lies in the HDI of sigma, else 0"),
     "kl_posterior_to_prev": (_RGEN, "KL(posterior_t || posterior_t-1); NIG closed form"),
+    "contraction": (_RGEN, "1 - posterior variance of mu / its prior variance"),
+    "mu_hdi_lower": (_RGEN, "lower end of the HDI of mu"),
+    "mu_hdi_upper": (_RGEN, "upper end of the HDI of mu"),
+    "sigma_hdi_lower": (_RGEN, "lower end of the HDI of sigma"),
+    "sigma_hdi_upper": (_RGEN, "upper end of the HDI of sigma"),
+    "central_coverage": (
+        (*_RGEN, "level"),
+        "share of the true (mu, sigma) inside their central credible intervals",
+    ),
+    "pit": ((*_RGEN, "parameter"), "posterior CDF at the true mu and sigma (normalised rank)"),
     "r_hat_max": (_RGEN, "largest R-hat of mu and sigma (pymc)"),
     "ess_bulk_min": (_RGEN, "smallest bulk ESS of mu and sigma (pymc)"),
+    "ess_tail_min": (_RGEN, "smallest tail ESS of mu and sigma (pymc)"),
     "divergences": (_RGEN, "divergent transitions of the block's sampler run (pymc)"),
 }
 
@@ -75,8 +86,14 @@ def nig_kl(first: tuple, second: tuple) -> np.ndarray:
     return kl_ig + kl_normal
 
 
-def gaussian_record(fit, data, truth, previous_fit, summarise_posterior: bool) -> dict:
-    """One generation's row of results: every variable's value per replicate."""
+def gaussian_record(
+    fit, data, truth, previous_fit, summarise_posterior: bool, levels=(), prior_mu_var=None
+) -> dict:
+    """One generation's row of results: every variable's value per replicate.
+
+    ``levels`` are the central-interval levels checked; ``prior_mu_var`` (R,) the prior
+    variance of mu, for the contraction (None: not defined, e.g. Jeffreys).
+    """
     stats = data.data
     row = {
         "mu_mean": fit.mu_mean,
@@ -97,5 +114,18 @@ def gaussian_record(fit, data, truth, previous_fit, summarise_posterior: bool) -
         row["sigma_covered"] = ((s_lo <= truth.sigma) & (truth.sigma <= s_hi)).astype(float)
         if previous_fit is not None:
             row["kl_posterior_to_prev"] = nig_kl(fit.nig, previous_fit.nig)
+        row.update(
+            mu_hdi_lower=mu_lo, mu_hdi_upper=mu_hi, sigma_hdi_lower=s_lo, sigma_hdi_upper=s_hi
+        )
+        central = fit.central_intervals(levels)
+        covered = [
+            ((lo <= value) & (value <= hi))
+            for (lo, hi), value in ((central["mu"], truth.mu), (central["sigma"], truth.sigma))
+        ]
+        row["central_coverage"] = np.mean(covered, axis=0).T  # (R, level)
+        pit = fit.cdf(truth)
+        row["pit"] = np.stack([pit["mu"], pit["sigma"]], axis=-1)
+        if prior_mu_var is not None:
+            row["contraction"] = 1 - fit.mu_var / prior_mu_var
     row.update(getattr(fit, "diagnostics", {}))
     return row

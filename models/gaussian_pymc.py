@@ -107,6 +107,27 @@ class PyMCGaussianPosterior:
         """ArviZ groups for storage: the NUTS draws and the sampler's statistics."""
         return {name: self.tree[name].to_dataset() for name in ("posterior", "sample_stats")}
 
+    @property
+    def mu_var(self) -> np.ndarray:
+        """Posterior variance of mu, from the draws."""
+        return self._draws("mu").var(axis=1)
+
+    def central_intervals(self, levels) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Central credible intervals of mu and sigma from the draws, each (level, R)."""
+        q = np.asarray(levels, float)
+        out = {}
+        for name in ("mu", "sigma"):
+            draws = self._draws(name)
+            out[name] = tuple(np.quantile(draws, p, axis=1) for p in ((1 - q) / 2, (1 + q) / 2))
+        return out
+
+    def cdf(self, truth) -> dict[str, np.ndarray]:
+        """Share of draws at or below the true mu and sigma (the truth's normalised rank)."""
+        return {
+            "mu": (self._draws("mu") <= truth.mu).mean(axis=1),
+            "sigma": (self._draws("sigma") <= truth.sigma).mean(axis=1),
+        }
+
     def hdi(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """HDIs of mu and sigma from the draws (ArviZ)."""
         out = {}
@@ -161,10 +182,12 @@ class PyMCGaussianFitter:
         )
         r_hat = az.rhat(posterior)
         ess = az.ess(posterior, method="bulk")
+        tail = az.ess(posterior, method="tail")
         divergences = float(tree["sample_stats"]["diverging"].sum())
         diagnostics = {
             "r_hat_max": np.maximum(r_hat["mu"].values, r_hat["sigma"].values),
             "ess_bulk_min": np.minimum(ess["mu"].values, ess["sigma"].values),
+            "ess_tail_min": np.minimum(tail["mu"].values, tail["sigma"].values),
             "divergences": np.full(self.replicates, divergences),
         }
         return PyMCGaussianPosterior(tree, prior, data, fam.hdi_prob, diagnostics)

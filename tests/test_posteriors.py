@@ -178,3 +178,51 @@ def test_cli_keeps_posteriors(tmp_path):
     )
     assert "generation_2" in open_tree(out)["posteriors/setting_0"].children
     assert main(["run", "--tokens", "3", "--out", str(tmp_path / "x.csv"), "--no-progress"]) == 2
+
+
+def test_jeffreys_generation_zero_has_exact_coverage():
+    # law: under the Jeffreys prior the central credible intervals of mu (Student-t) and
+    # sigma (scaled inverse chi-square) are the classical confidence intervals, so their
+    # coverage of the truth is exactly nominal for every n, and the PIT of each parameter is
+    # exactly uniform. z = 4.5 per level (3 levels); KS p > 1e-3 / 2 per parameter.
+    reps = 4000
+    cfg = RunConfig(
+        model="gaussian",
+        truth="normal:1:2",
+        prior="jeffreys",
+        settings=(Setting(method="conjugate", real_fraction="0.5", sample_size="8"),),
+        generations=1,
+        replicates=reps,
+        seed=23,
+    )
+    ds = run(cfg).isel(setting=0, generation=0)
+    cover = ds["central_coverage"]
+    se = cover.std("replicate", ddof=1) / np.sqrt(reps)
+    assert np.all(np.abs(cover.mean("replicate") - ds["level"]) < 4.5 * se)
+    for name in ("mu", "sigma"):
+        assert stats.kstest(ds["pit"].sel(parameter=name).values, "uniform").pvalue > 1e-3 / 2
+    assert np.isnan(ds["contraction"]).all()  # an improper prior has no variance to contract
+
+
+def test_gaussian_kept_posteriors_and_diagnose(tmp_path, capsys):
+    cfg = RunConfig(
+        model="gaussian",
+        settings=(Setting(method="conjugate", real_fraction="0.3", sample_size="30"),),
+        generations=3,
+        replicates=4,
+        seed=2,
+        keep_posteriors="all",
+        draws=40,
+    )
+    tree = run_tree(cfg)
+    post = tree["posteriors/setting_0/generation_1/posterior"]
+    assert set(post.data_vars) == {"mu", "sigma"} and bool((post["sigma"] > 0).all())
+    assert set(tree["posteriors/setting_0/generation_1/observed_data"].data_vars) == {
+        "n",
+        "mean",
+        "m2",
+    }
+    path = save_tree(tree, tmp_path / "g.nc")
+    assert main(["diagnose", str(path), "--figures", str(tmp_path / "f")]) == 0
+    assert (tmp_path / "f" / "posterior_paths.png").exists()
+    assert "50% interval" in capsys.readouterr().out
