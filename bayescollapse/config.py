@@ -183,6 +183,9 @@ class RunConfig:
     target_accept: float = 0.8
     posterior_metrics: bool = True
     keep_posteriors: str = "none"
+    order: int = 1
+    sequence_length: int = 20
+    unseen: str = "uniform"
     prior: str = "nig"
     prior_mean: float = 0.0
     prior_kappa: float = 0.01

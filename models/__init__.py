@@ -5,7 +5,12 @@
 
 from bayescollapse.models.categorical import DirichletCategorical
 from bayescollapse.models.gaussian import Gaussian
+from bayescollapse.models.markov import MarkovLM
 
-REGISTRY = {DirichletCategorical.name: DirichletCategorical, Gaussian.name: Gaussian}
+REGISTRY = {
+    DirichletCategorical.name: DirichletCategorical,
+    Gaussian.name: Gaussian,
+    MarkovLM.name: MarkovLM,
+}
 
-__all__ = ["REGISTRY", "DirichletCategorical", "Gaussian"]
+__all__ = ["REGISTRY", "DirichletCategorical", "Gaussian", "MarkovLM"]

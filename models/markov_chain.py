@@ -1,0 +1,177 @@
+"""Order-k Markov chains over V tokens: truths, stationary laws and vectorised sampling.
+
+A chain of order k has ``C = V**k`` contexts (the last k tokens, read as a base-V number)
+and a row-stochastic transition array ``P`` of shape ``(C, V)``. After emitting token y
+in context c the next context is ``(c * V + y) mod C``. Order 0 has one context: a
+categorical distribution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from bayescollapse.counts import multinomial_counts
+
+__all__ = ["MarkovTruth", "make_markov_truth", "stationary", "sequence_counts"]
+
+
+def stationary(probs: np.ndarray, order: int, *, iterations: int = 500) -> np.ndarray:
+    """Stationary law of the context chain by power iteration, batched: (..., C, V) -> (..., C).
+
+    Each step pushes the mass of context c through ``P[c, y]`` to context
+    ``(c V + y) mod C``, which is a reshape-and-sum: no per-context loop. For a reducible
+    chain the result is a stationary law reached from the uniform start.
+    """
+    probs = np.asarray(probs, float)
+    *batch, contexts, tokens = probs.shape
+    pi = np.full((*batch, contexts), 1.0 / contexts)
+    if order == 0:
+        return pi
+    for _ in range(iterations):
+        flow = pi[..., :, None] * probs  # (..., C, V): mass moving c -> (c V + y) mod C
+        pi = flow.reshape(*batch, tokens, contexts // tokens, tokens).sum(axis=-3)
+        pi = pi.reshape(*batch, contexts)
+    return pi / pi.sum(axis=-1, keepdims=True)
+
+
+def _irreducible(probs: np.ndarray, order: int) -> bool:
+    contexts, tokens = probs.shape
+    if order == 0:
+        return True
+    rows, cols = np.nonzero(probs > 0)
+    graph = csr_matrix(
+        (np.ones(rows.size), (rows, (rows * tokens + cols) % contexts)), shape=(contexts, contexts)
+    )
+    return connected_components(graph, directed=True, connection="strong")[0] == 1
+
+
+@dataclass(frozen=True)
+class MarkovTruth:
+    """The true chain.
+
+    ``probs`` (C, V) are its transitions, ``stationary`` (C,) its stationary law, and
+    ``irreducible`` says whether that law is unique.
+    """
+
+    probs: np.ndarray
+    stationary: np.ndarray
+    irreducible: bool
+
+
+def make_markov_truth(spec, num_tokens: int, order: int) -> MarkovTruth:
+    """Build the true chain from a recipe or an explicit array.
+
+    Recipes: ``zipf-rows:S:SEED`` (every row Zipf(S) weights over a random permutation of
+    the tokens), ``sparse-zipf:S:D:SEED`` (D successors per context, Zipf weights),
+    ``dirichlet-rows:C:SEED`` (each row a Dirichlet(C) draw), ``text:PATH`` (row
+    frequencies of a whitespace-separated token file: its V - 1 most frequent tokens plus
+    one for all others; contexts never seen get uniform rows).
+    """
+    contexts = num_tokens**order
+    if not isinstance(spec, str):
+        probs = np.asarray(spec, float).reshape(contexts, num_tokens)
+    else:
+        name, _, rest = spec.partition(":")
+        args = rest.split(":") if rest else []
+        try:
+            probs = _recipe(name, args, num_tokens, contexts, order)
+        except (ValueError, IndexError):
+            raise ValueError(
+                f"unknown markov truth {spec!r}: use 'zipf-rows:S:SEED', "
+                "'sparse-zipf:S:D:SEED', 'dirichlet-rows:C:SEED' or 'text:PATH'"
+            ) from None
+    if (
+        probs.shape != (contexts, num_tokens)
+        or np.any(probs < 0)
+        or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-9)
+    ):
+        raise ValueError(
+            f"markov truth must be {contexts} x {num_tokens} rows of probabilities summing to 1"
+        )
+    probs = probs / probs.sum(axis=1, keepdims=True)
+    return MarkovTruth(probs, stationary(probs, order), _irreducible(probs, order))
+
+
+def _recipe(name, args, tokens, contexts, order) -> np.ndarray:
+    if name == "zipf-rows" and len(args) == 2:
+        rng = np.random.default_rng(int(args[1]))
+        w = np.arange(1, tokens + 1, dtype=float) ** -float(args[0])
+        return np.stack([w[rng.permutation(tokens)] for _ in range(contexts)]) / w.sum()
+    if name == "sparse-zipf" and len(args) == 3:
+        s, d, rng = float(args[0]), int(args[1]), np.random.default_rng(int(args[2]))
+        if not 1 <= d <= tokens:
+            raise ValueError
+        w = np.arange(1, d + 1, dtype=float) ** -s
+        out = np.zeros((contexts, tokens))
+        for c in range(contexts):  # building the truth once, not in the loop
+            out[c, rng.choice(tokens, size=d, replace=False)] = w / w.sum()
+        return out
+    if name == "dirichlet-rows" and len(args) == 2:
+        conc = float(args[0])
+        if conc <= 0:
+            raise ValueError
+        rng = np.random.default_rng(int(args[1]))
+        return rng.dirichlet(np.full(tokens, conc), size=contexts)
+    if name == "text" and args:
+        words = Path(":".join(args)).read_text().split()
+        if len(words) <= order:
+            raise ValueError
+        vocab = {
+            w: i
+            for i, (w, _) in enumerate(
+                sorted(_frequencies(words).items(), key=lambda kv: -kv[1])[: tokens - 1]
+            )
+        }
+        ids = np.array([vocab.get(w, tokens - 1) for w in words])
+        ctx = np.zeros(ids.size - order, dtype=np.int64)
+        for j in range(order):
+            ctx = ctx * tokens + ids[j : ids.size - order + j]
+        counts = np.bincount(ctx * tokens + ids[order:], minlength=contexts * tokens)
+        counts = counts.reshape(contexts, tokens).astype(float)
+        empty = counts.sum(axis=1) == 0
+        counts[empty] = 1.0
+        return counts / counts.sum(axis=1, keepdims=True)
+    raise ValueError
+
+
+def _frequencies(words) -> dict:
+    values, counts = np.unique(np.array(words), return_counts=True)
+    return dict(zip(values.tolist(), counts.tolist(), strict=True))
+
+
+def sequence_counts(
+    probs: np.ndarray, sizes: np.ndarray, *, order: int, length: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Transition counts of ``sizes[r]`` sequences of ``length`` tokens per replicate.
+
+    Each sequence starts in a context drawn from the generating chain's stationary law and
+    emits ``length`` tokens; the counts are ``(R, C, V)``. The loop runs over positions;
+    every sequence and replicate moves at once. Order 0 is the categorical case: the
+    counts are ``Multinomial(sizes * length, P)`` directly.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    reps = sizes.shape[0]
+    probs = np.broadcast_to(np.asarray(probs, float), (reps, *np.shape(probs)[-2:]))
+    contexts, tokens = probs.shape[-2:]
+    if order == 0:
+        return multinomial_counts(sizes * length, probs[:, 0, :], rng=rng)[:, None, :]
+    width = max(int(sizes.max(initial=0)), 1)
+    start = np.cumsum(stationary(probs, order), axis=-1)
+    ctx = (start[:, None, :] < rng.random((reps, width, 1))).sum(axis=-1)
+    ctx = np.minimum(ctx, contexts - 1)
+    cdf = np.cumsum(probs, axis=-1)
+    active = np.arange(width) < sizes[:, None]
+    rows = np.arange(reps)[:, None]
+    counts = np.zeros(reps * contexts * tokens, dtype=np.int64)
+    for _ in range(length):
+        u = rng.random((reps, width, 1))
+        y = np.minimum((cdf[rows, ctx] < u).sum(axis=-1), tokens - 1)
+        flat = (rows * contexts + ctx) * tokens + y
+        counts += np.bincount(flat[active], minlength=counts.size)
+        ctx = (ctx * tokens + y) % contexts
+    return counts.reshape(reps, contexts, tokens)
