@@ -32,6 +32,10 @@ demo: $(STAMP)
 	$(VENV)/bin/bayescollapse run --config configs/demo.toml --out results/demo.nc \
 	    --figure results/demo.png --force
 	$(VENV)/bin/bayescollapse diagnose results/demo.nc
+	$(VENV)/bin/bayescollapse run --model markov --tokens 8 --order 1 --sequence-length 20 \
+	    --method conjugate --real-fraction zero 0.1 power:0.5:-0.5 \
+	    --sample-size 50 50 power:50:1.5 --pairing zip --generations 15 --replicates 20 \
+	    --seed 2026 --out results/demo_lm.nc --figure results/demo_lm.png --force
 
 test: $(STAMP)
 	@$(PY) -m pytest -m "not slow" -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc

@@ -45,6 +45,9 @@ _RUN_FLAGS = {
     "prior_mu_sd": "prior_mu_sd",
     "prior_sigma_scale": "prior_sigma_scale",
     "keep_posteriors": "keep_posteriors",
+    "order": "order",
+    "sequence_length": "sequence_length",
+    "unseen": "unseen",
     "coverage_levels": "coverage_levels",
 }
 
@@ -68,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         "--config file.",
     )
     r.add_argument("--config", type=Path, help="TOML file with run keys and a [[settings]] list")
-    r.add_argument("--model", help="dirichlet-categorical (default) | gaussian")
+    r.add_argument("--model", help="dirichlet-categorical (default) | markov | gaussian")
     r.add_argument("--tokens", type=int, metavar="K", help="vocabulary size (default 20)")
     r.add_argument(
         "--truth", help="uniform | zipf:S | dirichlet:C:SEED | values:P1,P2,.. (default zipf:1)"
@@ -104,7 +107,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="n_t schedule(s): 1000 | power:N0:GAMMA | geometric:N0:R | list:..",
     )
-    r.add_argument("--method", nargs="+", help="mle | conjugate | pymc; gaussian also unbiased")
+    r.add_argument(
+        "--method",
+        nargs="+",
+        help="mle | conjugate | pymc; gaussian also unbiased; markov also pymc-hierarchical",
+    )
     r.add_argument("--synthetic", nargs="+", help="ancestral | predictive | plugin")
     r.add_argument("--prior-update", nargs="+", help="refit | carry")
     r.add_argument("--pairing", choices=("product", "zip"), default="product")
@@ -125,6 +132,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="store full posteriors: none (default) | all | last | every:K",
     )
+    mk = r.add_argument_group("markov model (n-gram next-token language model)")
+    mk.add_argument("--order", type=int, help="context length k, 0 to 3 (default 1)")
+    mk.add_argument("--sequence-length", type=int, help="tokens per training sequence (default 20)")
+    mk.add_argument("--unseen", help="MLE row of an unseen context: uniform (default) | marginal")
     g = r.add_argument_group("gaussian model")
     g.add_argument(
         "--prior", help="nig (default) | jeffreys (conjugate) | weakly-informative (pymc)"

@@ -34,10 +34,16 @@ _LABELS = {
 
 
 def replicate_band(values: xr.DataArray, *, z: float = 2.0) -> tuple[xr.DataArray, xr.DataArray]:
-    """Mean over replicates and ``z`` standard errors of that mean (NaN-aware)."""
-    count = values.count("replicate")
+    """Mean over replicates and ``z`` standard errors of that mean (NaN-aware).
+
+    An infinite value (a KL divergence once a true token is lost) makes the mean infinite
+    and is left out of the standard error.
+    """
+    finite = values.where(np.isfinite(values))
+    count = finite.count("replicate")
     mean = values.mean("replicate")
-    se = values.std("replicate", ddof=1) / np.sqrt(count)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = finite.std("replicate", ddof=1) / np.sqrt(count)
     return mean, z * se.fillna(0.0)
 
 

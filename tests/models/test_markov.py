@@ -1,0 +1,170 @@
+import numpy as np
+import pytest
+from scipy import stats
+
+from bayescollapse import RunConfig, Setting, run, settings_grid
+from bayescollapse.cli import main
+from bayescollapse.models.markov import MarkovLM
+from bayescollapse.models.markov_chain import make_markov_truth, sequence_counts, stationary
+from bayescollapse.results import open_results
+
+
+def test_order_zero_reduces_exactly_to_the_categorical_model():
+    # one context and sequences of one token: the same random calls as the categorical loop
+    settings = settings_grid(
+        method=["mle", "conjugate"],
+        synthetic=["ancestral", "plugin"],
+        real_fraction=["0.3", "zero"],
+        sample_size=["50"],
+    )
+    common = dict(
+        settings=settings,
+        num_tokens=6,
+        generations=5,
+        replicates=3,
+        seed=31,
+        posterior_metrics=False,
+    )
+    cat = run(RunConfig(truth="zipf:1", **common))
+    markov = run(
+        RunConfig(
+            model="markov",
+            order=0,
+            sequence_length=1,
+            truth=cat["truth"].values.tolist(),
+            **common,
+        )
+    )
+    np.testing.assert_array_equal(markov["train_count"].isel(context=0), cat["train_count"])
+    np.testing.assert_allclose(markov["theta_mean"].isel(context=0), cat["theta_mean"])
+
+
+def test_sequences_follow_the_chain(rng):
+    # law: transition counts from a long run are multinomial rows of P*; chi-square per row,
+    # Bonferroni over rows (p > 1e-3 / C); the visited-context shares match the stationary law
+    truth = make_markov_truth("zipf-rows:1:4", 4, 1)
+    counts = sequence_counts(truth.probs, np.array([400]), order=1, length=100, rng=rng)[0]
+    for row, p in zip(counts, truth.probs, strict=True):
+        assert stats.chisquare(row, row.sum() * p).pvalue > 1e-3 / 4
+    share = counts.sum(axis=1) / counts.sum()
+    np.testing.assert_allclose(share, truth.stationary, atol=0.01)
+    two = make_markov_truth("dirichlet-rows:1:2", 3, 2)
+    pi = stationary(two.probs, 2)
+    flow = (pi[:, None] * two.probs).reshape(3, 3, 3).sum(axis=0).reshape(9)
+    np.testing.assert_allclose(flow, pi, atol=1e-10)  # a fixed point of the context chain
+
+
+def test_conjugate_rows_are_the_closed_form(rng):
+    fam = MarkovLM(3, order=1, prior_concentration=0.5)
+    counts = np.array([[[3, 0, 1], [0, 0, 0], [5, 5, 2]]])
+    post = fam.fitter("conjugate", 1).fit(counts, prior=fam.initial_prior(1), rng=rng)
+    np.testing.assert_array_equal(post.concentration, counts + 0.5)
+    np.testing.assert_allclose(post.mean[0, 1], 1 / 3)  # unseen context: the prior mean
+    lo, hi = post.hdi()
+    a = counts + 0.5
+    b = a.sum(axis=-1, keepdims=True) - a
+    np.testing.assert_allclose(stats.beta.cdf(hi, a, b) - stats.beta.cdf(lo, a, b), 0.94, atol=1e-9)
+    mle = MarkovLM(3, unseen="marginal").fitter("mle", 1).fit(counts, prior=None, rng=rng)
+    np.testing.assert_allclose(mle.mean[0, 1], np.array([8, 5, 3]) / 16)
+
+
+def test_pure_synthetic_mle_never_regains_a_transition():
+    # law: if context c was seen and (c, v) had count 0, the MLE gives P(v|c) = 0, so the
+    # next synthetic set cannot contain (c, v); and transitions are lost as the loop runs
+    cfg = RunConfig(
+        model="markov",
+        truth="zipf-rows:1.2:3",
+        num_tokens=5,
+        order=1,
+        sequence_length=8,
+        settings=(Setting(method="mle", scheme="replace", real_fraction="zero", sample_size="6"),),
+        generations=15,
+        replicates=20,
+        seed=4,
+    )
+    counts = run(cfg)["train_count"].isel(setting=0).values  # (R, G, C, V)
+    seen = counts.sum(axis=-1, keepdims=True) > 0
+    lost_now = seen[:, :-1] & (counts[:, :-1] == 0)
+    assert lost_now.any()
+    assert not (lost_now & (counts[:, 1:] > 0)).any()
+    lost = (counts == 0).sum(axis=(-2, -1))
+    assert lost[:, -1].mean() > lost[:, 0].mean()
+
+
+def test_hierarchical_model_recovers_its_base_distribution(rng):
+    # law: counts simulated from theta_c ~ Dirichlet(kappa m); the posterior of m must hold
+    # the true m within z = 4 posterior standard deviations, for every token
+    m = np.array([0.5, 0.25, 0.15, 0.1])
+    kappa, contexts = 30.0, 16
+    theta = rng.dirichlet(kappa * m, size=contexts)
+    counts = np.stack([rng.multinomial(60, row) for row in theta])[None]
+    fam = MarkovLM(4, order=2, draws=400, tune=400)
+    fit = fam.fitter("pymc-hierarchical", 1).fit(counts, prior=None, rng=rng)
+    post_m = fit.tree["posterior"]["m"].isel(replicate=0)
+    mean, sd = post_m.mean(("chain", "draw")).values, post_m.std(("chain", "draw")).values
+    assert np.all(np.abs(mean - m) < 4 * sd)
+    assert fit.diagnostics["divergences"][0] == 0
+
+
+def test_markov_through_the_cli(tmp_path, capsys):
+    out = tmp_path / "lm.nc"
+    assert (
+        main(
+            [
+                "run",
+                "--model",
+                "markov",
+                "--tokens",
+                "4",
+                "--order",
+                "2",
+                "--sequence-length",
+                "10",
+                "--generations",
+                "2",
+                "--replicates",
+                "2",
+                "--method",
+                "mle",
+                "conjugate",
+                "--sample-size",
+                "30",
+                "--seed",
+                "5",
+                "--out",
+                str(out),
+                "--figure",
+                str(tmp_path / "lm.png"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    ds = open_results(out)
+    assert ds["theta_mean"].dims == ("setting", "replicate", "generation", "context", "token")
+    assert ds.sizes["context"] == 16
+    assert "KL rate" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "run",
+                "--model",
+                "markov",
+                "--order",
+                "5",
+                "--out",
+                str(tmp_path / "bad.nc"),
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
+    assert "order must be 0, 1, 2 or 3, got 5" in capsys.readouterr().err
+
+
+def test_bad_markov_truth():
+    with pytest.raises(ValueError, match="unknown markov truth 'zipf:1'"):
+        RunConfig(model="markov", truth="zipf:1")
+    with pytest.raises(ValueError, match="'accumulate-subsample' is not supported"):
+        RunConfig(model="markov", settings=(Setting(scheme="accumulate-subsample"),))
+    assert not make_markov_truth(np.array([[1.0, 0.0], [0.0, 1.0]]), 2, 1).irreducible
