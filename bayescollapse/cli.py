@@ -306,6 +306,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         path = save_tree(tree, args.out, overwrite=args.force)
     _print_summary(ds, generation=-1)
+    if "truth_stationary" in ds and not ds["truth_stationary"].attrs.get("irreducible", 1):
+        print(
+            "bayescollapse: warning: the true chain is reducible; its stationary law (and "
+            "the stationary-weighted metrics) depend on the start",
+            file=sys.stderr,
+        )
     print(f"results: {path}")
     if args.figure:
         from bayescollapse.plots import plot_error
