@@ -24,7 +24,12 @@ from scipy.special import betainc, betaincinv
 
 from bayescollapse.counts import multinomial_counts, subsample_counts
 from bayescollapse.metrics import beta_hdi, distance_metrics, posterior_metrics
-from bayescollapse.models.sampling import check_sampler_settings, sampler_settings
+from bayescollapse.models.sampling import (
+    SamplerSettings,
+    check_num_tokens,
+    check_sampler_settings,
+    sampler_settings,
+)
 from bayescollapse.truth import make_truth
 
 __all__ = [
@@ -179,7 +184,7 @@ class DirichletPosterior:
 
 
 @dataclass(frozen=True)
-class DirichletCategorical:
+class DirichletCategorical(SamplerSettings):
     """Unigram next-token model over ``num_tokens`` tokens with a Dirichlet prior.
 
     Parameters
@@ -198,12 +203,6 @@ class DirichletCategorical:
 
     num_tokens: int
     prior_concentration: float = 1.0
-    draws: int = 500
-    tune: int = 500
-    chains: int = 2
-    target_accept: float = 0.8
-    hdi_prob: float = 0.94
-    coverage_levels: tuple[float, ...] = (0.5, 0.8, 0.94)
     name: ClassVar[str] = "dirichlet-categorical"
     methods: ClassVar[tuple[str, ...]] = METHODS
     default_truth: ClassVar[str] = "zipf:1"
@@ -220,8 +219,7 @@ class DirichletCategorical:
     )
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.num_tokens, int | np.integer) and self.num_tokens >= 2):
-            raise ValueError(f"num_tokens must be an integer >= 2, got {self.num_tokens!r}")
+        check_num_tokens(self.num_tokens)
         if not self.prior_concentration > 0:
             raise ValueError(f"prior_concentration must be > 0, got {self.prior_concentration!r}")
         check_sampler_settings(self)

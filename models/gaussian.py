@@ -30,7 +30,7 @@ from scipy.special import gammaincc, gammaincinv, gammaln, stdtr, stdtrit
 from bayescollapse.metrics import unimodal_hdi
 from bayescollapse.models.categorical import SYNTHETIC_MODES, _check_mode
 from bayescollapse.models.gaussian_metrics import VARIABLES, gaussian_record, nig_kl
-from bayescollapse.models.sampling import check_sampler_settings, sampler_settings
+from bayescollapse.models.sampling import SamplerSettings, check_sampler_settings, sampler_settings
 
 __all__ = ["Gaussian", "GaussianStats", "GaussianTruth", "NIGPosterior", "PointGaussian"]
 
@@ -236,7 +236,7 @@ class NIGPosterior:
 
 
 @dataclass(frozen=True)
-class Gaussian:
+class Gaussian(SamplerSettings):
     """Normal model ``N(mu, sigma^2)`` with unknown mean and variance.
 
     Parameters
@@ -263,12 +263,6 @@ class Gaussian:
     prior_beta: float = 1.0
     prior_mu_sd: float = 10.0
     prior_sigma_scale: float = 10.0
-    draws: int = 500
-    tune: int = 500
-    chains: int = 2
-    target_accept: float = 0.8
-    hdi_prob: float = 0.94
-    coverage_levels: tuple[float, ...] = (0.5, 0.8, 0.94)
     name: ClassVar[str] = "gaussian"
     methods: ClassVar[tuple[str, ...]] = METHODS
     default_truth: ClassVar[str] = "normal:0:1"

@@ -29,7 +29,12 @@ from scipy.special import xlogy
 from bayescollapse.metrics import _dirichlet_kl, _kl, _tv, beta_hdi
 from bayescollapse.models.categorical import _check_mode
 from bayescollapse.models.markov_chain import make_markov_truth, sequence_counts, stationary
-from bayescollapse.models.sampling import check_sampler_settings, sampler_settings
+from bayescollapse.models.sampling import (
+    SamplerSettings,
+    check_num_tokens,
+    check_sampler_settings,
+    sampler_settings,
+)
 
 __all__ = ["MarkovLM", "MarkovPoint", "MarkovDirichlet", "VARIABLES"]
 
@@ -162,7 +167,7 @@ class MarkovDirichlet:
 
 
 @dataclass(frozen=True)
-class MarkovLM:
+class MarkovLM(SamplerSettings):
     """Order-k Markov next-token model over ``num_tokens`` tokens.
 
     Parameters
@@ -186,12 +191,6 @@ class MarkovLM:
     sequence_length: int = 20
     prior_concentration: float = 1.0
     unseen: str = "uniform"
-    draws: int = 500
-    tune: int = 500
-    chains: int = 2
-    target_accept: float = 0.8
-    hdi_prob: float = 0.94
-    coverage_levels: tuple[float, ...] = (0.5, 0.8, 0.94)
     name: ClassVar[str] = "markov"
     methods: ClassVar[tuple[str, ...]] = METHODS
     default_truth: ClassVar[str] = "zipf-rows:1:0"
@@ -209,8 +208,7 @@ class MarkovLM:
     )
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.num_tokens, int | np.integer) and self.num_tokens >= 2):
-            raise ValueError(f"num_tokens must be an integer >= 2, got {self.num_tokens!r}")
+        check_num_tokens(self.num_tokens)
         if self.order not in (0, 1, 2, 3):
             raise ValueError(f"order must be 0, 1, 2 or 3, got {self.order!r}")
         if self.num_tokens**self.order > 20_000:

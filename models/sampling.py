@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
 __all__ = [
     "SAMPLER_FIELDS",
+    "SamplerSettings",
+    "check_num_tokens",
     "check_sampler_settings",
     "compile_model",
     "quiet_pymc",
@@ -19,6 +22,29 @@ __all__ = [
 
 #: the sampler and summary settings every family takes from a RunConfig
 SAMPLER_FIELDS = ("draws", "tune", "chains", "target_accept", "hdi_prob", "coverage_levels")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SamplerSettings:
+    """NUTS and summary settings every model family carries (keyword-only fields).
+
+    ``draws``, ``tune`` and ``chains`` of the ``pymc`` paths, their ``target_accept``; the
+    probability of reported HDIs (``hdi_prob``) and the central-interval levels checked
+    for calibration (``coverage_levels``).
+    """
+
+    draws: int = 500
+    tune: int = 500
+    chains: int = 2
+    target_accept: float = 0.8
+    hdi_prob: float = 0.94
+    coverage_levels: tuple[float, ...] = (0.5, 0.8, 0.94)
+
+
+def check_num_tokens(num_tokens) -> None:
+    """Raise a one-line ValueError unless ``num_tokens`` is an integer >= 2."""
+    if not (isinstance(num_tokens, int | np.integer) and num_tokens >= 2):
+        raise ValueError(f"num_tokens must be an integer >= 2, got {num_tokens!r}")
 
 
 def sampler_settings(config) -> dict:
