@@ -506,7 +506,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     ds = open_results(args.file)
     if "central_coverage" not in ds:
         raise _UsageError(
-            f"{args.file} is a {ds.attrs['model']} run; diagnose reads dirichlet-categorical runs"
+            f"diagnose reads dirichlet-categorical and gaussian runs; {args.file} is a "
+            f"{ds.attrs['model']} run (see bayescollapse summarize)"
         )
     settings = bayesian_settings(ds)
     if not settings:

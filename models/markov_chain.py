@@ -80,7 +80,9 @@ def make_markov_truth(spec, num_tokens: int, order: int) -> MarkovTruth:
         args = rest.split(":") if rest else []
         try:
             probs = _recipe(name, args, num_tokens, contexts, order)
-        except (ValueError, IndexError):
+        except ValueError as err:
+            if "text file" in str(err):
+                raise
             raise ValueError(
                 f"unknown markov truth {spec!r}: use 'zipf-rows:S:SEED', "
                 "'sparse-zipf:S:D:SEED', 'dirichlet-rows:C:SEED' or 'text:PATH'"
@@ -118,7 +120,11 @@ def _recipe(name, args, tokens, contexts, order) -> np.ndarray:
         rng = np.random.default_rng(int(args[1]))
         return rng.dirichlet(np.full(tokens, conc), size=contexts)
     if name == "text" and args:
-        words = Path(":".join(args)).read_text().split()
+        path = Path(":".join(args))
+        try:
+            words = path.read_text().split()
+        except OSError:
+            raise ValueError(f"cannot read the markov truth's text file {path}") from None
         if len(words) <= order:
             raise ValueError
         vocab = {

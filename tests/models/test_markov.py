@@ -184,3 +184,42 @@ def test_pymc_rows_match_the_conjugate_posterior():
     mcse = az.mcse(fit.tree["posterior"]["theta"], method="mean").values.reshape(2, 3, 3)
     assert np.all(np.abs(fit.mean - exact.mean) < 4.5 * mcse)
     assert fit.diagnostics["divergences"].tolist() == [0.0, 0.0]
+
+
+def test_truth_from_a_text_file(tmp_path):
+    text = tmp_path / "corpus.txt"
+    text.write_text("the cat sat on the mat the cat ran\nthe dog sat on the cat")
+    truth = make_markov_truth(f"text:{text}", 4, 1)  # 3 most frequent words + <other>
+    np.testing.assert_allclose(truth.probs.sum(axis=1), 1.0)
+    # 'the' (most frequent, index 0) is followed by cat x3, mat x1, dog x1 -> cat is 3/5
+    assert truth.probs[0].max() == pytest.approx(3 / 5)
+    with pytest.raises(ValueError, match="cannot read the markov truth's text file"):
+        make_markov_truth(f"text:{tmp_path / 'missing.txt'}", 4, 1)
+
+
+def test_diagnose_refuses_markov_runs(tmp_path, capsys):
+    out = tmp_path / "lm.nc"
+    assert (
+        main(
+            [
+                "run",
+                "--model",
+                "markov",
+                "--tokens",
+                "3",
+                "--generations",
+                "1",
+                "--replicates",
+                "2",
+                "--method",
+                "conjugate",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["diagnose", str(out)]) == 2
+    assert "diagnose reads dirichlet-categorical and gaussian runs" in capsys.readouterr().err
