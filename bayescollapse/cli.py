@@ -504,11 +504,6 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     from bayescollapse.results import open_results
 
     ds = open_results(args.file)
-    if "central_coverage" not in ds:
-        raise _UsageError(
-            f"diagnose reads dirichlet-categorical and gaussian runs; {args.file} is a "
-            f"{ds.attrs['model']} run (see bayescollapse summarize)"
-        )
     settings = bayesian_settings(ds)
     if not settings:
         raise _UsageError(f"{args.file} has no Bayesian setting (conjugate or pymc) to diagnose")
@@ -541,7 +536,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             s,
             f"{float(row['r_hat_max'].max()):.3f}",
             f"{float(row['ess_bulk_min'].min()):.0f}",
-            f"{float(row['ess_tail_min'].min()):.0f}",
+            f"{float(row['ess_tail_min'].min()):.0f}" if "ess_tail_min" in row else "-",
             f"{int(row['divergences'].sum('replicate').max('generation'))}",
             f"{int(flagged.sum())} of {row.sizes['generation']}",
         )

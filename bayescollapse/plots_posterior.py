@@ -70,14 +70,18 @@ def _path_panels(ds: xr.Dataset, tokens: list[int] | None) -> list[tuple]:
     bad = [t for t in tokens if not 0 <= t < k]
     if bad:
         raise ValueError(f"token {bad[0]} is out of range 0..{k - 1}")
+    where: dict = {}
+    if "context" in ds.dims:  # the Markov model: the rows of its most visited context
+        where = {"context": int(np.argmax(ds["truth_stationary"].values))}
+    label = f"context {where['context']}, " if where else ""
     return [
         (
-            f"token {t}",
-            {"token": t},
+            f"{label}token {t}",
+            {**where, "token": t},
             "theta_mean",
             "theta_hdi_lower",
             "theta_hdi_upper",
-            float(ds["truth"].sel(token=t)),
+            float(ds["truth"].sel(**where, token=t)),
         )
         for t in tokens
     ]

@@ -51,6 +51,14 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "r_hat_max": (_RGEN, "largest R-hat of mu and sigma (pymc)"),
     "ess_bulk_min": (_RGEN, "smallest bulk ESS of mu and sigma (pymc)"),
     "ess_tail_min": (_RGEN, "smallest tail ESS of mu and sigma (pymc)"),
+    "mu_r_hat": (_RGEN, "R-hat of mu (pymc)"),
+    "sigma_r_hat": (_RGEN, "R-hat of sigma (pymc)"),
+    "mu_ess_bulk": (_RGEN, "bulk ESS of mu (pymc)"),
+    "sigma_ess_bulk": (_RGEN, "bulk ESS of sigma (pymc)"),
+    "mu_ess_tail": (_RGEN, "tail ESS of mu (pymc)"),
+    "sigma_ess_tail": (_RGEN, "tail ESS of sigma (pymc)"),
+    "mu_mcse_mean": (_RGEN, "Monte Carlo SE of the posterior mean of mu (pymc)"),
+    "sigma_mcse_mean": (_RGEN, "Monte Carlo SE of the posterior mean of sigma (pymc)"),
     "divergences": (_RGEN, "divergent transitions of the block's sampler run (pymc)"),
 }
 

@@ -184,10 +184,16 @@ class PyMCGaussianFitter:
         ess = az.ess(posterior, method="bulk")
         tail = az.ess(posterior, method="tail")
         divergences = float(tree["sample_stats"]["diverging"].sum())
+        mcse = az.mcse(posterior, method="mean")
         diagnostics = {
             "r_hat_max": np.maximum(r_hat["mu"].values, r_hat["sigma"].values),
             "ess_bulk_min": np.minimum(ess["mu"].values, ess["sigma"].values),
             "ess_tail_min": np.minimum(tail["mu"].values, tail["sigma"].values),
             "divergences": np.full(self.replicates, divergences),
         }
+        for name in ("mu", "sigma"):
+            diagnostics[f"{name}_r_hat"] = r_hat[name].values
+            diagnostics[f"{name}_ess_bulk"] = ess[name].values
+            diagnostics[f"{name}_ess_tail"] = tail[name].values
+            diagnostics[f"{name}_mcse_mean"] = mcse[name].values
         return PyMCGaussianPosterior(tree, prior, data, fam.hdi_prob, diagnostics)

@@ -24,7 +24,7 @@ from typing import ClassVar
 
 import numpy as np
 import xarray as xr
-from scipy.special import xlogy
+from scipy.special import betainc, betaincinv, xlogy
 
 from bayescollapse.metrics import _dirichlet_kl, _kl, _tv, beta_hdi
 from bayescollapse.models.categorical import _check_mode
@@ -58,8 +58,17 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "hdi_width_mean": (_RGEN, "mean width of the transition probabilities' HDIs"),
     "hdi_coverage": (_RGEN, "share of true transition probabilities inside their HDIs"),
     "kl_posterior_to_prev": (_RGEN, "sum over contexts of KL(posterior_t || posterior_t-1)"),
+    "theta_hdi_lower": (_ROWS, "lower end of each transition probability's HDI"),
+    "theta_hdi_upper": (_ROWS, "upper end of each transition probability's HDI"),
+    "central_coverage": (
+        (*_RGEN, "level"),
+        "share of true transition probabilities inside their central credible intervals",
+    ),
+    "pit": (_ROWS, "posterior CDF at the true transition probability (normalised rank)"),
+    "contraction": (_RGEN, "1 - mean posterior variance / prior variance of the rows"),
     "r_hat_max": (_RGEN, "largest R-hat over transition probabilities (pymc)"),
     "ess_bulk_min": (_RGEN, "smallest bulk ESS over transition probabilities (pymc)"),
+    "ess_tail_min": (_RGEN, "smallest tail ESS over transition probabilities (pymc)"),
     "divergences": (_RGEN, "divergent transitions of the block's sampler run (pymc)"),
 }
 
@@ -152,6 +161,37 @@ class MarkovDirichlet:
             return bounds.sel(ci_bound="lower").values, bounds.sel(ci_bound="upper").values
         a = self.concentration
         return beta_hdi(a, a.sum(axis=-1, keepdims=True) - a, self.hdi_prob)
+
+    def _beta(self):
+        a = self.concentration
+        return a, a.sum(axis=-1, keepdims=True) - a
+
+    @property
+    def var(self) -> np.ndarray:
+        """Posterior variance of every transition probability."""
+        if self.draws is not None:
+            return self.draws.var(axis=0)
+        m = self.mean
+        return m * (1 - m) / (self.concentration.sum(axis=-1, keepdims=True) + 1)
+
+    def central_intervals(self, levels) -> tuple[np.ndarray, np.ndarray]:
+        """Central credible intervals, shape (level, R, C, V): exact Beta, or draw quantiles."""
+        q = np.asarray(levels, float)
+        if self.draws is not None:
+            return (
+                np.quantile(self.draws, (1 - q) / 2, axis=0),
+                np.quantile(self.draws, (1 + q) / 2, axis=0),
+            )
+        a, b = self._beta()
+        q = q[:, None, None, None]
+        return betaincinv(a, b, (1 - q) / 2), betaincinv(a, b, (1 + q) / 2)
+
+    def cdf(self, values: np.ndarray) -> np.ndarray:
+        """Posterior CDF at ``values`` (C, V): the PIT of the truth, shape (R, C, V)."""
+        if self.draws is not None:
+            return (self.draws <= values).mean(axis=0)
+        a, b = self._beta()
+        return betainc(a, b, values)
 
     def synthetic(self, sizes, *, mode: str, rng):
         """Write ``sizes[r]`` sequences from the posterior (see the module docstring)."""
@@ -260,12 +300,20 @@ class MarkovLM(SamplerSettings):
                     "irreducible": int(truth.irreducible),
                 },
             ),
-        }, {"context": np.arange(self.contexts), "token": np.arange(self.num_tokens)}
+        }, {
+            "context": np.arange(self.contexts),
+            "token": np.arange(self.num_tokens),
+            "level": list(self.coverage_levels),
+        }
 
     @property
     def dim_sizes(self) -> dict[str, int]:
         """Sizes of the family's inner dims."""
-        return {"context": self.contexts, "token": self.num_tokens}
+        return {
+            "context": self.contexts,
+            "token": self.num_tokens,
+            "level": len(self.coverage_levels),
+        }
 
     def sample_truth(self, truth, sizes, *, rng):
         """Transition counts of ``sizes[r]`` fresh sequences from the truth."""
@@ -347,6 +395,15 @@ class MarkovLM(SamplerSettings):
                 row["kl_posterior_to_prev"] = _dirichlet_kl(
                     fit.dirichlet, previous_fit.dirichlet
                 ).sum(axis=-1)
+            lo, hi = fit.central_intervals(self.coverage_levels)
+            inside = (lo <= truth.probs) & (truth.probs <= hi)  # (level, R, C, V)
+            row["central_coverage"] = inside.mean(axis=(-2, -1)).T
+            row["pit"] = fit.cdf(truth.probs)
+            row["theta_hdi_lower"], row["theta_hdi_upper"] = lower, upper
+            if fit.prior is not None:
+                m0 = fit.prior / fit.prior.sum(axis=-1, keepdims=True)
+                prior_var = m0 * (1 - m0) / (fit.prior.sum(axis=-1, keepdims=True) + 1)
+                row["contraction"] = 1 - np.mean(fit.var / prior_var, axis=(-2, -1))
         row.update(getattr(fit, "diagnostics", {}))
         return row
 

@@ -90,10 +90,12 @@ class MarkovPyMCFitter:
         posterior_theta = tree["posterior"]["theta"]
         r_hat = az.rhat(posterior_theta).values.reshape(reps, -1)
         ess = az.ess(posterior_theta, method="bulk").values.reshape(reps, -1)
+        tail = az.ess(posterior_theta, method="tail").values.reshape(reps, -1)
         divergences = float(tree["sample_stats"]["diverging"].sum())
         diagnostics = {
             "r_hat_max": np.nanmax(r_hat, axis=1),
             "ess_bulk_min": np.nanmin(ess, axis=1),
+            "ess_tail_min": np.nanmin(tail, axis=1),
             "divergences": np.full(reps, divergences),
         }
         return MarkovDirichlet(

@@ -67,6 +67,8 @@ def test_gaussian_pymc_through_the_loop():
     )
     validate_results(ds)
     assert np.isfinite(ds["r_hat_max"]).all() and np.isfinite(ds["sigma_covered"]).all()
+    for name in ("mu_r_hat", "sigma_ess_bulk", "sigma_ess_tail", "mu_mcse_mean"):
+        assert np.isfinite(ds[name]).all(), name
     with pytest.raises(ValueError, match="'weakly-informative' is for the pymc method"):
         run(
             RunConfig(

@@ -197,7 +197,7 @@ def test_truth_from_a_text_file(tmp_path):
         make_markov_truth(f"text:{tmp_path / 'missing.txt'}", 4, 1)
 
 
-def test_diagnose_refuses_markov_runs(tmp_path, capsys):
+def test_diagnose_reads_markov_runs(tmp_path, capsys):
     out = tmp_path / "lm.nc"
     assert (
         main(
@@ -208,7 +208,7 @@ def test_diagnose_refuses_markov_runs(tmp_path, capsys):
                 "--tokens",
                 "3",
                 "--generations",
-                "1",
+                "2",
                 "--replicates",
                 "2",
                 "--method",
@@ -221,5 +221,6 @@ def test_diagnose_refuses_markov_runs(tmp_path, capsys):
         == 0
     )
     capsys.readouterr()
-    assert main(["diagnose", str(out)]) == 2
-    assert "diagnose reads dirichlet-categorical and gaussian runs" in capsys.readouterr().err
+    assert main(["diagnose", str(out), "--figures", str(tmp_path / "f")]) == 0
+    assert "94% interval" in capsys.readouterr().out
+    assert (tmp_path / "f" / "posterior_paths.png").exists()
