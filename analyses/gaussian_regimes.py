@@ -11,12 +11,11 @@ dashed; bottom row: coverage of sigma* by the 94 % HDI). The PyMC lines average
 
 from pathlib import Path
 
-import xarray as xr
-
 from bayescollapse import RunConfig, run, save_results
 from bayescollapse.config import cross_settings
 from bayescollapse.plots import plot_error
 from bayescollapse.progress import cells, progress_bar
+from bayescollapse.results import concat_runs
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results" / "gaussian_regimes.nc"
@@ -62,15 +61,7 @@ def main():
     save_results(ds, RESULTS, overwrite=True)
     save_results(ds_pymc, RESULTS.with_name("gaussian_regimes_pymc.nc"), overwrite=True)
     FIGURE.parent.mkdir(parents=True, exist_ok=True)
-    both = xr.concat(
-        [ds, ds_pymc],
-        dim="setting",
-        join="outer",
-        data_vars="minimal",
-        coords="minimal",
-        compat="override",
-        combine_attrs="override",
-    )
+    both = concat_runs(ds, ds_pymc)
     plot_error(both).savefig(FIGURE, dpi=120)  # pymc lines average their 16 replicates
     print(
         f"pymc: divergences {int(ds_pymc['divergences'].sum())}, "

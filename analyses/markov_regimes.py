@@ -10,12 +10,11 @@ MLE's is infinite once a true transition is lost) and the stationary-weighted TV
 
 from pathlib import Path
 
-import xarray as xr
-
 from bayescollapse import RunConfig, run, save_results
 from bayescollapse.config import cross_settings
 from bayescollapse.plots import plot_error
 from bayescollapse.progress import cells, progress_bar
+from bayescollapse.results import concat_runs
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results" / "markov_regimes.nc"
@@ -64,15 +63,7 @@ def main():
         ds_pymc = run(sampled, progress=advance)
     save_results(ds, RESULTS, overwrite=True)
     save_results(ds_pymc, RESULTS.with_name("markov_regimes_pymc.nc"), overwrite=True)
-    both = xr.concat(
-        [ds, ds_pymc],
-        dim="setting",
-        join="outer",
-        data_vars="minimal",
-        coords="minimal",
-        compat="override",
-        combine_attrs="override",
-    )
+    both = concat_runs(ds, ds_pymc)
     bayes = both.sel(setting=both["method"] != "mle")
     for metric, data in (("kl_rate", bayes), ("tv_rate", both)):
         path = HERE / "figures" / f"markov_{metric}.png"

@@ -24,6 +24,7 @@ import xarray as xr
 __all__ = [
     "DIMS",
     "build_results",
+    "concat_runs",
     "open_results",
     "save_results",
     "validate_results",
@@ -103,6 +104,24 @@ def build_results(
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     validate_results(ds)
     return ds
+
+
+def concat_runs(*runs: xr.Dataset) -> xr.Dataset:
+    """Put the settings of several runs of one model side by side, for plots and tables.
+
+    Runs may differ in their replicate counts (say 200 cheap conjugate replicates beside 16
+    PyMC ones): the missing replicates are NaN, which the plots' NaN-aware means skip. The
+    first run's attrs are kept.
+    """
+    return xr.concat(
+        list(runs),
+        dim="setting",
+        join="outer",
+        data_vars="minimal",
+        coords="minimal",
+        compat="override",
+        combine_attrs="override",
+    )
 
 
 def validate_results(ds: xr.Dataset) -> None:

@@ -53,3 +53,15 @@ def test_open_rejects_non_netcdf(tmp_path):
         open_results(bad)
     with pytest.raises(FileNotFoundError, match="no results file"):
         open_results(tmp_path / "missing.nc")
+
+
+def test_concat_runs_keeps_each_run_replicates(ds):
+    from bayescollapse.results import concat_runs
+
+    other = ds.isel(replicate=[0]).assign_coords(setting=["x", "y"])
+    both = concat_runs(ds, other)
+    assert both.sizes["setting"] == 4 and both.sizes["replicate"] == ds.sizes["replicate"]
+    assert np.isnan(both["tv_to_truth"].sel(setting="x", replicate=1)).all()
+    xr.testing.assert_equal(
+        both.sel(setting=ds["setting"].values)["tv_to_truth"], ds["tv_to_truth"]
+    )
