@@ -536,7 +536,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             s,
             f"{float(row['r_hat_max'].max()):.3f}",
             f"{float(row['ess_bulk_min'].min()):.0f}",
-            f"{float(row['ess_tail_min'].min()):.0f}" if "ess_tail_min" in row else "-",
+            f"{float(row['ess_tail_min'].min()):.0f}",
             f"{int(row['divergences'].sum('replicate').max('generation'))}",
             f"{int(flagged.sum())} of {row.sizes['generation']}",
         )

@@ -12,8 +12,9 @@ import itertools
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
-from bayescollapse.models import REGISTRY
+from bayescollapse.models import REGISTRY, DirichletCategorical, Gaussian, MarkovLM
 from bayescollapse.models.categorical import SYNTHETIC_MODES
+from bayescollapse.models.sampling import SamplerSettings
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
 
 __all__ = ["Setting", "RunConfig", "settings_grid", "cross_settings", "SCHEMES", "PRIOR_UPDATES"]
@@ -174,25 +175,26 @@ class RunConfig:
     replicates: int = 4
     replicate_block: int | None = None
     seed: int | None = None
-    prior_concentration: float = 1.0
-    hdi_prob: float = 0.94
-    coverage_levels: tuple[float, ...] = (0.5, 0.8, 0.94)
-    draws: int = 500
-    tune: int = 500
-    chains: int = 2
-    target_accept: float = 0.8
+    # the families' own parameters: their defaults live in one place, the family classes
+    prior_concentration: float = DirichletCategorical.prior_concentration
+    hdi_prob: float = SamplerSettings.hdi_prob
+    coverage_levels: tuple[float, ...] = SamplerSettings.coverage_levels
+    draws: int = SamplerSettings.draws
+    tune: int = SamplerSettings.tune
+    chains: int = SamplerSettings.chains
+    target_accept: float = SamplerSettings.target_accept
     posterior_metrics: bool = True
     keep_posteriors: str = "none"
-    order: int = 1
-    sequence_length: int = 20
-    unseen: str = "uniform"
-    prior: str = "nig"
-    prior_mean: float = 0.0
-    prior_kappa: float = 0.01
-    prior_alpha: float = 1.0
-    prior_beta: float = 1.0
-    prior_mu_sd: float = 10.0
-    prior_sigma_scale: float = 10.0
+    order: int = MarkovLM.order
+    sequence_length: int = MarkovLM.sequence_length
+    unseen: str = MarkovLM.unseen
+    prior: str = Gaussian.prior
+    prior_mean: float = Gaussian.prior_mean
+    prior_kappa: float = Gaussian.prior_kappa
+    prior_alpha: float = Gaussian.prior_alpha
+    prior_beta: float = Gaussian.prior_beta
+    prior_mu_sd: float = Gaussian.prior_mu_sd
+    prior_sigma_scale: float = Gaussian.prior_sigma_scale
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "coverage_levels", tuple(float(q) for q in self.coverage_levels))

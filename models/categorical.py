@@ -28,7 +28,6 @@ from bayescollapse.models.sampling import (
     SamplerSettings,
     check_num_tokens,
     check_sampler_settings,
-    sampler_settings,
 )
 from bayescollapse.truth import make_truth
 
@@ -223,15 +222,6 @@ class DirichletCategorical(SamplerSettings):
         if not self.prior_concentration > 0:
             raise ValueError(f"prior_concentration must be > 0, got {self.prior_concentration!r}")
         check_sampler_settings(self)
-
-    @classmethod
-    def from_config(cls, config) -> DirichletCategorical:
-        """Build the family from a :class:`bayescollapse.RunConfig`."""
-        return cls(
-            num_tokens=config.num_tokens,
-            prior_concentration=config.prior_concentration,
-            **sampler_settings(config),
-        )
 
     def make_truth(self, spec) -> np.ndarray:
         """``P*`` from a recipe or values (see :func:`bayescollapse.truth.make_truth`)."""

@@ -30,7 +30,7 @@ from scipy.special import gammaincc, gammaincinv, gammaln, stdtr, stdtrit
 from bayescollapse.metrics import unimodal_hdi
 from bayescollapse.models.categorical import SYNTHETIC_MODES, _check_mode
 from bayescollapse.models.gaussian_metrics import VARIABLES, gaussian_record, nig_kl
-from bayescollapse.models.sampling import SamplerSettings, check_sampler_settings, sampler_settings
+from bayescollapse.models.sampling import SamplerSettings, check_sampler_settings
 
 __all__ = ["Gaussian", "GaussianStats", "GaussianTruth", "NIGPosterior", "PointGaussian"]
 
@@ -291,20 +291,6 @@ class Gaussian(SamplerSettings):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
         check_sampler_settings(self)
-
-    @classmethod
-    def from_config(cls, config) -> Gaussian:
-        """Build the family from a :class:`bayescollapse.RunConfig`."""
-        return cls(
-            prior=config.prior,
-            prior_mean=config.prior_mean,
-            prior_kappa=config.prior_kappa,
-            prior_alpha=config.prior_alpha,
-            prior_beta=config.prior_beta,
-            prior_mu_sd=config.prior_mu_sd,
-            prior_sigma_scale=config.prior_sigma_scale,
-            **sampler_settings(config),
-        )
 
     def make_truth(self, spec) -> GaussianTruth:
         """Read ``normal:MU:SIGMA`` (or a pair of numbers) into the truth."""

@@ -33,7 +33,6 @@ from bayescollapse.models.sampling import (
     SamplerSettings,
     check_num_tokens,
     check_sampler_settings,
-    sampler_settings,
 )
 
 __all__ = ["MarkovLM", "MarkovPoint", "MarkovDirichlet", "VARIABLES"]
@@ -262,18 +261,6 @@ class MarkovLM(SamplerSettings):
         if self.unseen not in UNSEEN:
             raise ValueError(f"unseen {self.unseen!r} is not one of {', '.join(UNSEEN)}")
         check_sampler_settings(self)
-
-    @classmethod
-    def from_config(cls, config) -> MarkovLM:
-        """Build the family from a :class:`bayescollapse.RunConfig`."""
-        return cls(
-            num_tokens=config.num_tokens,
-            order=config.order,
-            sequence_length=config.sequence_length,
-            prior_concentration=config.prior_concentration,
-            unseen=config.unseen,
-            **sampler_settings(config),
-        )
 
     @property
     def contexts(self) -> int:

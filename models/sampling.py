@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import xarray as xr
 
 __all__ = [
-    "SAMPLER_FIELDS",
     "SamplerSettings",
     "check_num_tokens",
     "check_sampler_settings",
     "compile_model",
     "quiet_pymc",
     "sample_nuts",
-    "sampler_settings",
 ]
 
 #: the sampler and summary settings every family takes from a RunConfig
-SAMPLER_FIELDS = ("draws", "tune", "chains", "target_accept", "hdi_prob", "coverage_levels")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,18 +37,20 @@ class SamplerSettings:
     hdi_prob: float = 0.94
     coverage_levels: tuple[float, ...] = (0.5, 0.8, 0.94)
 
+    @classmethod
+    def from_config(cls, config):
+        """Build the family from a :class:`bayescollapse.RunConfig`.
+
+        Every field of the family takes the RunConfig attribute of the same name, so a
+        family's parameters are its CLI flags and config keys without a mapping to keep.
+        """
+        return cls(**{f.name: getattr(config, f.name) for f in fields(cls) if f.init})
+
 
 def check_num_tokens(num_tokens) -> None:
     """Raise a one-line ValueError unless ``num_tokens`` is an integer >= 2."""
     if not (isinstance(num_tokens, int | np.integer) and num_tokens >= 2):
         raise ValueError(f"num_tokens must be an integer >= 2, got {num_tokens!r}")
-
-
-def sampler_settings(config) -> dict:
-    """Return the sampler settings of a :class:`bayescollapse.RunConfig` as keywords."""
-    out = {name: getattr(config, name) for name in SAMPLER_FIELDS}
-    out["coverage_levels"] = tuple(out["coverage_levels"])
-    return out
 
 
 def check_sampler_settings(family) -> None:
