@@ -47,7 +47,7 @@ def main():
     save_results(ds, RESULTS, overwrite=True)
     FIGURE.parent.mkdir(parents=True, exist_ok=True)
     plot_error(ds).savefig(FIGURE, dpi=120)
-    pymc = ds.sel(setting=ds["method"] == "pymc")
+    pymc = ds.sel(setting=ds["fit_method"] == "pymc")
     print(
         f"pymc fits: {pymc['divergences'].size} (replicate, generation) cells, "
         f"divergences {int(pymc['divergences'].sum())}, "

@@ -64,7 +64,7 @@ def main():
     save_results(ds, RESULTS, overwrite=True)
     save_results(ds_pymc, RESULTS.with_name("markov_regimes_pymc.nc"), overwrite=True)
     both = concat_runs(ds, ds_pymc)
-    bayes = both.sel(setting=both["method"] != "mle")
+    bayes = both.sel(setting=both["bayesian"])
     for metric, data in (("kl_rate", bayes), ("tv_rate", both)):
         path = HERE / "figures" / f"markov_{metric}.png"
         plot_error(data, metric=metric).savefig(path, dpi=120)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bayescollapse import tables
+
 __all__ = ["main"]
 
 _SETTING_FLAGS = {
@@ -31,25 +33,30 @@ _RUN_FLAGS = {
     "replicates": "replicates",
     "replicate_block": "replicate_block",
     "seed": "seed",
-    "prior_concentration": "prior_concentration",
     "hdi_prob": "hdi_prob",
     "draws": "draws",
     "tune": "tune",
     "chains": "chains",
     "target_accept": "target_accept",
-    "prior": "prior",
-    "prior_mean": "prior_mean",
-    "prior_kappa": "prior_kappa",
-    "prior_alpha": "prior_alpha",
-    "prior_beta": "prior_beta",
-    "prior_mu_sd": "prior_mu_sd",
-    "prior_sigma_scale": "prior_sigma_scale",
     "keep_posteriors": "keep_posteriors",
     "order": "order",
     "sequence_length": "sequence_length",
     "unseen": "unseen",
     "coverage_levels": "coverage_levels",
 }
+
+
+#: prior flags: one value sets the run's prior, several make the prior a setting axis
+_PRIOR_FLAGS = (
+    "prior_concentration",
+    "prior",
+    "prior_mean",
+    "prior_kappa",
+    "prior_alpha",
+    "prior_beta",
+    "prior_mu_sd",
+    "prior_sigma_scale",
+)
 
 
 class _UsageError(Exception):
@@ -87,8 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--prior-concentration",
         type=float,
+        nargs="+",
         metavar="A0",
-        help="Dirichlet prior per token (default 1)",
+        help="Dirichlet prior per token (default 1); several values make it a setting axis",
     )
     r.add_argument(
         "--scheme", nargs="+", help="mixture | replace | accumulate | accumulate-subsample"
@@ -115,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--synthetic", nargs="+", help="ancestral | predictive | plugin")
     r.add_argument("--prior-update", nargs="+", help="refit | carry")
     r.add_argument("--pairing", choices=("product", "zip"), default="product")
-    r.add_argument("--draws", type=int, help="NUTS draws per chain (default 500)")
+    r.add_argument("--draws", type=int, help="NUTS draws per chain (default 1000)")
     r.add_argument("--tune", type=int, help="NUTS tuning steps per chain (default 500)")
     r.add_argument("--chains", type=int, help="NUTS chains (default 2)")
     r.add_argument("--target-accept", type=float, help="NUTS target acceptance (default 0.8)")
@@ -136,17 +144,28 @@ def _parser() -> argparse.ArgumentParser:
     mk.add_argument("--order", type=int, help="context length k, 0 to 3 (default 1)")
     mk.add_argument("--sequence-length", type=int, help="tokens per training sequence (default 20)")
     mk.add_argument("--unseen", help="MLE row of an unseen context: uniform (default) | marginal")
-    g = r.add_argument_group("gaussian model")
-    g.add_argument(
-        "--prior", help="nig (default) | jeffreys (conjugate) | weakly-informative (pymc)"
+    g = r.add_argument_group(
+        "gaussian model (each prior flag takes several values to make it a setting axis)"
     )
-    g.add_argument("--prior-mean", type=float, help="NIG mu0, or the weakly informative mean (0)")
-    g.add_argument("--prior-kappa", type=float, help="NIG kappa0 (default 0.01)")
-    g.add_argument("--prior-alpha", type=float, help="NIG alpha0 (default 1)")
-    g.add_argument("--prior-beta", type=float, help="NIG beta0 (default 1)")
-    g.add_argument("--prior-mu-sd", type=float, help="weakly informative sd of mu (default 10)")
     g.add_argument(
-        "--prior-sigma-scale", type=float, help="weakly informative HalfNormal scale of sigma (10)"
+        "--prior",
+        nargs="+",
+        help="nig (default) | jeffreys (conjugate) | weakly-informative (pymc)",
+    )
+    g.add_argument(
+        "--prior-mean", type=float, nargs="+", help="NIG mu0, or the weakly informative mean (0)"
+    )
+    g.add_argument("--prior-kappa", type=float, nargs="+", help="NIG kappa0 (default 0.01)")
+    g.add_argument("--prior-alpha", type=float, nargs="+", help="NIG alpha0 (default 1)")
+    g.add_argument("--prior-beta", type=float, nargs="+", help="NIG beta0 (default 1)")
+    g.add_argument(
+        "--prior-mu-sd", type=float, nargs="+", help="weakly informative sd of mu (default 10)"
+    )
+    g.add_argument(
+        "--prior-sigma-scale",
+        type=float,
+        nargs="+",
+        help="weakly informative HalfNormal scale of sigma (10)",
     )
     r.add_argument(
         "--out", type=Path, required=True, help="results file: .nc (NetCDF) or .zarr (Zarr folder)"
@@ -225,11 +244,26 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--replicate", type=int, default=0, help="replicate of the posterior paths")
     d.set_defaults(func=_cmd_diagnose)
 
-    s = sub.add_parser("summarize", help="print a summary table of a saved run")
+    s = sub.add_parser(
+        "summarize",
+        help="print a summary table of a saved run",
+        description="Print mean ± SE over replicates per setting; with --paired, each "
+        "setting's difference from the baseline fit of its regime over paired replicates "
+        "(settings of one regime see the same real data), with the paired and the unpaired "
+        "standard error.",
+    )
     s.add_argument("file", type=Path)
     s.add_argument(
         "--generation", type=int, default=-1, help="generation to tabulate (default: last)"
     )
+    s.add_argument(
+        "--paired",
+        nargs="?",
+        const="mle",
+        metavar="BASELINE",
+        help="compare with a baseline fit (a method or fit label; default mle)",
+    )
+    s.add_argument("--metric", help="variable of the paired table (default: the model's error)")
     s.set_defaults(func=_cmd_summarize)
     return p
 
@@ -259,6 +293,12 @@ def config_from_args(args: argparse.Namespace):
         if value is not None:
             data[key] = value
     axes = {key: getattr(args, flag) for flag, key in _SETTING_FLAGS.items() if getattr(args, flag)}
+    for key in _PRIOR_FLAGS:
+        values = getattr(args, key)
+        if values is not None and len(values) == 1:
+            data[key] = values[0]
+        elif values is not None:
+            axes[key] = values
     if "settings" in data:
         if axes:
             data["settings"] = [
@@ -305,7 +345,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         path = save_results(ds, args.out, overwrite=args.force)
     else:
         path = save_tree(tree, args.out, overwrite=args.force)
-    _print_summary(ds, generation=-1)
+    tables.console().print(tables.summary_table(ds, generation=-1))
     if "truth_stationary" in ds and not ds["truth_stationary"].attrs.get("irreducible", 1):
         print(
             "bayescollapse: warning: the true chain is reducible; its stationary law (and "
@@ -382,7 +422,7 @@ def _cmd_phase(args: argparse.Namespace) -> int:
     from bayescollapse.results import write_netcdf
 
     write_netcdf(ds, args.out, overwrite=args.force)
-    _print_phase(ds)
+    tables.console().print(tables.phase_table(ds))
     print(f"results: {args.out}")
     if args.figure:
         from bayescollapse.plots import plot_phase
@@ -391,84 +431,6 @@ def _cmd_phase(args: argparse.Namespace) -> int:
         plot_phase(ds).savefig(args.figure, dpi=120)
         print(f"figure:  {args.figure}")
     return 0
-
-
-def _print_phase(ds) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="simulated regime (trend test) / regime of the exact expected curve")
-    table.add_column("prior a0")
-    table.add_column("beta")
-    for g in ds["sim_gamma"].values:
-        table.add_column(f"gamma={g:g}")
-    for a0 in ds["prior_concentration"].values:
-        for b in ds["sim_beta"].values:
-            row = ds.sel(prior_concentration=a0, sim_beta=b)
-            cells = [
-                f"{sim}" if sim == exp else f"{sim} / {exp}"
-                for sim, exp in zip(
-                    row["sim_regime"].values, row["expected_regime"].values, strict=True
-                )
-            ]
-            table.add_row("MLE" if a0 == 0 else f"{a0:g}", f"{b:g}", *cells)
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
-    console.print(table)
-
-
-def _fmt(mean: float, se: float) -> str:
-    if not np.isfinite(mean):
-        return "-" if np.isnan(mean) else "inf"
-    return f"{mean:.3g} ± {se:.1g}" if np.isfinite(se) and se > 0 else f"{mean:.3g}"
-
-
-def _print_summary(ds, *, generation: int) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    gens = ds.sizes["generation"]
-    if not -gens <= generation < gens:
-        raise _UsageError(f"generation {generation} is out of range 0..{gens - 1}")
-    row = ds.isel(generation=generation)
-    g = int(row["generation"])
-    table = Table(
-        title=f"generation {g}: mean ± standard error over {ds.sizes['replicate']} replicates"
-    )
-    from bayescollapse.models import REGISTRY
-
-    columns = [
-        ("regime", None),
-        ("fit", None),
-        *REGISTRY[ds.attrs["model"]].summary_columns,
-        ("max R-hat", "r_hat_max"),
-        ("divergences", "divergences"),
-    ]
-    for title, _ in columns:
-        table.add_column(title, justify="left" if _ is None else "right")
-    for setting in ds["setting"].values:
-        cells = [
-            str(ds["group"].sel(setting=setting).values),
-            str(ds["fit_label"].sel(setting=setting).values),
-        ]
-        for _, var in columns[2:]:
-            v = row[var].sel(setting=setting).values
-            if var == "r_hat_max":
-                cells.append("-" if np.all(np.isnan(v)) else f"{np.nanmax(v):.3f}")
-            elif var == "divergences":
-                cells.append("-" if np.all(np.isnan(v)) else f"{int(np.nansum(v))}")
-            elif var == "kl_truth_to_model" and np.isinf(v).any():
-                cells.append(f"inf in {int(np.isinf(v).sum())}/{v.size}")
-            else:
-                finite = v[np.isfinite(v)]
-                se = finite.std(ddof=1) / np.sqrt(finite.size) if finite.size > 1 else np.nan
-                cells.append(_fmt(finite.mean() if finite.size else np.nan, se))
-        table.add_row(*cells)
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
-    console.print(table)
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:
@@ -482,18 +444,21 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
         f"seed {ds.attrs['seed']}, bayescollapse {ds.attrs['bayescollapse_version']}, "
         f"created {ds.attrs['created_at']}"
     )
-    _print_summary(ds, generation=args.generation)
+    try:
+        out = tables.console()
+        out.print(tables.summary_table(ds, generation=args.generation))
+        if args.paired:
+            from bayescollapse.compare import compare
+
+            cmp = compare(ds, baseline=args.paired, metric=args.metric)
+            out.print(tables.paired_table(cmp, generation=args.generation))
+    except ValueError as err:
+        raise _UsageError(str(err)) from None
     return 0
 
 
-#: thresholds that flag a fit as unreliable (ArviZ's guidance: R-hat <= 1.01, bulk ESS >= 400)
-R_HAT_LIMIT, ESS_LIMIT = 1.01, 400
-
-
 def _cmd_diagnose(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
+    from bayescollapse.diagnostics import RULE, sampler_row
     from bayescollapse.metrics import pit_uniformity_pvalue
     from bayescollapse.plots_posterior import (
         bayesian_settings,
@@ -507,50 +472,34 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     settings = bayesian_settings(ds)
     if not settings:
         raise _UsageError(f"{args.file} has no Bayesian setting (conjugate or pymc) to diagnose")
-    console = Console() if Console().is_terminal else Console(width=160)
-
-    diag = Table(
-        title=f"sampler diagnostics (flag: R-hat > {R_HAT_LIMIT}, bulk ESS < "
-        f"{ESS_LIMIT}, or any divergence)"
+    console = tables.console()
+    diag = tables.new_table(
+        f"sampler diagnostics ({RULE})",
+        [
+            "setting",
+            "max R-hat",
+            "R-hat > 1.01",
+            "min bulk ESS",
+            "min tail ESS",
+            "divergences",
+            "flagged generations",
+        ],
     )
-    for col in (
-        "setting",
-        "max R-hat",
-        "min bulk ESS",
-        "min tail ESS",
-        "divergences",
-        "flagged generations",
-    ):
-        diag.add_column(col, justify="left" if col == "setting" else "right")
     for s in settings:
-        row = ds.sel(setting=s)
-        if not np.isfinite(row["r_hat_max"]).any():
-            diag.add_row(s, "exact", "exact", "exact", "-", "0")
-            continue
-        flagged = (
-            (row["r_hat_max"] > R_HAT_LIMIT)
-            | (row["ess_bulk_min"] < ESS_LIMIT)
-            | (row["divergences"] > 0)
-        ).any("replicate")
-        diag.add_row(
-            s,
-            f"{float(row['r_hat_max'].max()):.3f}",
-            f"{float(row['ess_bulk_min'].min()):.0f}",
-            f"{float(row['ess_tail_min'].min()):.0f}",
-            f"{int(row['divergences'].sum('replicate').max('generation'))}",
-            f"{int(flagged.sum())} of {row.sizes['generation']}",
-        )
+        diag.add_row(*sampler_row(ds, s))
     console.print(diag)
 
-    calib = Table(
-        title="calibration: share of P* in central intervals (mean over replicates) "
-        "and PIT uniformity p-value, at generation 0 and the last"
+    calib = tables.new_table(
+        "calibration: share of true values (in the interior of their support) in central "
+        "intervals, mean over replicates, and PIT uniformity p-value, at generation 0 and "
+        "the last",
+        [
+            "setting",
+            "generation",
+            *[f"{q:.0%} interval" for q in ds["level"].values],
+            "PIT p-value",
+        ],
     )
-    calib.add_column("setting")
-    calib.add_column("generation", justify="right")
-    for level in ds["level"].values:
-        calib.add_column(f"{level:.0%} interval", justify="right")
-    calib.add_column("PIT p-value", justify="right")
     for s in settings:
         for g in (0, int(ds["generation"][-1])):
             row = ds.sel(setting=s, generation=g)

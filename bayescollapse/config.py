@@ -17,7 +17,16 @@ from bayescollapse.models.categorical import SYNTHETIC_MODES
 from bayescollapse.models.sampling import SamplerSettings
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
 
-__all__ = ["Setting", "RunConfig", "settings_grid", "cross_settings", "SCHEMES", "PRIOR_UPDATES"]
+__all__ = [
+    "PRIOR_FIELDS",
+    "PRIOR_UPDATES",
+    "SCHEMES",
+    "RunConfig",
+    "Setting",
+    "cross_settings",
+    "make_setting",
+    "settings_grid",
+]
 
 SCHEMES = ("mixture", "replace", "accumulate", "accumulate-subsample")
 #: every family's methods; a run checks that its model offers the method
@@ -30,6 +39,37 @@ PRIOR_UPDATES = ("refit", "carry")
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValueError(f"{name} {value!r} is not one of {', '.join(allowed)}")
+
+
+#: the families' prior parameters, which a setting may override (a setting axis)
+PRIOR_FIELDS = tuple(dict.fromkeys(f for family in REGISTRY.values() for f in family.prior_fields))
+#: short names of the prior parameters in setting labels
+_PRIOR_SHORT = {
+    "prior_concentration": "a0",
+    "prior": "prior",
+    "prior_mean": "mu0",
+    "prior_kappa": "kappa0",
+    "prior_alpha": "alpha0",
+    "prior_beta": "beta0",
+    "prior_mu_sd": "mu_sd",
+    "prior_sigma_scale": "sigma_scale",
+}
+
+
+def _prior_items(value) -> tuple[tuple[str, float | str], ...]:
+    """Normalise a setting's prior overrides to sorted ``(name, value)`` pairs."""
+    items = dict(value or {})
+    out = []
+    for name, v in sorted(items.items()):
+        if name not in PRIOR_FIELDS:
+            raise ValueError(f"prior parameter {name!r} is not one of {', '.join(PRIOR_FIELDS)}")
+        if name == "prior":
+            if not isinstance(v, str):
+                raise ValueError(f"prior must be a string, got {v!r}")
+        elif isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError(f"{name} must be a number, got {v!r}")
+        out.append((name, v if name == "prior" else float(v)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -47,17 +87,27 @@ class Setting:
     sample_size : str
         Schedule spec of ``n_t``.
     method : str
-        ``mle``, ``conjugate`` or ``pymc``.
+        ``mle``, ``conjugate`` or ``pymc`` (and the family's other methods).
     synthetic : str
         How synthetic data are drawn from a Bayesian fit: ``ancestral``, ``predictive`` or
-        ``plugin`` (always ``plugin`` for ``mle``).
+        ``plugin`` (always ``plugin`` for point estimates).
     prior_update : str
         ``refit`` (same prior every generation) or ``carry`` (last posterior is the prior).
+    prior_params : dict or tuple of (name, value) pairs
+        The setting's own values of the model's prior parameters (for example
+        ``{"prior_concentration": 0.1}``, or ``{"prior": "jeffreys"}`` for the Gaussian
+        model), overriding the run's; so a prior is a setting axis. Empty: the run's.
     group : str
         The regime this setting belongs to (plots put one regime per panel); by default
         its scheme and schedules.
     name : str
-        Label, unique in a run; by default the group, method and synthetic mode.
+        Label, unique in a run; by default the group, method, synthetic mode and prior.
+
+    Notes
+    -----
+    Settings with the same scheme and schedules (the same :meth:`data_key_text`) draw
+    the same real data in every generation and replicate, whatever their method, synthetic
+    mode or prior: comparisons between them are paired (common random numbers).
     """
 
     scheme: str = "mixture"
@@ -66,6 +116,7 @@ class Setting:
     method: str = "conjugate"
     synthetic: str = "ancestral"
     prior_update: str = "refit"
+    prior_params: tuple = ()
     group: str = ""
     name: str = ""
 
@@ -76,10 +127,16 @@ class Setting:
         _one_of("prior_update", self.prior_update, PRIOR_UPDATES)
         object.__setattr__(self, "real_fraction", Schedule.parse(self.real_fraction).spec)
         object.__setattr__(self, "sample_size", Schedule.parse(self.sample_size).spec)
+        object.__setattr__(self, "prior_params", _prior_items(self.prior_params))
         if self.method in POINT_METHODS and self.synthetic != "plugin":
             object.__setattr__(self, "synthetic", "plugin")
         if self.method in POINT_METHODS and self.prior_update == "carry":
             raise ValueError(f"prior_update 'carry' needs a Bayesian method, not {self.method!r}")
+        if self.method in POINT_METHODS and self.prior_params:
+            raise ValueError(
+                f"method {self.method!r} is a point estimate and takes no prior, "
+                f"got {dict(self.prior_params)}"
+            )
         if self.scheme == "replace" and self.real_fraction != "zero":
             raise ValueError(
                 f"scheme 'replace' trains on synthetic data only; real_fraction must be 'zero', "
@@ -89,20 +146,40 @@ class Setting:
             group = f"{self.scheme} a={self.real_fraction} n={self.sample_size}"
             object.__setattr__(self, "group", group)
         if not self.name:
-            parts = [self.group, self.method]
-            if self.method not in POINT_METHODS:
-                parts.append(self.synthetic)
-                if self.prior_update != "refit":
-                    parts.append(f"prior={self.prior_update}")
-            object.__setattr__(self, "name", " ".join(parts))
+            object.__setattr__(self, "name", f"{self.group} {self.fit_label}")
+
+    @property
+    def bayesian(self) -> bool:
+        """Whether the setting fits a posterior (the one place that decides it)."""
+        return self.method not in POINT_METHODS
+
+    @property
+    def prior_label(self) -> str:
+        """The setting's own prior parameters, e.g. ``a0=0.1``; empty for the run's."""
+        return " ".join(
+            f"{_PRIOR_SHORT[k]}={v if isinstance(v, str) else format(v, 'g')}"
+            for k, v in self.prior_params
+        )
 
     @property
     def fit_label(self) -> str:
-        """How the setting fits and draws, e.g. ``pymc ancestral`` (legend entries)."""
-        if self.method in POINT_METHODS:
+        """How the setting fits and draws, e.g. ``pymc ancestral a0=0.1`` (legend entries)."""
+        if not self.bayesian:
             return self.method
-        extra = "" if self.prior_update == "refit" else f" prior={self.prior_update}"
-        return f"{self.method} {self.synthetic}{extra}"
+        parts = [self.method, self.synthetic]
+        if self.prior_update != "refit":
+            parts.append(f"prior={self.prior_update}")
+        if self.prior_params:
+            parts.append(self.prior_label)
+        return " ".join(parts)
+
+    def data_key_text(self) -> str:
+        """Canonical text of the real data the setting sees: its scheme and schedules.
+
+        Settings with the same data key share the real-data stream (common random numbers).
+        """
+        keys = ("scheme", "real_fraction", "sample_size")
+        return json.dumps({k: getattr(self, k) for k in keys}, sort_keys=True)
 
     def key_text(self) -> str:
         """Canonical text of what the setting computes (not its labels), for its seed stream."""
@@ -112,11 +189,45 @@ class Setting:
         return json.dumps(d, sort_keys=True)
 
 
-def settings_grid(*, pairing: str = "product", **axes: list[str]) -> tuple[Setting, ...]:
+def make_setting(fields_: dict) -> Setting:
+    """Build a Setting from a flat dict, where prior parameters may stand as plain keys.
+
+    ``{"method": "conjugate", "prior_concentration": 0.1}`` gives
+    ``Setting(method="conjugate", prior_params={"prior_concentration": 0.1})``.
+
+    Raises
+    ------
+    ValueError
+        On an unknown key, naming it and the keys allowed.
+    """
+    fields_ = dict(fields_)
+    allowed = {f.name for f in fields(Setting)}
+    prior = dict(fields_.pop("prior_params", None) or {})
+    for key in list(fields_):
+        if key in PRIOR_FIELDS:
+            prior[key] = fields_.pop(key)
+        elif key not in allowed:
+            keys = ", ".join(sorted((allowed - {"prior_params"}) | set(PRIOR_FIELDS)))
+            raise ValueError(f"unknown setting key {key!r}; allowed: {keys}")
+    return Setting(**fields_, prior_params=prior)
+
+
+def settings_grid(
+    *, pairing: str = "product", group: str = "", **axes: list
+) -> tuple[Setting, ...]:
     """Build settings from lists of values per field, as a product or zipped.
 
     ``pairing='zip'`` pairs the i-th values of every list; lists of length 1 are repeated.
     Duplicates (for example ``mle`` crossed with several synthetic modes) are dropped.
+    Prior parameters (``prior_concentration``, the Gaussian ``prior`` and ``prior_*``) are
+    axes like the others. ``group`` names the regime of every setting made (its panel in
+    figures and its row label in tables).
+
+    Examples
+    --------
+    >>> grid = settings_grid(method=["conjugate"], prior_concentration=[0.1, 1.0], group="stable")
+    >>> [s.name for s in grid]
+    ['stable conjugate ancestral a0=0.1', 'stable conjugate ancestral a0=1']
     """
     _one_of("pairing", pairing, ("product", "zip"))
     names = list(axes)
@@ -135,23 +246,40 @@ def settings_grid(*, pairing: str = "product", **axes: list[str]) -> tuple[Setti
         combos = zip(*[v * length if len(v) == 1 else v for v in lists], strict=True)
     out: dict[str, Setting] = {}
     for combo in combos:
-        s = Setting(**dict(zip(names, combo, strict=True)))
+        s = make_setting({**dict(zip(names, combo, strict=True)), "group": group})
         out.setdefault(s.key_text(), s)
     return tuple(out.values())
 
 
-def cross_settings(base: list[dict], cross: dict[str, list]) -> tuple[Setting, ...]:
-    """Cross each base setting (a dict of Setting fields) with every combination of ``cross``.
+def cross_settings(
+    base: list[dict] | dict[str, dict], cross: dict[str, list] | None = None, **axes: list
+) -> tuple[Setting, ...]:
+    """Cross each regime (a dict of Setting fields) with every combination of the axes.
 
-    A base setting's ``name`` becomes the ``group`` of the settings made from it.
+    This is the TOML file's ``[[settings]]`` list crossed with its ``[cross]`` table, from
+    Python. ``base`` is a list of dicts whose ``name`` (or ``group``) names the regime, or
+    a dict from regime name to fields; the axes come as ``cross`` or as keywords. The
+    regime name becomes the ``group`` of the settings made from it. Prior parameters may
+    be fields or axes.
+
+    Examples
+    --------
+    >>> regimes = {"collapse": {"scheme": "replace", "real_fraction": "zero"},
+    ...            "stable": {"real_fraction": "0.1"}}
+    >>> grid = cross_settings(regimes, method=["mle", "conjugate"])
+    >>> [s.name for s in grid]
+    ['collapse mle', 'collapse conjugate ancestral', 'stable mle', 'stable conjugate ancestral']
     """
+    if isinstance(base, dict):
+        base = [{**fields_, "name": label} for label, fields_ in base.items()]
+    cross = {**(cross or {}), **axes}
     names = list(cross)
     out: dict[str, Setting] = {}
     for b in base:
         b = dict(b)
         group = b.pop("name", "") or b.pop("group", "")
         for combo in itertools.product(*[list(v) for v in cross.values()]):
-            s = Setting(**{**b, **dict(zip(names, combo, strict=True)), "group": group})
+            s = make_setting({**b, **dict(zip(names, combo, strict=True)), "group": group})
             out.setdefault(s.key_text(), s)
     return tuple(out.values())
 
@@ -204,7 +332,7 @@ class RunConfig:
             object.__setattr__(self, "truth", REGISTRY[self.model].default_truth)
         elif not isinstance(self.truth, str):
             object.__setattr__(self, "truth", tuple(float(x) for x in self.truth))
-        settings = tuple(s if isinstance(s, Setting) else Setting(**s) for s in self.settings)
+        settings = tuple(s if isinstance(s, Setting) else make_setting(s) for s in self.settings)
         if not settings:
             raise ValueError("a run needs at least one setting")
         keys = [s.key_text() for s in settings]
@@ -241,12 +369,33 @@ class RunConfig:
                     f"method {s.method!r} does not fit model {self.model!r}; "
                     f"use one of {', '.join(family.methods)}"
                 )
-            if hasattr(family, "check_setting"):
-                family.check_setting(s)
+            own = self.family_for(s)  # validates the setting's prior parameters
+            if hasattr(own, "check_setting"):
+                own.check_setting(s)
 
     def family(self):
-        """Return the model family object these settings fit."""
+        """Return the model family object these settings fit, with the run's prior."""
         return REGISTRY[self.model].from_config(self)
+
+    def family_for(self, setting: Setting):
+        """Return the family with ``setting``'s own prior parameters, if it has any.
+
+        Raises
+        ------
+        ValueError
+            If the setting names a prior parameter the model does not have, or a bad value.
+        """
+        family = self.family()
+        if not setting.prior_params:
+            return family
+        own = REGISTRY[self.model].prior_fields
+        for name, _ in setting.prior_params:
+            if name not in own:
+                raise ValueError(
+                    f"prior parameter {name!r} is not one of model {self.model!r}'s: "
+                    f"{', '.join(own)}"
+                )
+        return replace(family, **dict(setting.prior_params))
 
     @property
     def blocks(self) -> int:
@@ -279,16 +428,10 @@ class RunConfig:
         data = dict(data)
         cross = data.pop("cross", None) or {}
         if "settings" in data:
-            setting_keys = {f.name for f in fields(Setting)}
-            for s in [*data["settings"], cross]:
-                bad = sorted(set(s) - setting_keys)
-                if bad:
-                    allowed = ", ".join(sorted(setting_keys))
-                    raise ValueError(f"unknown setting key {bad[0]!r}; allowed: {allowed}")
             if cross:
                 data["settings"] = cross_settings(data["settings"], cross)
             else:
-                data["settings"] = tuple(Setting(**s) for s in data["settings"])
+                data["settings"] = tuple(make_setting(s) for s in data["settings"])
         elif cross:
             raise ValueError("'cross' needs a 'settings' list to cross with")
         return cls(**data)

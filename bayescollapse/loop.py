@@ -3,8 +3,10 @@
 For each setting and replicate block, generation 0 fits real data; generation t >= 1
 forms a training set from the truth and fit t - 1 (see :mod:`bayescollapse.schemes`),
 fits it, and records metrics. Every (setting, block, generation) cell draws from its own
-stream (:func:`bayescollapse.rng.block_rng`), so the results do not depend on the order
+streams (:func:`bayescollapse.rng.cell_streams`), so the results do not depend on the order
 in which cells run, and a setting run alone gives the same numbers as in a larger study.
+The real data come from a stream keyed by the setting's scheme and schedules only, so
+settings that differ in how they fit are paired: they see the same real data.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import xarray as xr
 
 from bayescollapse.config import RunConfig, Setting
 from bayescollapse.results import build_results, empty_arrays
-from bayescollapse.rng import block_rng, fresh_seed, stable_key
+from bayescollapse.rng import cell_streams, fresh_seed, stable_key
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
 from bayescollapse.schemes import initial_training_set, next_training_set
 
@@ -76,21 +78,22 @@ def run_collecting(
     family = config.family()
     truth = family.make_truth(config.truth)
     num_settings, gens = len(config.settings), config.generations
-    arrays = empty_arrays(family, num_settings, config.replicates, gens)
+    arrays = empty_arrays(family, num_settings, config.replicates, gens, config.blocks)
     alphas = np.empty((num_settings, gens + 1))
     sizes = np.empty((num_settings, gens + 1), dtype=np.int64)
-    fitters: dict[str, object] = {}
+    fitters: dict[tuple, object] = {}
     block = config.replicate_block
     for s, setting in enumerate(config.settings):
         alphas[s] = real_fraction_values(Schedule.parse(setting.real_fraction), gens)
         sizes[s] = sample_size_values(Schedule.parse(setting.sample_size), gens)
-        if setting.method not in fitters:
-            fitters[setting.method] = family.fitter(setting.method, block)
+        own = config.family_for(setting)
+        if (setting.method, own) not in fitters:
+            fitters[setting.method, own] = own.fitter(setting.method, block)
         for b in range(config.blocks):
             rows, groups = run_block(
                 setting,
-                fitters[setting.method],
-                family=family,
+                fitters[setting.method, own],
+                family=own,
                 truth=truth,
                 real_fraction=alphas[s],
                 sample_size=sizes[s],
@@ -102,7 +105,10 @@ def run_collecting(
                 progress=progress,
             )
             for name, values in rows.items():
-                arrays[name][s, b * block : (b + 1) * block] = values
+                if "block" in family.variables[name][0]:  # one value per sampler run
+                    arrays[name][s, b] = values
+                else:
+                    arrays[name][s, b * block : (b + 1) * block] = values
             for t, parts in groups.items():
                 posteriors.setdefault((s, t), []).append(parts)
     results = build_results(
@@ -154,15 +160,21 @@ def run_block(
         :func:`run_collecting`), with replicate coordinates of this block. Drawing them
         uses a stream of its own, so keeping posteriors never changes the results.
     """
-    key = stable_key(setting.key_text())
+    keys = {
+        "data_key": stable_key(setting.data_key_text()),
+        "fit_key": stable_key(setting.key_text()),
+    }
     prior = family.initial_prior(replicates)
     previous_fit = None
     groups: dict[int, dict[str, xr.Dataset]] = {}
     per_generation: list[dict[str, np.ndarray]] = []
     for t in range(real_fraction.size):
-        rng = block_rng(seed, key, block, t)
+        streams = cell_streams(seed, block=block, generation=t, **keys)
+        rng = streams.fit
         if t == 0:
-            data = initial_training_set(family, truth, int(sample_size[0]), replicates, rng=rng)
+            data = initial_training_set(
+                family, truth, int(sample_size[0]), replicates, rng=streams.real
+            )
         else:
             data = next_training_set(
                 setting.scheme,
@@ -173,18 +185,18 @@ def run_block(
                 real_fraction=float(real_fraction[t]),
                 sample_size=int(sample_size[t]),
                 synthetic=setting.synthetic,
+                real_rng=streams.real,
                 rng=rng,
             )
         fit = fitter.fit(data.data, prior=prior, rng=rng)
-        per_generation.append(family.record(fit, data, truth, previous_fit, summarise_posterior))
+        per_generation.append(
+            family.record(fit, data, truth, previous_fit, summarise_posterior, rng=streams.metric)
+        )
         if t - 1 in groups:
             groups[t - 1]["posterior_predictive"] = family.data_to_dataset(data.synthetic)
         if t in kept and fit.bayesian:
-            store = np.random.default_rng(
-                np.random.SeedSequence(seed, spawn_key=(key, block, t, 1))
-            )
             groups[t] = {
-                **fit.posterior_groups(draws=family.draws, chains=family.chains, rng=store),
+                **fit.posterior_groups(draws=family.draws, chains=family.chains, rng=streams.store),
                 "observed_data": family.data_to_dataset(data.data),
             }
         if setting.prior_update == "carry":
@@ -204,10 +216,16 @@ def run_block(
 
 
 def _stack(rows: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Stack per-generation rows along axis 1; a variable a row lacks is NaN there."""
+    """Stack per-generation rows along the generation axis; a missing value is NaN there.
+
+    Per-replicate values (shape (R, ...)) stack along axis 1; per-block scalars (a sampler
+    run's divergences) along axis 0.
+    """
     out = {}
     for name in dict.fromkeys(k for row in rows for k in row):
         template = np.asarray(next(row[name] for row in rows if name in row), dtype=float)
         missing = np.full(template.shape, np.nan)
-        out[name] = np.stack([row.get(name, missing) for row in rows], axis=1)
+        out[name] = np.stack(
+            [row.get(name, missing) for row in rows], axis=1 if template.ndim else 0
+        )
     return out

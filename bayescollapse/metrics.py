@@ -24,6 +24,8 @@ __all__ = [
     "beta_hdi",
     "unimodal_hdi",
     "pit_uniformity_pvalue",
+    "covered_share",
+    "randomised_pit",
     "dirichlet_from_draws",
     "distance_metrics",
     "posterior_metrics",
@@ -194,11 +196,11 @@ def posterior_metrics(
     Returns
     -------
     dict of str to numpy.ndarray
-        ``hdi_width_mean`` (mean over tokens), ``hdi_coverage`` (fraction of tokens whose
-        true probability lies in its interval) and ``kl_posterior_to_prev``
+        ``hdi_width_mean`` (mean over tokens), ``hdi_coverage`` (fraction of the tokens
+        with a true probability inside (0, 1) whose interval covers it; see
+        :func:`covered_share`) and ``kl_posterior_to_prev``
         (KL(posterior_t || posterior_{t-1}), NaN at generation 0), each of shape (R,).
     """
-    covered = (lower <= truth) & (truth <= upper)
     drift = (
         np.full(dirichlet.shape[0], np.nan)
         if previous_dirichlet is None
@@ -206,7 +208,7 @@ def posterior_metrics(
     )
     return {
         "hdi_width_mean": np.mean(upper - lower, axis=-1),
-        "hdi_coverage": covered.mean(axis=-1),
+        "hdi_coverage": covered_share(lower, upper, truth, axis=-1),
         "kl_posterior_to_prev": drift,
     }
 
@@ -261,3 +263,64 @@ def pit_uniformity_pvalue(pit: np.ndarray, *, bins: int = 10) -> float:
         return float("nan")
     counts, _ = np.histogram(values, bins=bins, range=(0.0, 1.0))
     return float(stats.chisquare(counts).pvalue)
+
+
+def covered_share(lower, upper, truth, *, axis=-1) -> np.ndarray:
+    """Share of true probabilities inside their credible intervals, over interior truths.
+
+    A true probability of exactly 0 or 1 lies on the boundary of the support of every
+    Dirichlet (or Beta) posterior with a positive prior: the posterior puts no mass there,
+    an exact HDI may still reach it (Beta(a, b) with a <= 1 has its HDI start at 0), and
+    an interval from posterior draws never does. Coverage is a statement about interior
+    values, so boundary truths are left out for every fitting path alike, and the share is
+    over the interior ones (NaN if there are none).
+
+    Parameters
+    ----------
+    lower, upper : numpy.ndarray
+        Interval ends, broadcasting against ``truth``.
+    truth : numpy.ndarray
+        True probabilities.
+    axis : int or tuple of int
+        The axes the share is taken over.
+
+    Examples
+    --------
+    >>> float(covered_share(np.array([0.0, 0.1, 0.5]), np.array([0.2, 0.3, 0.6]),
+    ...                     np.array([0.0, 0.2, 0.7])))
+    0.5
+    """
+    truth = np.asarray(truth)
+    interior = np.broadcast_to((truth > 0) & (truth < 1), np.broadcast(lower, truth).shape)
+    covered = (lower <= truth) & (truth <= upper) & interior
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sum(covered, axis=axis) / np.sum(interior, axis=axis)
+
+
+def interior_pit(pit: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Return the PIT with boundary truths (0 or 1) set to NaN (see :func:`covered_share`)."""
+    truth = np.asarray(truth)
+    return np.where((truth > 0) & (truth < 1), pit, np.nan)
+
+
+def randomised_pit(draws: np.ndarray, values, *, rng: np.random.Generator) -> np.ndarray:
+    """PIT of ``values`` from posterior draws (S, ...), with ties and the rank grid broken.
+
+    With ``r`` draws below the value and ``e`` equal to it, the PIT is
+    ``(r + V (e + 1)) / (S + 1)`` with ``V ~ Uniform(0, 1)``. When the value is a draw
+    from the posterior (calibration), the rank ``r`` is uniform on ``{0, ..., S}`` and
+    this PIT is exactly Uniform(0, 1), like the exact posterior CDF at the value; the
+    plain share ``r / S`` is not (it lives on a grid and ties pile up).
+
+    Examples
+    --------
+    >>> u = randomised_pit(np.arange(4.0)[:, None], np.array([1.5]),
+    ...                    rng=np.random.default_rng(0))
+    >>> bool(2 / 5 <= u[0] <= 3 / 5)
+    True
+    """
+    draws = np.asarray(draws)
+    below = (draws < values).sum(axis=0)
+    ties = (draws == values).sum(axis=0)
+    v = rng.random(below.shape)
+    return (below + v * (ties + 1)) / (draws.shape[0] + 1)

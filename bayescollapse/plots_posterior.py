@@ -23,10 +23,8 @@ __all__ = ["bayesian_settings", "plot_posterior_paths", "plot_calibration", "plo
 
 
 def bayesian_settings(ds: xr.Dataset) -> list[str]:
-    """Labels of the settings that have a posterior."""
-    return [
-        str(s) for s in ds["setting"].values if str(ds["method"].sel(setting=s).values) != "mle"
-    ]
+    """Labels of the settings that fit a posterior (the results' ``bayesian`` coordinate)."""
+    return [str(s) for s in ds["setting"].values[ds["bayesian"].values.astype(bool)]]
 
 
 def _colors(ds: xr.Dataset, settings: list[str]) -> dict[str, tuple]:

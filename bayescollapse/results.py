@@ -6,7 +6,15 @@ One :class:`xarray.Dataset` per run, dims ordered outer to inner::
 
 shared by every model family, plus the family's inner dims (``token`` for the categorical
 model). Generation 0 is the fit to real data only. Each family's ``variables`` lists its
-variables with their dims and descriptions.
+variables with their dims and descriptions. A variable with one value per sampler run
+(``divergences``) has dims (setting, block, generation): replicate ``r`` belongs to block
+``r // replicate_block``, and the block's replicates share one run.
+
+Per-setting coordinates say how each setting was run: ``group`` (its regime),
+``fit_label``, ``scheme``, ``fit_method`` (not ``method``, which ``Dataset.sel`` takes as a
+keyword), ``synthetic``, ``prior_update``, ``bayesian``, ``prior_label`` and the value of
+every prior parameter of the model (``prior_concentration``; for the Gaussian model
+``prior`` and its hyperparameters), so a prior can be a setting axis.
 """
 
 from __future__ import annotations
@@ -37,9 +45,16 @@ DIMS = ("setting", "replicate", "generation")
 _ATTRS = ("seed", "bayescollapse_version", "config", "created_at", "model")
 
 
-def empty_arrays(family, settings: int, replicates: int, generations: int) -> dict[str, np.ndarray]:
+def empty_arrays(
+    family, settings: int, replicates: int, generations: int, blocks: int = 1
+) -> dict[str, np.ndarray]:
     """NaN-filled arrays for every variable of ``family``, shaped by its dims."""
-    sizes = {"setting": settings, "replicate": replicates, "generation": generations + 1}
+    sizes = {
+        "setting": settings,
+        "replicate": replicates,
+        "generation": generations + 1,
+        "block": blocks,
+    }
     sizes.update(family.dim_sizes)
     return {
         name: np.full([sizes[d] for d in dims], np.nan)
@@ -78,17 +93,25 @@ def build_results(
     }
     truth_vars, inner_coords = family.truth_variables(truth)
     data_vars.update(truth_vars)
+    priors = {
+        name: ("setting", [getattr(config.family_for(s), name) for s in settings])
+        for name in family.prior_fields
+    }
     coords = {
         "setting": [s.name for s in settings],
         "replicate": np.arange(config.replicates),
         "generation": np.arange(config.generations + 1),
+        "block": np.arange(config.blocks),
         **inner_coords,
         "group": ("setting", [s.group for s in settings]),
         "fit_label": ("setting", [s.fit_label for s in settings]),
         "scheme": ("setting", [s.scheme for s in settings]),
-        "method": ("setting", [s.method for s in settings]),
+        "fit_method": ("setting", [s.method for s in settings]),
         "synthetic": ("setting", [s.synthetic for s in settings]),
         "prior_update": ("setting", [s.prior_update for s in settings]),
+        "bayesian": ("setting", [s.bayesian for s in settings]),
+        "prior_label": ("setting", [s.prior_label for s in settings]),
+        **priors,
         "real_fraction_schedule": ("setting", [s.real_fraction for s in settings]),
         "sample_size_schedule": ("setting", [s.sample_size for s in settings]),
         "real_fraction": (("setting", "generation"), real_fraction),
@@ -149,7 +172,7 @@ def validate_results(ds: xr.Dataset) -> None:
             raise ValueError(f"results lack variable {name!r}")
         if ds[name].dims != dims:
             raise ValueError(f"variable {name!r} has dims {ds[name].dims}, expected {dims}")
-    for coord in ("real_fraction", "sample_size", "method", "scheme", "synthetic"):
+    for coord in ("real_fraction", "sample_size", "fit_method", "scheme", "synthetic", "bayesian"):
         if coord not in ds.coords:
             raise ValueError(f"results lack coord {coord!r}")
     if int(ds["generation"][0]) != 0:

@@ -1,37 +1,57 @@
-"""Seeds to random streams: one independent Generator per unit of work.
+"""Seeds to random streams: independent Generators per unit of work and purpose.
 
-A unit of work is (setting, replicate block, generation). Its stream is addressed by a
-``SeedSequence`` spawn key, so any cell can be recomputed alone and results do not depend
-on execution order or on how many workers run them.
+A unit of work is (setting, replicate block, generation). Each unit has several streams,
+addressed by ``SeedSequence`` spawn keys, so any cell can be recomputed alone and results
+do not depend on execution order or on how many workers run them:
+
+- ``real``: the fresh real data (how many real samples, and the samples). It is keyed by
+  the setting's *data key* (scheme and schedules), not by how the setting fits, so
+  settings that differ only in method, synthetic mode, prior or prior update see the same
+  real data in every generation and replicate (common random numbers: their differences
+  carry no noise of independent runs).
+- ``fit``: the sampler's seed and the synthetic draws, the setting's own.
+- ``store``: what is only stored (kept posterior draws), so keeping posteriors never
+  changes the results.
+- ``metric``: randomisation inside metrics (the randomised PIT of sampled posteriors), so
+  metrics never change the data.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["block_rng", "fresh_seed", "stable_key", "storage_rng"]
+__all__ = ["CellStreams", "STREAMS", "block_rng", "cell_streams", "fresh_seed", "stable_key"]
+
+#: stream name -> the first entry of its spawn key
+STREAMS = {"real": 0, "fit": 1, "store": 2, "metric": 3}
 
 
-def block_rng(seed: int, setting: int, block: int, generation: int) -> np.random.Generator:
-    """Return the Generator of one (setting, replicate block, generation) cell.
+def block_rng(
+    seed: int, setting: int, block: int, generation: int, *, stream: str = "fit"
+) -> np.random.Generator:
+    """Return one stream of one (setting, replicate block, generation) cell.
 
     Parameters
     ----------
     seed : int
         The run's recorded seed.
     setting : int
-        A stable integer key of the setting (see :func:`stable_key`).
+        A stable integer key (see :func:`stable_key`): the setting's data key for the
+        ``real`` stream, its fit key for the others.
     block : int
         Index of the replicate block.
     generation : int
         Generation index, 0 for the fit to real data.
+    stream : str
+        One of :data:`STREAMS`.
 
     Returns
     -------
     numpy.random.Generator
-        A Generator independent of every other cell's.
+        A Generator independent of every other cell's and stream's.
 
     Examples
     --------
@@ -40,18 +60,30 @@ def block_rng(seed: int, setting: int, block: int, generation: int) -> np.random
     >>> bool(a == b)
     True
     """
-    ss = np.random.SeedSequence(seed, spawn_key=(setting, block, generation))
+    ss = np.random.SeedSequence(seed, spawn_key=(STREAMS[stream], setting, block, generation))
     return np.random.default_rng(ss)
 
 
-def storage_rng(seed: int, setting: int, block: int, generation: int) -> np.random.Generator:
-    """Return a second stream per cell, for drawing what is stored, never what is computed.
+@dataclass(frozen=True)
+class CellStreams:
+    """The streams of one cell (see the module docstring)."""
 
-    Keeping posteriors draws from it, so the results are the same whether or not the
-    posteriors are kept.
-    """
-    ss = np.random.SeedSequence(seed, spawn_key=(setting, block, generation, 1))
-    return np.random.default_rng(ss)
+    real: np.random.Generator
+    fit: np.random.Generator
+    store: np.random.Generator
+    metric: np.random.Generator
+
+
+def cell_streams(
+    seed: int, *, data_key: int, fit_key: int, block: int, generation: int
+) -> CellStreams:
+    """Return every stream of one cell: ``real`` keyed by ``data_key``, the rest by ``fit_key``."""
+    return CellStreams(
+        real=block_rng(seed, data_key, block, generation, stream="real"),
+        fit=block_rng(seed, fit_key, block, generation, stream="fit"),
+        store=block_rng(seed, fit_key, block, generation, stream="store"),
+        metric=block_rng(seed, fit_key, block, generation, stream="metric"),
+    )
 
 
 def stable_key(text: str) -> int:

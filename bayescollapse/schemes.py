@@ -44,7 +44,7 @@ class TrainingSet:
 def initial_training_set(
     family, truth, size: int, replicates: int, *, rng: np.random.Generator
 ) -> TrainingSet:
-    """Draw generation 0: ``size`` real samples per replicate."""
+    """Draw generation 0: ``size`` real samples per replicate, from the real-data stream."""
     sizes = np.full(replicates, size, dtype=np.int64)
     data = family.sample_truth(truth, sizes, rng=rng)
     return TrainingSet(data, data, sizes)
@@ -60,6 +60,7 @@ def next_training_set(
     real_fraction: float,
     sample_size: int,
     synthetic: str,
+    real_rng: np.random.Generator,
     rng: np.random.Generator,
 ) -> TrainingSet:
     """Form generation t's training set.
@@ -81,14 +82,17 @@ def next_training_set(
         ``alpha_t`` and ``n_t``.
     synthetic : str
         Synthetic mode passed to the fit.
+    real_rng : numpy.random.Generator
+        The cell's real-data stream: the number of real samples and the samples. Settings
+        that differ only in how they fit share it (common random numbers).
     rng : numpy.random.Generator
-        The cell's random stream.
+        The cell's own stream: the synthetic part and any subsample.
     """
     replicates = previous.real.shape[0]
     alpha = 0.0 if scheme == "replace" else real_fraction
     sizes = np.full(replicates, sample_size, dtype=np.int64)
-    real = rng.binomial(sizes, alpha)
-    fresh = family.sample_truth(truth, real, rng=rng)
+    real = real_rng.binomial(sizes, alpha)
+    fresh = family.sample_truth(truth, real, rng=real_rng)
     written = fit.synthetic(sizes - real, mode=synthetic, rng=rng)
     batch = family.combine(fresh, written)
     if scheme in ("mixture", "replace"):

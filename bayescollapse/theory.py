@@ -348,18 +348,15 @@ def expected_curves(ds):
         ``sq_l2_to_truth``, ``gini_simpson``; Gaussian: ``mu_sq_error``, ``sigma2_mean``;
         none for the Markov model), dims (setting, generation).
     """
-    import json
-
     import xarray as xr
 
     model = ds.attrs["model"]
-    config = json.loads(ds.attrs["config"])
     curves = _CURVES.get(model, {})  # the markov model has no closed form here
     shape = (ds.sizes["setting"], ds.sizes["generation"])
     out = {name: np.full(shape, np.nan) for name in curves}
     for i, setting in enumerate(ds["setting"].values if curves else []):
         row = ds.sel(setting=setting)
-        method = str(row["method"].values)
+        method = str(row["fit_method"].values)
         if str(row["scheme"].values) not in ("mixture", "replace"):
             continue
         if str(row["prior_update"].values) != "refit":
@@ -373,12 +370,12 @@ def expected_curves(ds):
                 float(ds["truth_mu"]), sigma2, a, n, ddof=int(method == "unbiased")
             )
         else:
-            bayesian = method != "mle"
+            bayesian = bool(row["bayesian"])
             moments = categorical_moments(
                 ds["truth"].values,
                 a,
                 n,
-                prior_concentration=config["prior_concentration"] if bayesian else 0.0,
+                prior_concentration=float(row["prior_concentration"]) if bayesian else 0.0,
                 synthetic=str(row["synthetic"].values) if bayesian else "plugin",
             )
         for name, key in curves.items():

@@ -23,7 +23,13 @@ import xarray as xr
 from scipy.special import betainc, betaincinv
 
 from bayescollapse.counts import multinomial_counts, subsample_counts
-from bayescollapse.metrics import beta_hdi, distance_metrics, posterior_metrics
+from bayescollapse.metrics import (
+    beta_hdi,
+    covered_share,
+    distance_metrics,
+    interior_pit,
+    posterior_metrics,
+)
 from bayescollapse.models.sampling import (
     SamplerSettings,
     check_num_tokens,
@@ -45,6 +51,8 @@ METHODS = ("mle", "conjugate", "pymc")
 
 _RGEN = ("setting", "replicate", "generation")
 _RGENTOK = (*_RGEN, "token")
+#: a variable with one value per sampler run: every replicate of a block shares the run
+BLOCK_DIMS = ("setting", "block", "generation")
 
 #: name -> (dims, description). Variables a method does not produce are NaN for it.
 VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -62,16 +70,25 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "lost_tokens": (_RGEN, "tokens with zero training count in the generation"),
     "lost_mass": (_RGEN, "true probability mass of the lost tokens"),
     "hdi_width_mean": (_RGEN, "mean width over tokens of the marginal HDIs"),
-    "hdi_coverage": (_RGEN, "fraction of tokens whose true probability lies in its HDI"),
+    "hdi_coverage": (
+        _RGEN,
+        "fraction of the tokens with true probability in (0, 1) whose HDI covers it "
+        "(a true 0 sits on the boundary of the posterior's support and is left out)",
+    ),
     "kl_posterior_to_prev": (_RGEN, "KL(posterior_t || posterior_t-1); Dirichlet closed form"),
     "contraction": (_RGEN, "1 - mean over tokens of posterior variance / prior variance"),
     "theta_hdi_lower": (_RGENTOK, "lower end of each token probability's HDI"),
     "theta_hdi_upper": (_RGENTOK, "upper end of each token probability's HDI"),
     "central_coverage": (
         (*_RGEN, "level"),
-        "fraction of tokens whose true probability lies in the central credible interval",
+        "fraction of the tokens with true probability in (0, 1) that the central credible "
+        "interval covers",
     ),
-    "pit": (_RGENTOK, "posterior CDF at the true probability (SBC-style normalised rank)"),
+    "pit": (
+        _RGENTOK,
+        "posterior CDF at the true probability (exact, or the randomised rank among the "
+        "draws); NaN for a true probability of 0",
+    ),
     "theta_ess_bulk": (_RGENTOK, "bulk ESS of each token probability (pymc)"),
     "theta_ess_tail": (_RGENTOK, "tail ESS of each token probability (pymc)"),
     "theta_r_hat": (_RGENTOK, "R-hat of each token probability (pymc)"),
@@ -79,7 +96,10 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "r_hat_max": (_RGEN, "largest R-hat over tokens (pymc)"),
     "ess_bulk_min": (_RGEN, "smallest bulk ESS over tokens (pymc)"),
     "ess_tail_min": (_RGEN, "smallest tail ESS over tokens (pymc)"),
-    "divergences": (_RGEN, "divergent transitions of the block's sampler run (pymc)"),
+    "divergences": (
+        BLOCK_DIMS,
+        "divergent transitions of the sampler run that fitted the replicate block (pymc)",
+    ),
 }
 
 
@@ -152,8 +172,11 @@ class DirichletPosterior:
         q = np.asarray(levels, float)[:, None, None]
         return betaincinv(a, b, (1 - q) / 2), betaincinv(a, b, (1 + q) / 2)
 
-    def cdf(self, values: np.ndarray) -> np.ndarray:
-        """Marginal posterior CDF at ``values`` (K,): the PIT of the truth, shape (R, K)."""
+    def cdf(self, values: np.ndarray, *, rng=None) -> np.ndarray:
+        """Marginal posterior CDF at ``values`` (K,): the PIT of the truth, shape (R, K).
+
+        Exact, so ``rng`` is not used.
+        """
         a, b = self._beta()
         return betainc(a, b, values)
 
@@ -203,6 +226,8 @@ class DirichletCategorical(SamplerSettings):
     num_tokens: int
     prior_concentration: float = 1.0
     name: ClassVar[str] = "dirichlet-categorical"
+    prior_fields: ClassVar[tuple[str, ...]] = ("prior_concentration",)
+    r_hat_variables: ClassVar[tuple[str, ...]] = ("theta_r_hat",)
     methods: ClassVar[tuple[str, ...]] = METHODS
     default_truth: ClassVar[str] = "zipf:1"
     variables: ClassVar[dict] = VARIABLES
@@ -251,8 +276,13 @@ class DirichletCategorical(SamplerSettings):
         """``sizes[r]`` items drawn without replacement from the pool."""
         return subsample_counts(pool, sizes, rng=rng)
 
-    def record(self, fit, data, truth, previous_fit, summarise_posterior: bool) -> dict:
-        """One generation's row of results: every variable's value per replicate."""
+    def record(
+        self, fit, data, truth, previous_fit, summarise_posterior: bool, *, rng=None
+    ) -> dict:
+        """One generation's row of results: every variable's value per replicate.
+
+        ``rng`` (the cell's metric stream) randomises the PIT of sampled posteriors.
+        """
         point = fit.mean
         row = {
             "theta_mean": point,
@@ -266,22 +296,25 @@ class DirichletCategorical(SamplerSettings):
             lower, upper = fit.hdi()
             previous = previous_fit.dirichlet if previous_fit is not None else None
             row.update(posterior_metrics(lower, upper, truth, fit.dirichlet, previous))
-            row.update(self._calibration(fit, truth, lower, upper))
+            row.update(self._calibration(fit, truth, lower, upper, rng))
         row.update(getattr(fit, "diagnostics", {}))
         return row
 
-    def _calibration(self, fit, truth, lower, upper) -> dict:
-        """HDI bounds, central-interval coverage per level, PIT of the truth, contraction."""
+    def _calibration(self, fit, truth, lower, upper, rng) -> dict:
+        """HDI bounds, central-interval coverage per level, PIT of the truth, contraction.
+
+        Truths on the boundary (probability 0) are left out of coverage and PIT alike for
+        every path (see :func:`bayescollapse.metrics.covered_share`).
+        """
         lo, hi = fit.central_intervals(self.coverage_levels)
-        covered = (lo <= truth) & (truth <= hi)  # (level, R, K)
         prior = fit.prior
         m0 = prior / prior.sum(axis=-1, keepdims=True)
         prior_var = m0 * (1 - m0) / (prior.sum(axis=-1, keepdims=True) + 1)
         return {
             "theta_hdi_lower": lower,
             "theta_hdi_upper": upper,
-            "central_coverage": covered.mean(axis=-1).T,  # (R, level)
-            "pit": fit.cdf(truth),
+            "central_coverage": covered_share(lo, hi, truth, axis=-1).T,  # (R, level)
+            "pit": interior_pit(fit.cdf(truth, rng=rng), truth),
             "contraction": 1 - np.mean(fit.sd**2 / prior_var, axis=-1),
         }
 

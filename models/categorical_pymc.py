@@ -28,7 +28,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
-from bayescollapse.metrics import dirichlet_from_draws
+from bayescollapse.metrics import dirichlet_from_draws, randomised_pit
 from bayescollapse.models.categorical import DirichletCategorical, _check_mode
 from bayescollapse.models.sampling import compile_model, quiet_pymc, sample_nuts
 
@@ -123,9 +123,16 @@ class PyMCPosterior:
         draws = self._flat()
         return np.quantile(draws, (1 - q) / 2, axis=0), np.quantile(draws, (1 + q) / 2, axis=0)
 
-    def cdf(self, values: np.ndarray) -> np.ndarray:
-        """Share of draws at or below ``values`` (K,): the truth's normalised rank, (R, K)."""
-        return (self._flat() <= values).mean(axis=0)
+    def cdf(self, values: np.ndarray, *, rng: np.random.Generator | None = None) -> np.ndarray:
+        """PIT of ``values`` (K,) from the draws, shape (R, K).
+
+        With ``rng``, the randomised rank (:func:`bayescollapse.metrics.randomised_pit`),
+        uniform under calibration like the exact CDF; without, the share of draws at or
+        below the value.
+        """
+        if rng is None:
+            return (self._flat() <= values).mean(axis=0)
+        return randomised_pit(self._flat(), values, rng=rng)
 
     def posterior_groups(self, **_) -> dict:
         """ArviZ groups for storage: the NUTS draws and the sampler's statistics."""
@@ -210,7 +217,7 @@ class PyMCDirichletFitter:
         diagnostics = {
             "r_hat_max": r_hat.max("token").values,
             "ess_bulk_min": ess_bulk.min("token").values,
-            "divergences": np.full(self.replicates, float(divergences)),
+            "divergences": np.float64(divergences),
             "theta_r_hat": r_hat.values,
             "theta_ess_bulk": ess_bulk.values,
             "theta_ess_tail": ess_tail.values,

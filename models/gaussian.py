@@ -188,8 +188,8 @@ class NIGPosterior:
         hi_sigma = _invgamma_sqrt_ppf((1 + q) / 2, self.alpha, self.beta)
         return {"mu": (self.mu - half, self.mu + half), "sigma": (lo_sigma, hi_sigma)}
 
-    def cdf(self, truth) -> dict[str, np.ndarray]:
-        """Posterior CDFs of mu and sigma at the true values (the PIT), each (R,)."""
+    def cdf(self, truth, *, rng=None) -> dict[str, np.ndarray]:
+        """Posterior CDFs of mu and sigma at the true values (the PIT), each (R,); exact."""
         return {
             "mu": stdtr(2 * self.alpha, (truth.mu - self.mu) / self._mu_scale()),
             "sigma": gammaincc(self.alpha, self.beta / truth.sigma**2),
@@ -264,6 +264,16 @@ class Gaussian(SamplerSettings):
     prior_mu_sd: float = 10.0
     prior_sigma_scale: float = 10.0
     name: ClassVar[str] = "gaussian"
+    prior_fields: ClassVar[tuple[str, ...]] = (
+        "prior",
+        "prior_mean",
+        "prior_kappa",
+        "prior_alpha",
+        "prior_beta",
+        "prior_mu_sd",
+        "prior_sigma_scale",
+    )
+    r_hat_variables: ClassVar[tuple[str, ...]] = ("mu_r_hat", "sigma_r_hat")
     methods: ClassVar[tuple[str, ...]] = METHODS
     default_truth: ClassVar[str] = "normal:0:1"
     variables: ClassVar[dict] = VARIABLES
@@ -342,7 +352,9 @@ class Gaussian(SamplerSettings):
             "does not keep; use 'accumulate' or 'mixture'"
         )
 
-    def record(self, fit, data, truth, previous_fit, summarise_posterior: bool) -> dict:
+    def record(
+        self, fit, data, truth, previous_fit, summarise_posterior: bool, *, rng=None
+    ) -> dict:
         """One generation's row of results (see :func:`gaussian_record`)."""
         return gaussian_record(
             fit,
@@ -352,6 +364,7 @@ class Gaussian(SamplerSettings):
             summarise_posterior,
             levels=self.coverage_levels,
             prior_mu_var=self._prior_mu_var(fit),
+            rng=rng,
         )
 
     def _prior_mu_var(self, fit):
@@ -369,6 +382,16 @@ class Gaussian(SamplerSettings):
         """Refuse settings this family cannot run (named in a one-line error)."""
         if setting.scheme == "accumulate-subsample":
             self.subsample(None, None, rng=None)
+        if setting.method == "conjugate" and self.prior == "weakly-informative":
+            raise ValueError(
+                "prior 'weakly-informative' is for the pymc method; the "
+                "conjugate method takes prior 'nig' or 'jeffreys'"
+            )
+        if setting.method == "pymc" and self.prior == "jeffreys":
+            raise ValueError(
+                "prior 'jeffreys' is improper and conjugate-only; "
+                "the pymc method takes prior 'nig' or 'weakly-informative'"
+            )
         if setting.prior_update == "carry" and self.prior != "nig" and setting.method == "pymc":
             raise ValueError(
                 f"prior_update 'carry' with pymc needs prior 'nig' (a posterior in the prior's "

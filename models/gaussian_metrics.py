@@ -16,6 +16,7 @@ from scipy.special import digamma, gammaln
 __all__ = ["VARIABLES", "gaussian_record", "gaussian_distances", "nig_kl"]
 
 _RGEN = ("setting", "replicate", "generation")
+_BLOCK = ("setting", "block", "generation")
 
 #: name -> (dims, description). Variables a method does not produce are NaN for it.
 VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -47,7 +48,10 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
         (*_RGEN, "level"),
         "share of the true (mu, sigma) inside their central credible intervals",
     ),
-    "pit": ((*_RGEN, "parameter"), "posterior CDF at the true mu and sigma (normalised rank)"),
+    "pit": (
+        (*_RGEN, "parameter"),
+        "posterior CDF at the true mu and sigma (exact, or the randomised rank among the draws)",
+    ),
     "r_hat_max": (_RGEN, "largest R-hat of mu and sigma (pymc)"),
     "ess_bulk_min": (_RGEN, "smallest bulk ESS of mu and sigma (pymc)"),
     "ess_tail_min": (_RGEN, "smallest tail ESS of mu and sigma (pymc)"),
@@ -59,7 +63,10 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "sigma_ess_tail": (_RGEN, "tail ESS of sigma (pymc)"),
     "mu_mcse_mean": (_RGEN, "Monte Carlo SE of the posterior mean of mu (pymc)"),
     "sigma_mcse_mean": (_RGEN, "Monte Carlo SE of the posterior mean of sigma (pymc)"),
-    "divergences": (_RGEN, "divergent transitions of the block's sampler run (pymc)"),
+    "divergences": (
+        _BLOCK,
+        "divergent transitions of the sampler run that fitted the replicate block (pymc)",
+    ),
 }
 
 
@@ -95,12 +102,20 @@ def nig_kl(first: tuple, second: tuple) -> np.ndarray:
 
 
 def gaussian_record(
-    fit, data, truth, previous_fit, summarise_posterior: bool, levels=(), prior_mu_var=None
+    fit,
+    data,
+    truth,
+    previous_fit,
+    summarise_posterior: bool,
+    levels=(),
+    prior_mu_var=None,
+    rng=None,
 ) -> dict:
     """One generation's row of results: every variable's value per replicate.
 
     ``levels`` are the central-interval levels checked; ``prior_mu_var`` (R,) the prior
-    variance of mu, for the contraction (None: not defined, e.g. Jeffreys).
+    variance of mu, for the contraction (None: not defined, e.g. Jeffreys); ``rng``
+    randomises the PIT of sampled posteriors.
     """
     stats = data.data
     row = {
@@ -131,7 +146,7 @@ def gaussian_record(
             for (lo, hi), value in ((central["mu"], truth.mu), (central["sigma"], truth.sigma))
         ]
         row["central_coverage"] = np.mean(covered, axis=0).T  # (R, level)
-        pit = fit.cdf(truth)
+        pit = fit.cdf(truth, rng=rng)
         row["pit"] = np.stack([pit["mu"], pit["sigma"]], axis=-1)
         if prior_mu_var is not None:
             row["contraction"] = 1 - fit.mu_var / prior_mu_var

@@ -21,6 +21,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from bayescollapse.metrics import randomised_pit
 from bayescollapse.models.categorical import _check_mode
 from bayescollapse.models.gaussian import GaussianStats, _predictive_points
 from bayescollapse.models.sampling import compile_model, sample_nuts
@@ -121,12 +122,20 @@ class PyMCGaussianPosterior:
             out[name] = tuple(np.quantile(draws, p, axis=1) for p in ((1 - q) / 2, (1 + q) / 2))
         return out
 
-    def cdf(self, truth) -> dict[str, np.ndarray]:
-        """Share of draws at or below the true mu and sigma (the truth's normalised rank)."""
-        return {
-            "mu": (self._draws("mu") <= truth.mu).mean(axis=1),
-            "sigma": (self._draws("sigma") <= truth.sigma).mean(axis=1),
-        }
+    def cdf(self, truth, *, rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+        """PIT of the true mu and sigma from the draws, each (R,).
+
+        With ``rng``, the randomised rank (:func:`bayescollapse.metrics.randomised_pit`);
+        without, the share of draws at or below the true value.
+        """
+        out = {}
+        for name, value in (("mu", truth.mu), ("sigma", truth.sigma)):
+            draws = self._draws(name)
+            if rng is None:
+                out[name] = (draws <= value).mean(axis=1)
+            else:
+                out[name] = randomised_pit(draws.T, value, rng=rng)
+        return out
 
     def hdi(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """HDIs of mu and sigma from the draws (ArviZ)."""
@@ -189,7 +198,7 @@ class PyMCGaussianFitter:
             "r_hat_max": np.maximum(r_hat["mu"].values, r_hat["sigma"].values),
             "ess_bulk_min": np.minimum(ess["mu"].values, ess["sigma"].values),
             "ess_tail_min": np.minimum(tail["mu"].values, tail["sigma"].values),
-            "divergences": np.full(self.replicates, divergences),
+            "divergences": np.float64(divergences),
         }
         for name in ("mu", "sigma"):
             diagnostics[f"{name}_r_hat"] = r_hat[name].values

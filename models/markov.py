@@ -26,7 +26,15 @@ import numpy as np
 import xarray as xr
 from scipy.special import betainc, betaincinv, xlogy
 
-from bayescollapse.metrics import _dirichlet_kl, _kl, _tv, beta_hdi
+from bayescollapse.metrics import (
+    _dirichlet_kl,
+    _kl,
+    _tv,
+    beta_hdi,
+    covered_share,
+    interior_pit,
+    randomised_pit,
+)
 from bayescollapse.models.categorical import _check_mode
 from bayescollapse.models.markov_chain import make_markov_truth, sequence_counts, stationary
 from bayescollapse.models.sampling import (
@@ -55,7 +63,11 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "contexts_lost": (_RGEN, "contexts with no training transition"),
     "transitions_lost": (_RGEN, "true transitions (P* > 0) with zero training count"),
     "hdi_width_mean": (_RGEN, "mean width of the transition probabilities' HDIs"),
-    "hdi_coverage": (_RGEN, "share of true transition probabilities inside their HDIs"),
+    "hdi_coverage": (
+        _RGEN,
+        "share of the true transition probabilities in (0, 1) inside their HDIs (a true 0 "
+        "sits on the boundary of the posterior's support and is left out)",
+    ),
     "kl_posterior_to_prev": (_RGEN, "sum over contexts of KL(posterior_t || posterior_t-1)"),
     "theta_hdi_lower": (_ROWS, "lower end of each transition probability's HDI"),
     "theta_hdi_upper": (_ROWS, "upper end of each transition probability's HDI"),
@@ -63,12 +75,20 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
         (*_RGEN, "level"),
         "share of true transition probabilities inside their central credible intervals",
     ),
-    "pit": (_ROWS, "posterior CDF at the true transition probability (normalised rank)"),
+    "pit": (
+        _ROWS,
+        "posterior CDF at the true transition probability (exact, or the randomised rank "
+        "among the draws); NaN for a true probability of 0 or 1",
+    ),
     "contraction": (_RGEN, "1 - mean posterior variance / prior variance of the rows"),
     "r_hat_max": (_RGEN, "largest R-hat over transition probabilities (pymc)"),
+    "theta_r_hat": (_ROWS, "R-hat of each transition probability (pymc)"),
     "ess_bulk_min": (_RGEN, "smallest bulk ESS over transition probabilities (pymc)"),
     "ess_tail_min": (_RGEN, "smallest tail ESS over transition probabilities (pymc)"),
-    "divergences": (_RGEN, "divergent transitions of the block's sampler run (pymc)"),
+    "divergences": (
+        ("setting", "block", "generation"),
+        "divergent transitions of the sampler run that fitted the replicate block (pymc)",
+    ),
 }
 
 
@@ -185,9 +205,15 @@ class MarkovDirichlet:
         q = q[:, None, None, None]
         return betaincinv(a, b, (1 - q) / 2), betaincinv(a, b, (1 + q) / 2)
 
-    def cdf(self, values: np.ndarray) -> np.ndarray:
-        """Posterior CDF at ``values`` (C, V): the PIT of the truth, shape (R, C, V)."""
+    def cdf(self, values: np.ndarray, *, rng=None) -> np.ndarray:
+        """Posterior CDF at ``values`` (C, V): the PIT of the truth, shape (R, C, V).
+
+        For draws, the randomised rank with ``rng`` (see
+        :func:`bayescollapse.metrics.randomised_pit`), else the share at or below.
+        """
         if self.draws is not None:
+            if rng is not None:
+                return randomised_pit(self.draws, values, rng=rng)
             return (self.draws <= values).mean(axis=0)
         a, b = self._beta()
         return betainc(a, b, values)
@@ -231,6 +257,8 @@ class MarkovLM(SamplerSettings):
     prior_concentration: float = 1.0
     unseen: str = "uniform"
     name: ClassVar[str] = "markov"
+    prior_fields: ClassVar[tuple[str, ...]] = ("prior_concentration",)
+    r_hat_variables: ClassVar[tuple[str, ...]] = ("theta_r_hat",)
     methods: ClassVar[tuple[str, ...]] = METHODS
     default_truth: ClassVar[str] = "zipf-rows:1:0"
     variables: ClassVar[dict] = VARIABLES
@@ -349,8 +377,13 @@ class MarkovLM(SamplerSettings):
         """Return a data set as an ArviZ-style group."""
         return xr.Dataset({"counts": (("replicate", "context", "token"), np.asarray(counts))})
 
-    def record(self, fit, data, truth, previous_fit, summarise_posterior: bool) -> dict:
-        """One generation's row of results: every variable's value per replicate."""
+    def record(
+        self, fit, data, truth, previous_fit, summarise_posterior: bool, *, rng=None
+    ) -> dict:
+        """One generation's row of results: every variable's value per replicate.
+
+        ``rng`` (the cell's metric stream) randomises the PIT of sampled posteriors.
+        """
         counts = data.data
         model = fit.mean
         pi_star = truth.stationary
@@ -375,17 +408,15 @@ class MarkovLM(SamplerSettings):
         }
         if fit.bayesian and summarise_posterior:
             lower, upper = fit.hdi()
-            covered = (lower <= truth.probs) & (truth.probs <= upper)
-            row["hdi_coverage"] = covered.mean(axis=(-2, -1))
+            row["hdi_coverage"] = covered_share(lower, upper, truth.probs, axis=(-2, -1))
             row["hdi_width_mean"] = (upper - lower).mean(axis=(-2, -1))
             if previous_fit is not None:
                 row["kl_posterior_to_prev"] = _dirichlet_kl(
                     fit.dirichlet, previous_fit.dirichlet
                 ).sum(axis=-1)
             lo, hi = fit.central_intervals(self.coverage_levels)
-            inside = (lo <= truth.probs) & (truth.probs <= hi)  # (level, R, C, V)
-            row["central_coverage"] = inside.mean(axis=(-2, -1)).T
-            row["pit"] = fit.cdf(truth.probs)
+            row["central_coverage"] = covered_share(lo, hi, truth.probs, axis=(-2, -1)).T
+            row["pit"] = interior_pit(fit.cdf(truth.probs, rng=rng), truth.probs)
             row["theta_hdi_lower"], row["theta_hdi_upper"] = lower, upper
             if fit.prior is not None:
                 m0 = fit.prior / fit.prior.sum(axis=-1, keepdims=True)

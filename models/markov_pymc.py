@@ -94,9 +94,10 @@ class MarkovPyMCFitter:
         divergences = float(tree["sample_stats"]["diverging"].sum())
         diagnostics = {
             "r_hat_max": np.nanmax(r_hat, axis=1),
+            "theta_r_hat": r_hat.reshape(reps, contexts, tokens),
             "ess_bulk_min": np.nanmin(ess, axis=1),
             "ess_tail_min": np.nanmin(tail, axis=1),
-            "divergences": np.full(reps, divergences),
+            "divergences": np.float64(divergences),
         }
         return MarkovDirichlet(
             concentration=dirichlet_from_draws(draws),

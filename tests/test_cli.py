@@ -40,8 +40,15 @@ def test_run_writes_results_and_summary(tmp_path, capsys):
     code, out = _run(tmp_path, "--figure", str(tmp_path / "fig.png"))
     assert code == 0
     ds = open_results(out)
-    assert ds.sizes == {"setting": 4, "replicate": 2, "generation": 4, "token": 5, "level": 3}
-    assert sorted(set(ds["method"].values)) == ["conjugate", "mle"]
+    assert ds.sizes == {
+        "setting": 4,
+        "replicate": 2,
+        "generation": 4,
+        "token": 5,
+        "level": 3,
+        "block": 1,
+    }
+    assert sorted(set(ds["fit_method"].values)) == ["conjugate", "mle"]
     cfg = RunConfig.from_dict(json.loads(ds.attrs["config"]))
     assert cfg.seed == 7 and cfg.num_tokens == 5
     assert (tmp_path / "fig.png").stat().st_size > 10_000

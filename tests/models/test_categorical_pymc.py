@@ -33,7 +33,7 @@ def test_posterior_mean_and_sd_match_conjugate(pymc_fit):
 def test_diagnostics_recorded_and_clean(pymc_fit):
     _, _, fit, _ = pymc_fit
     d = fit.diagnostics
-    assert d["divergences"].tolist() == [0.0, 0.0]
+    assert d["divergences"] == 0.0  # one sampler run per block: one count, not one per replicate
     assert np.all(d["r_hat_max"] < 1.05)
     assert np.all(d["ess_bulk_min"] > 100)
     assert set(fit.tree.children) == {"posterior", "sample_stats"}

@@ -27,7 +27,7 @@ def test_posterior_means_match_conjugate(fits):
     z = 4.5
     assert np.all(np.abs(pymc.mu_mean - exact.mu_mean) < z * az.mcse(post["mu"]).values)
     assert np.all(np.abs(pymc.sigma_mean - exact.sigma_mean) < z * az.mcse(post["sigma"]).values)
-    assert pymc.diagnostics["divergences"].tolist() == [0.0, 0.0]
+    assert pymc.diagnostics["divergences"] == 0.0  # one count per sampler run
     assert np.all(pymc.diagnostics["r_hat_max"] < 1.05)
 
 

@@ -1,0 +1,161 @@
+"""Tables the CLI prints: summaries, paired comparisons, the phase diagram, diagnostics.
+
+Every table goes through :func:`console`, which prints labels literally (no emoji codes
+such as ``:100:``, no markup in ``[...]``) and never wraps a number across lines; and every
+mean goes through :func:`mean_se`, so an infinite value reads the same in every table.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import xarray as xr
+from rich.console import Console
+from rich.table import Table
+
+__all__ = [
+    "console",
+    "mean_se",
+    "paired_table",
+    "phase_table",
+    "render",
+    "summary_table",
+]
+
+
+def console(file=None) -> Console:
+    """Return a Console that prints text literally; 200 columns when not on a terminal."""
+    out = Console(file=file, emoji=False, markup=False, highlight=False)
+    if not out.is_terminal:
+        out = Console(file=file, emoji=False, markup=False, highlight=False, width=200)
+    return out
+
+
+def render(table: Table, *, width: int = 200) -> str:
+    """Return the table as plain text (for tests and logs)."""
+    buf = io.StringIO()
+    Console(file=buf, emoji=False, markup=False, highlight=False, width=width).print(table)
+    return buf.getvalue()
+
+
+def new_table(title: str, columns: list[str], *, left: int = 1) -> Table:
+    """Return a table whose first ``left`` columns are labels, the rest numbers (unwrapped)."""
+    table = Table(title=title)
+    for i, name in enumerate(columns):
+        if i < left:
+            table.add_column(name, overflow="fold")
+        else:
+            table.add_column(name, justify="right", no_wrap=True)
+    return table
+
+
+def mean_se(values) -> str:
+    """``mean ± SE`` over replicates; ``inf in k/n`` where some are infinite; ``-`` if none.
+
+    Examples
+    --------
+    >>> mean_se(np.array([1.0, 2.0, 3.0]))
+    '2 ± 0.6'
+    >>> mean_se(np.array([1.0, np.inf]))
+    'inf in 1/2'
+    >>> mean_se(np.array([np.nan, np.nan]))
+    '-'
+    """
+    v = np.asarray(values, float).ravel()
+    known = v[~np.isnan(v)]
+    if known.size == 0:
+        return "-"
+    infinite = np.isinf(known)
+    if infinite.any():
+        return f"inf in {int(infinite.sum())}/{known.size}"
+    mean = known.mean()
+    se = known.std(ddof=1) / np.sqrt(known.size) if known.size > 1 else np.nan
+    return f"{mean:.3g} ± {se:.1g}" if np.isfinite(se) and se > 0 else f"{mean:.3g}"
+
+
+def summary_table(ds: xr.Dataset, *, generation: int) -> Table:
+    """Mean ± SE over replicates of the model's summary columns at one generation.
+
+    Raises
+    ------
+    ValueError
+        If ``generation`` is out of range.
+    """
+    from bayescollapse.models import REGISTRY
+
+    gens = ds.sizes["generation"]
+    if not -gens <= generation < gens:
+        raise ValueError(f"generation {generation} is out of range 0..{gens - 1}")
+    row = ds.isel(generation=generation)
+    columns = [
+        *REGISTRY[ds.attrs["model"]].summary_columns,
+        ("max R-hat", "r_hat_max"),
+        ("divergences", "divergences"),
+    ]
+    table = new_table(
+        f"generation {int(row['generation'])}: mean ± standard error over "
+        f"{ds.sizes['replicate']} replicates",
+        ["regime", "fit", *[title for title, _ in columns]],
+        left=2,
+    )
+    for setting in ds["setting"].values:
+        cells = [str(ds["group"].sel(setting=setting).values)]
+        cells.append(str(ds["fit_label"].sel(setting=setting).values))
+        for _, var in columns:
+            v = row[var].sel(setting=setting).values
+            if var == "r_hat_max":
+                cells.append("-" if np.all(np.isnan(v)) else f"{np.nanmax(v):.3f}")
+            elif var == "divergences":  # one count per sampler run (block): a sum over blocks
+                cells.append("-" if np.all(np.isnan(v)) else f"{int(np.nansum(v))}")
+            else:
+                cells.append(mean_se(v))
+        table.add_row(*cells)
+    return table
+
+
+def paired_table(cmp: xr.Dataset, *, generation: int) -> Table:
+    """Tabulate the paired differences of :func:`bayescollapse.compare.compare` at a generation."""
+    row = cmp.isel(generation=generation)
+    table = new_table(
+        f"generation {int(row['generation'])}: {cmp.attrs['metric']} minus the "
+        f"{cmp.attrs['baseline_fit']!r} fit of the same regime (same real data), over "
+        f"paired replicates",
+        ["regime", "fit", "difference", "paired SE", "unpaired SE", "z", "pairs"],
+        left=2,
+    )
+    for setting in cmp["setting"].values:
+        r = row.sel(setting=setting)
+        if not str(r["baseline"].values):
+            continue
+        table.add_row(
+            str(r["group"].values),
+            str(r["fit_label"].values),
+            f"{float(r['difference']):.3g}",
+            f"{float(r['paired_se']):.2g}",
+            f"{float(r['unpaired_se']):.2g}",
+            f"{float(r['z']):.1f}",
+            f"{int(r['pairs'])}",
+        )
+    return table
+
+
+def phase_table(ds: xr.Dataset) -> Table:
+    """Tabulate the simulated regime against the exact expected curve's, per grid point."""
+    gammas = [f"gamma={g:g}" for g in ds["sim_gamma"].values]
+    table = new_table(
+        "simulated regime (trend test) / regime of the exact expected curve",
+        ["prior a0", "beta", *gammas],
+        left=2,
+    )
+    for a0 in ds["prior_concentration"].values:
+        for b in ds["sim_beta"].values:
+            row = ds.sel(prior_concentration=a0, sim_beta=b)
+            cells = [
+                f"{sim}" if sim == exp else f"{sim} / {exp}"
+                for sim, exp in zip(
+                    row["sim_regime"].values, row["expected_regime"].values, strict=True
+                )
+            ]
+            table.add_row("MLE" if a0 == 0 else f"{a0:g}", f"{b:g}", *cells)
+    return table
