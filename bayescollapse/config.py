@@ -97,6 +97,7 @@ class Setting:
         The setting's own values of the model's prior parameters (for example
         ``{"prior_concentration": 0.1}``, or ``{"prior": "jeffreys"}`` for the Gaussian
         model), overriding the run's; so a prior is a setting axis. Empty: the run's.
+        Point estimates (``mle``, ``unbiased``) have no prior; theirs is always empty.
     group : str
         The regime this setting belongs to (plots put one regime per panel); by default
         its scheme and schedules.
@@ -132,11 +133,8 @@ class Setting:
             object.__setattr__(self, "synthetic", "plugin")
         if self.method in POINT_METHODS and self.prior_update == "carry":
             raise ValueError(f"prior_update 'carry' needs a Bayesian method, not {self.method!r}")
-        if self.method in POINT_METHODS and self.prior_params:
-            raise ValueError(
-                f"method {self.method!r} is a point estimate and takes no prior, "
-                f"got {dict(self.prior_params)}"
-            )
+        if self.method in POINT_METHODS:  # no prior to set: crossed prior axes collapse
+            object.__setattr__(self, "prior_params", ())
         if self.scheme == "replace" and self.real_fraction != "zero":
             raise ValueError(
                 f"scheme 'replace' trains on synthetic data only; real_fraction must be 'zero', "

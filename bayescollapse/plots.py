@@ -7,6 +7,7 @@ and return a Matplotlib figure; callers decide where to save it.
 from __future__ import annotations
 
 import json
+import textwrap
 
 import matplotlib
 
@@ -76,8 +77,14 @@ def plot_error(
     groups = list(dict.fromkeys(ds["group"].values.tolist()))
     has_bayes = coverage and bool(np.isfinite(ds[cover]).any())
     rows = 2 if has_bayes else 1
+    width = max(4.2 * len(groups), 7.0)  # one regime still has room for title and legend
     fig, axes = plt.subplots(
-        rows, len(groups), figsize=(4.2 * len(groups), 3.4 * rows), squeeze=False, sharex=True
+        rows,
+        len(groups),
+        figsize=(width, 3.4 * rows + 0.9),
+        squeeze=False,
+        sharex=True,
+        layout="constrained",
     )
     fits = list(dict.fromkeys(ds["fit_label"].values.tolist()))
     colors = {f: plt.cm.tab10(i % 10) for i, f in enumerate(fits)}
@@ -136,17 +143,17 @@ def plot_error(
         handles.append(Line2D([], [], color="0.2", ls="--", lw=1.1))
         labels.append(labels.pop(i))
         handles.pop(i)
-    columns = min(len(labels), max(3, 2 * len(groups)))
-    fig.legend(handles, labels, loc="lower center", ncol=columns, frameon=False)
+    longest = max((len(lab) for lab in labels), default=1)
+    columns = max(1, min(len(labels), int(width * 72 / (7 * longest + 40))))
+    fig.legend(handles, labels, loc="outside lower center", ncol=columns, frameon=False)
     cfg = json.loads(ds.attrs["config"])
     truth = cfg["truth"] if isinstance(cfg["truth"], str) else "given as values"
     size = f"K={cfg['num_tokens']}, " if "token" in ds.dims else ""
-    fig.suptitle(
+    title = (
         f"{ds.attrs['model']}: {size}truth {truth}, "
-        f"{ds.sizes['replicate']} replicates, seed {ds.attrs['seed']} (bands: 2 SE)",
-        fontsize=11,
+        f"{ds.sizes['replicate']} replicates, seed {ds.attrs['seed']} (bands: 2 SE)"
     )
-    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
+    fig.suptitle(textwrap.fill(title, width=int(width * 11)), fontsize=11)
     return fig
 
 

@@ -24,18 +24,18 @@ __all__ = [
 ]
 
 
-def console(file=None) -> Console:
+def console(file=None, *, width: int | None = None) -> Console:
     """Return a Console that prints text literally; 200 columns when not on a terminal."""
-    out = Console(file=file, emoji=False, markup=False, highlight=False)
-    if not out.is_terminal:
+    out = Console(file=file, emoji=False, markup=False, highlight=False, width=width)
+    if width is None and not out.is_terminal:
         out = Console(file=file, emoji=False, markup=False, highlight=False, width=200)
     return out
 
 
 def render(table: Table, *, width: int = 200) -> str:
-    """Return the table as plain text (for tests and logs)."""
+    """Return the table as plain text, as :func:`console` prints it (for tests and logs)."""
     buf = io.StringIO()
-    Console(file=buf, emoji=False, markup=False, highlight=False, width=width).print(table)
+    console(buf, width=width).print(table)
     return buf.getvalue()
 
 

@@ -20,6 +20,7 @@ compiled once and refitted every generation with ``with_data``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -185,13 +186,22 @@ class PyMCPosterior:
         )
 
 
+@functools.lru_cache(maxsize=8)
+def compiled_model(num_tokens: int, replicates: int):
+    """Return the compiled model for a block shape, compiled once per process.
+
+    The prior is data, so settings that differ only in their prior share it.
+    """
+    return compile_model(build_model(num_tokens, replicates))
+
+
 class PyMCDirichletFitter:
     """Compile the PyMC model once for a block size; refit it each generation."""
 
     def __init__(self, family: DirichletCategorical, replicates: int) -> None:
         self.family = family
         self.replicates = replicates
-        self.compiled = compile_model(build_model(family.num_tokens, replicates))
+        self.compiled = compiled_model(family.num_tokens, replicates)
         self.predictive_model = build_predictive_model(family.num_tokens, replicates)
 
     def fit(

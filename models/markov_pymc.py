@@ -18,7 +18,7 @@ import numpy as np
 import pymc as pm
 
 from bayescollapse.metrics import dirichlet_from_draws
-from bayescollapse.models.categorical_pymc import build_model
+from bayescollapse.models.categorical_pymc import compiled_model
 from bayescollapse.models.markov import MarkovDirichlet
 from bayescollapse.models.sampling import compile_model, sample_nuts
 
@@ -56,13 +56,11 @@ class MarkovPyMCFitter:
         self.family = family
         self.replicates = replicates
         self.hierarchical = hierarchical
-        rows = replicates * family.contexts
-        model = (
-            build_hierarchical_model(replicates, family.contexts, family.num_tokens)
-            if hierarchical
-            else build_model(family.num_tokens, rows)
-        )
-        self.compiled = compile_model(model)
+        if hierarchical:
+            model = build_hierarchical_model(replicates, family.contexts, family.num_tokens)
+            self.compiled = compile_model(model)
+        else:  # the categorical model with a row per (replicate, context), compiled once
+            self.compiled = compiled_model(family.num_tokens, replicates * family.contexts)
 
     def fit(self, counts: np.ndarray, *, prior, rng: np.random.Generator) -> MarkovDirichlet:
         """Sample the rows' posterior given ``counts`` (R, C, V)."""

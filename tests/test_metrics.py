@@ -3,6 +3,7 @@ import xarray as xr
 from scipy import stats
 
 from bayescollapse import metrics
+from bayescollapse.metrics import covered_share, interior_pit, randomised_pit
 
 
 def test_distances_closed_forms():
@@ -56,3 +57,31 @@ def test_xarray_wrappers_use_named_dim():
     assert out.dims == ("replicate",)
     np.testing.assert_allclose(out, [0.3, 0.0])
     assert metrics.shannon_entropy(q).item() == np.log(2)
+
+
+def test_covered_share_leaves_boundary_truths_out():
+    # hand values: token 0 (truth 0) is on the boundary and excluded whatever the interval;
+    # of the interior tokens, 0.2 is in [0.1, 0.3] and 0.7 is not in [0.5, 0.6]: share 1/2
+    lower, upper = np.array([0.0, 0.1, 0.5]), np.array([0.2, 0.3, 0.6])
+    truth = np.array([0.0, 0.2, 0.7])
+    assert float(covered_share(lower, upper, truth)) == 0.5
+    assert float(covered_share(lower + 0.01, upper, truth)) == 0.5  # same: 0 is not counted
+    assert np.isnan(covered_share(lower, upper, np.array([0.0, 0.0, 1.0])))
+    pit = interior_pit(np.array([0.0, 0.3, 0.9]), truth)
+    assert np.isnan(pit[0]) and pit[1:].tolist() == [0.3, 0.9]
+
+
+def test_randomised_pit_is_uniform_under_calibration():
+    # law (SBC): if the value is itself a draw from the posterior, its rank among S draws is
+    # uniform on {0..S} and the randomised PIT is exactly Uniform(0, 1); with S = 9 the
+    # plain share r / S is not (it takes 10 values). KS p > 1e-3 over 4000 cases.
+    rng = np.random.default_rng(8)
+    a, b = rng.uniform(0.5, 5, 4000), rng.uniform(0.5, 5, 4000)
+    truth = rng.beta(a, b)
+    draws = rng.beta(a, b, size=(9, 4000))
+    u = randomised_pit(draws, truth, rng=rng)
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    assert stats.kstest((draws <= truth).mean(axis=0), "uniform").pvalue < 1e-6
+    # ties: a value equal to every draw is spread over the whole interval
+    tied = randomised_pit(np.full((4, 2000), 0.5), np.full(2000, 0.5), rng=rng)
+    assert stats.kstest(tied, "uniform").pvalue > 1e-3

@@ -7,7 +7,7 @@ from scipy import stats
 
 from bayescollapse import RunConfig, Setting, run, settings_grid
 from bayescollapse.cli import main
-from bayescollapse.metrics import _dirichlet_kl, dirichlet_from_draws, pit_uniformity_pvalue
+from bayescollapse.metrics import _dirichlet_kl, dirichlet_from_draws
 from bayescollapse.posteriors import kept_generations, open_tree, run_tree, save_tree
 from bayescollapse.results import open_results
 
@@ -71,27 +71,71 @@ def test_tree_round_trips(kept, tmp_path, suffix):
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"run{suffix}"]  # no temporary left
 
 
-def test_generation_zero_is_calibrated():
-    # law: at generation 0 the posterior is Dirichlet(a0 + c) with c ~ Multinomial(n, P*);
-    # for n = 4000 its central intervals cover P* at their nominal level up to O(1/n)
-    # (Bernstein-von Mises). Mean coverage over 4000 replicates within z = 4.5 SE per level,
-    # and the PIT of each token uniform (KS test, p > 1e-3, Bonferroni over 4 tokens).
-    reps = 4000
+def generation_zero_calibration(seed: int) -> None:
+    """Check generation 0 of a conjugate run against the exact law of its calibration.
+
+    Law: at generation 0 the counts are c ~ Multinomial(n, P*), token k's marginal
+    posterior is Beta(a0 + c_k, K a0 + n - a0 - c_k), and its central interval at level q
+    is a known function of c_k. So the expected coverage is exactly
+    E_k(q) = sum_c Binomial(c; n, p_k) 1[p_k in interval(c)] (not q: at finite n the
+    binomial lattice makes coverage oscillate around q), and the PIT of p_k is
+    F(c_k) = betainc(a0 + c_k, ., p_k), decreasing in c_k, whose randomised transform
+    sf(c_k) + V pmf(c_k) is exactly Uniform(0, 1).
+    Checks: mean coverage over R replicates within z = 4.5 SE of mean_k E_k per level
+    (3 levels: false alarm ~2e-5); the PIT equals the closed form; the randomised PIT
+    passes a KS test per token at p > 1e-3 / K (Bonferroni: false alarm <= 1e-3).
+    """
+    reps, n, k, a0 = 1500, 400, 4, 1.0
     cfg = RunConfig(
-        settings=(Setting(method="conjugate", real_fraction="0.5", sample_size="4000"),),
-        num_tokens=4,
+        settings=(Setting(method="conjugate", real_fraction="0.5", sample_size=str(n)),),
+        num_tokens=k,
         truth="zipf:0.5",
         generations=1,
         replicates=reps,
-        seed=17,
+        seed=seed,
+        prior_concentration=a0,
     )
     ds = run(cfg).isel(setting=0, generation=0)
+    p = ds["truth"].values
+    c = np.arange(n + 1)[:, None]
+    a, b = a0 + c, k * a0 + n - a0 - c  # (count, token)
+    pmf = stats.binom.pmf(c, n, p)
+    exact = []
+    for q in ds["level"].values:
+        lo, hi = stats.beta.ppf((1 - q) / 2, a, b), stats.beta.ppf((1 + q) / 2, a, b)
+        exact.append(np.sum(pmf * ((lo <= p) & (p <= hi)), axis=0).mean())
     cover = ds["central_coverage"]
     se = cover.std("replicate", ddof=1) / np.sqrt(reps)
-    assert np.all(np.abs(cover.mean("replicate") - ds["level"]) < 4.5 * se)
-    for token in range(4):
-        assert stats.kstest(ds["pit"].isel(token=token).values, "uniform").pvalue > 1e-3 / 4
-    assert pit_uniformity_pvalue(ds["pit"].isel(token=0).values) > 1e-3
+    assert np.all(np.abs(cover.mean("replicate").values - np.array(exact)) < 4.5 * se.values)
+    counts = ds["train_count"].values.astype(int)  # (R, K)
+    pit = ds["pit"].values
+    np.testing.assert_allclose(
+        pit, stats.beta.cdf(p, a0 + counts, k * a0 + n - a0 - counts), rtol=1e-10
+    )
+    v = np.random.default_rng(seed).random(counts.shape)
+    u = stats.binom.sf(counts, n, p) + v * stats.binom.pmf(counts, n, p)
+    for token in range(k):
+        assert stats.kstest(u[:, token], "uniform").pvalue > 1e-3 / k
+
+
+def test_generation_zero_is_calibrated():
+    # the law and its tolerances are in generation_zero_calibration; scripts/seed_sweep.py
+    # runs it at 20 more seeds
+    generation_zero_calibration(17)
+
+
+def test_exact_coverage_is_near_nominal_at_moderate_n():
+    # closed form, no randomness: at n = 400 the exact coverage of the central intervals
+    # of Beta(1 + c, K - 1 + n - c) lies within 0.04 of the nominal level for every token
+    # (the binomial lattice's oscillation), so calibration of the method itself is sound
+    n, k, p = 400, 4, np.array([0.4, 0.3, 0.2, 0.1])
+    c = np.arange(n + 1)[:, None]
+    pmf = stats.binom.pmf(c, n, p)
+    for q in (0.5, 0.8, 0.94):
+        lo = stats.beta.ppf((1 - q) / 2, 1 + c, k - 1 + n - c)
+        hi = stats.beta.ppf((1 + q) / 2, 1 + c, k - 1 + n - c)
+        exact = np.sum(pmf * ((lo <= p) & (p <= hi)), axis=0)
+        assert np.all(np.abs(exact - q) < 0.04)
 
 
 def test_sample_based_drift_matches_closed_form(rng):
@@ -226,3 +270,23 @@ def test_gaussian_kept_posteriors_and_diagnose(tmp_path, capsys):
     assert main(["diagnose", str(path), "--figures", str(tmp_path / "f")]) == 0
     assert (tmp_path / "f" / "posterior_paths.png").exists()
     assert "50% interval" in capsys.readouterr().out
+
+
+def test_diagnose_lists_only_bayesian_fits_and_defaults_pass_its_rule(tmp_path, capsys):
+    # 'unbiased' is a point estimate: not an "exact" Bayesian row with NaN calibration.
+    # With the default draws a converged NUTS fit passes the multiplicity-aware rule
+    # (bayescollapse.diagnostics): no generation flagged for 4 replicates x 3 generations.
+    settings = (
+        Setting(method="unbiased", real_fraction="0.3", sample_size="40"),
+        Setting(method="pymc", real_fraction="0.3", sample_size="40"),
+    )
+    cfg = RunConfig(model="gaussian", settings=settings, generations=2, replicates=4, seed=5)
+    path = tmp_path / "g.nc"
+    from bayescollapse.results import save_results
+
+    save_results(run(cfg), path)
+    assert main(["diagnose", str(path), "--figures", str(tmp_path / "f")]) == 0
+    out = capsys.readouterr().out
+    assert "unbiased" not in out
+    pymc_row = next(line for line in out.splitlines() if "pymc" in line and "of 3" in line)
+    assert pymc_row.rstrip("│ ").endswith("0 of 3")
