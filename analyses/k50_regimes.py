@@ -49,7 +49,7 @@ def main():
     plot_error(ds).savefig(FIGURE, dpi=120)
     pymc = ds.sel(setting=ds["fit_method"] == "pymc")
     print(
-        f"pymc fits: {pymc['divergences'].size} (replicate, generation) cells, "
+        f"pymc sampler runs: {pymc['divergences'].size} (setting, block, generation), "
         f"divergences {int(pymc['divergences'].sum())}, "
         f"max R-hat {float(pymc['r_hat_max'].max()):.3f}, "
         f"min bulk ESS {float(pymc['ess_bulk_min'].min()):.0f}"

@@ -6,7 +6,8 @@ generation's model, by MLE, exact conjugate Bayes or PyMC (NUTS), and tracks how
 fitted model and its posterior drift from the truth.
 """
 
-from bayescollapse.config import RunConfig, Setting, settings_grid
+from bayescollapse.compare import compare
+from bayescollapse.config import RunConfig, Setting, cross_settings, settings_grid
 from bayescollapse.loop import run
 from bayescollapse.phase import phase_diagram
 from bayescollapse.posteriors import open_tree, run_tree, save_tree
@@ -27,6 +28,8 @@ __all__ = [
     "Setting",
     "categorical_moments",
     "classify_curve",
+    "compare",
+    "cross_settings",
     "expected_curves",
     "gaussian_mle_moments",
     "make_truth",
