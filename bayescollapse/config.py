@@ -211,19 +211,20 @@ def make_setting(fields_: dict) -> Setting:
 
 
 def settings_grid(
-    *, pairing: str = "product", group: str = "", **axes: list
+    *, pairing: str = "product", label: str = "", **axes: list
 ) -> tuple[Setting, ...]:
     """Build settings from lists of values per field, as a product or zipped.
 
     ``pairing='zip'`` pairs the i-th values of every list; lists of length 1 are repeated.
     Duplicates (for example ``mle`` crossed with several synthetic modes) are dropped.
     Prior parameters (``prior_concentration``, the Gaussian ``prior`` and ``prior_*``) are
-    axes like the others. ``group`` names the regime of every setting made (its panel in
-    figures and its row label in tables).
+    axes like the others. ``label`` names the regime of every setting made (its ``group``:
+    its panel in figures and its row label in tables); by default the scheme and
+    schedules name it.
 
     Examples
     --------
-    >>> grid = settings_grid(method=["conjugate"], prior_concentration=[0.1, 1.0], group="stable")
+    >>> grid = settings_grid(method=["conjugate"], prior_concentration=[0.1, 1.0], label="stable")
     >>> [s.name for s in grid]
     ['stable conjugate ancestral a0=0.1', 'stable conjugate ancestral a0=1']
     """
@@ -244,7 +245,7 @@ def settings_grid(
         combos = zip(*[v * length if len(v) == 1 else v for v in lists], strict=True)
     out: dict[str, Setting] = {}
     for combo in combos:
-        s = make_setting({**dict(zip(names, combo, strict=True)), "group": group})
+        s = make_setting({**dict(zip(names, combo, strict=True)), "group": label})
         out.setdefault(s.key_text(), s)
     return tuple(out.values())
 

@@ -162,3 +162,23 @@ def test_cli_prior_axis_and_paired_summary(tmp_path, capsys):
     assert "paired SE" in text and "unpaired SE" in text and "a0=2" in text
     assert main(["summarize", str(out), "--paired", "pymc"]) == 2
     assert "no setting has a baseline 'pymc'" in capsys.readouterr().err
+
+
+def test_toml_prior_axis_in_cross_and_settings(tmp_path):
+    toml = tmp_path / "study.toml"
+    toml.write_text(
+        "num_tokens = 4\ngenerations = 1\nreplicates = 2\nseed = 1\n"
+        '[[settings]]\nname = "stable"\nreal_fraction = "0.2"\nsample_size = "30"\n'
+        '[[settings]]\nname = "strong prior"\nreal_fraction = "0.2"\nsample_size = "30"\n'
+        "prior_concentration = 10.0\n"
+        '[cross]\nmethod = ["conjugate"]\nsynthetic = ["plugin", "ancestral"]\n'
+    )
+    out = tmp_path / "s.nc"
+    assert main(["run", "--config", str(toml), "--out", str(out), "--no-progress"]) == 0
+    ds = open_results(out)
+    assert ds["prior_concentration"].values.tolist() == [1.0, 1.0, 10.0, 10.0]
+    assert ds["group"].values.tolist() == ["stable", "stable", "strong prior", "strong prior"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[settings]]\nprior_kapa = 1.0\n")
+    assert main(["run", "--config", str(bad), "--out", str(tmp_path / "b.nc")]) == 2
+    assert not (tmp_path / "b.nc").exists()
