@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bayescollapse import tables
+from bayescollapse.config import PRIOR_FIELDS
 
 __all__ = ["main"]
 
@@ -47,16 +48,7 @@ _RUN_FLAGS = {
 
 
 #: prior flags: one value sets the run's prior, several make the prior a setting axis
-_PRIOR_FLAGS = (
-    "prior_concentration",
-    "prior",
-    "prior_mean",
-    "prior_kappa",
-    "prior_alpha",
-    "prior_beta",
-    "prior_mu_sd",
-    "prior_sigma_scale",
-)
+_PRIOR_FLAGS = PRIOR_FIELDS
 
 
 class _UsageError(Exception):
