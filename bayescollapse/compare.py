@@ -6,6 +6,10 @@ random numbers, :mod:`bayescollapse.rng`): replicate ``r`` of ``conjugate`` and 
 the real data then cancels in their per-replicate difference, and the standard error of a
 mean difference is the paired one, ``sd(x - y) / sqrt(R)``, not the unpaired
 ``sqrt(var x / R + var y / R)``. :func:`compare` reports both, so the gain is visible.
+
+Pairing holds within one run (one seed and one ``replicate_block``). Settings of separate
+runs put side by side with :func:`bayescollapse.results.concat_runs` share their real
+data only if those runs had the same seed and block size.
 """
 
 from __future__ import annotations
