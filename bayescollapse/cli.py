@@ -47,10 +47,6 @@ _RUN_FLAGS = {
 }
 
 
-#: prior flags: one value sets the run's prior, several make the prior a setting axis
-_PRIOR_FLAGS = PRIOR_FIELDS
-
-
 class _UsageError(Exception):
     """A problem with what the user asked for: reported in one line, exit status 2."""
 
@@ -285,7 +281,7 @@ def config_from_args(args: argparse.Namespace):
         if value is not None:
             data[key] = value
     axes = {key: getattr(args, flag) for flag, key in _SETTING_FLAGS.items() if getattr(args, flag)}
-    for key in _PRIOR_FLAGS:
+    for key in PRIOR_FIELDS:  # one value sets the run's prior, several make it an axis
         values = getattr(args, key)
         if values is not None and len(values) == 1:
             data[key] = values[0]

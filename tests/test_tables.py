@@ -36,11 +36,10 @@ def test_infinite_values_read_the_same_everywhere(collapse):
     assert mean_se(np.array([0.1, np.inf, np.inf])) == "inf in 2/3"
     assert mean_se(np.array([1.0, 2.0, 3.0])) == "2 ± 0.6"
     assert mean_se(np.array([np.nan])) == "-"
-    kl = collapse["kl_truth_to_model"].isel(setting=0, generation=-1).values
-    if np.isinf(kl).any():
-        assert f"inf in {int(np.isinf(kl).sum())}/6" in render(
-            summary_table(collapse, generation=-1)
-        )
+    # set two replicates' KL infinite so the table must show it (no luck in the draws)
+    ds = collapse.copy(deep=True)
+    ds["kl_truth_to_model"][0, :2, -1] = np.inf
+    assert "inf in 2/6" in render(summary_table(ds, generation=-1))
 
 
 def test_divergences_are_summed_over_sampler_runs_not_replicates():
