@@ -14,7 +14,7 @@ import numpy as np
 from bayescollapse.phase import phase_diagram
 from bayescollapse.plots import plot_phase
 from bayescollapse.progress import progress_bar
-from bayescollapse.results import write_netcdf
+from bayescollapse.storage import write_atomic
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results" / "phase.nc"
@@ -41,7 +41,7 @@ def main():
             replicates=REPLICATES,
             progress=advance,
         )
-    write_netcdf(ds, RESULTS, overwrite=True)
+    write_atomic(ds, RESULTS, overwrite=True)
     FIGURE.parent.mkdir(parents=True, exist_ok=True)
     plot_phase(ds).savefig(FIGURE, dpi=120)
     agree = (ds["sim_regime"] == ds["expected_regime"]).mean().item()

@@ -328,7 +328,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             ds = run(config, progress=advance)
         else:
             tree = run_tree(config, progress=advance)
-            ds = tree.to_dataset(inherit=False)
+            ds = tree["results"].to_dataset()
     if config.keep_posteriors == "none":
         path = save_results(ds, args.out, overwrite=args.force)
     else:
@@ -407,9 +407,9 @@ def _cmd_phase(args: argparse.Namespace) -> int:
             generations=args.generations,
             replicates=args.replicates,
         )
-    from bayescollapse.results import write_netcdf
+    from bayescollapse.storage import write_atomic
 
-    write_netcdf(ds, args.out, overwrite=args.force)
+    write_atomic(ds, args.out, overwrite=args.force)
     tables.console().print(tables.phase_table(ds))
     print(f"results: {args.out}")
     if args.figure:

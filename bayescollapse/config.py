@@ -13,7 +13,8 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 
 from bayescollapse.models import REGISTRY, DirichletCategorical, Gaussian, MarkovLM
-from bayescollapse.models.categorical import SYNTHETIC_MODES
+from bayescollapse.models.probability_fits import SYNTHETIC_MODES
+from bayescollapse.models.registry import get_method, is_bayesian, load_plugins
 from bayescollapse.models.sampling import SamplerSettings
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
 
@@ -24,15 +25,12 @@ __all__ = [
     "RunConfig",
     "Setting",
     "cross_settings",
+    "kept_generations",
     "make_setting",
     "settings_grid",
 ]
 
 SCHEMES = ("mixture", "replace", "accumulate", "accumulate-subsample")
-#: every family's methods; a run checks that its model offers the method
-METHODS = tuple(dict.fromkeys(m for family in REGISTRY.values() for m in family.methods))
-#: methods that fit a point estimate (no posterior to draw from or carry forward)
-POINT_METHODS = ("mle", "unbiased")
 PRIOR_UPDATES = ("refit", "carry")
 
 
@@ -87,7 +85,8 @@ class Setting:
     sample_size : str
         Schedule spec of ``n_t``.
     method : str
-        ``mle``, ``conjugate`` or ``pymc`` (and the family's other methods).
+        ``mle``, ``conjugate`` or ``pymc``, another built-in method of the family, or a
+        method registered with :mod:`bayescollapse.models.registry`.
     synthetic : str
         How synthetic data are drawn from a Bayesian fit: ``ancestral``, ``predictive`` or
         ``plugin`` (always ``plugin`` for point estimates).
@@ -97,7 +96,7 @@ class Setting:
         The setting's own values of the model's prior parameters (for example
         ``{"prior_concentration": 0.1}``, or ``{"prior": "jeffreys"}`` for the Gaussian
         model), overriding the run's; so a prior is a setting axis. Empty: the run's.
-        Point estimates (``mle``, ``unbiased``) have no prior; theirs is always empty.
+        Point estimates (``mle``, ``unbiased``, ...) have no prior; theirs is always empty.
     group : str
         The regime this setting belongs to (plots put one regime per panel); by default
         its scheme and schedules.
@@ -123,18 +122,19 @@ class Setting:
 
     def __post_init__(self) -> None:
         _one_of("scheme", self.scheme, SCHEMES)
-        _one_of("method", self.method, METHODS)
+        is_bayesian(self.method)  # a registered method
         _one_of("synthetic mode", self.synthetic, SYNTHETIC_MODES)
         _one_of("prior_update", self.prior_update, PRIOR_UPDATES)
         object.__setattr__(self, "real_fraction", Schedule.parse(self.real_fraction).spec)
         object.__setattr__(self, "sample_size", Schedule.parse(self.sample_size).spec)
         object.__setattr__(self, "prior_params", _prior_items(self.prior_params))
-        if self.method in POINT_METHODS and self.synthetic != "plugin":
+        if not self.bayesian:  # a point estimate: no prior, every draw is a plug-in
+            if self.prior_update == "carry":
+                raise ValueError(
+                    f"prior_update 'carry' needs a Bayesian method, not {self.method!r}"
+                )
             object.__setattr__(self, "synthetic", "plugin")
-        if self.method in POINT_METHODS and self.prior_update == "carry":
-            raise ValueError(f"prior_update 'carry' needs a Bayesian method, not {self.method!r}")
-        if self.method in POINT_METHODS:  # no prior to set: crossed prior axes collapse
-            object.__setattr__(self, "prior_params", ())
+            object.__setattr__(self, "prior_params", ())  # crossed prior axes collapse
         if self.scheme == "replace" and self.real_fraction != "zero":
             raise ValueError(
                 f"scheme 'replace' trains on synthetic data only; real_fraction must be 'zero', "
@@ -148,8 +148,8 @@ class Setting:
 
     @property
     def bayesian(self) -> bool:
-        """Whether the setting fits a posterior (the one place that decides it)."""
-        return self.method not in POINT_METHODS
+        """Whether the setting fits a posterior (as its method was registered)."""
+        return is_bayesian(self.method)
 
     @property
     def prior_label(self) -> str:
@@ -185,6 +185,33 @@ class Setting:
         d.pop("name")
         d.pop("group")
         return json.dumps(d, sort_keys=True)
+
+
+def kept_generations(spec: str, generations: int) -> frozenset[int]:
+    """Return the generations ``keep_posteriors`` keeps.
+
+    ``none``, ``all``, ``last``, or ``every:K`` (generations 0, K, 2K, ... and the last).
+
+    Raises
+    ------
+    ValueError
+        If ``spec`` is not ``none``, ``all``, ``last`` or ``every:K`` with ``K >= 1``.
+
+    Examples
+    --------
+    >>> sorted(kept_generations("every:4", 10))
+    [0, 4, 8, 10]
+    """
+    if spec == "none":
+        return frozenset()
+    if spec == "all":
+        return frozenset(range(generations + 1))
+    if spec == "last":
+        return frozenset({generations})
+    kind, _, k = spec.partition(":")
+    if kind == "every" and k.isdigit() and int(k) >= 1:
+        return frozenset(range(0, generations + 1, int(k))) | {generations}
+    raise ValueError(f"keep_posteriors {spec!r} is not one of none, all, last, every:K (K >= 1)")
 
 
 def make_setting(fields_: dict) -> Setting:
@@ -291,10 +318,13 @@ class RunConfig:
     fits (they are then NaN): large sweeps that only need point errors run faster.
     ``num_tokens`` and ``prior_concentration`` are the categorical model's; ``prior`` and
     the ``prior_*`` hyperparameters the Gaussian model's (see
-    :class:`bayescollapse.models.Gaussian`).
+    :class:`bayescollapse.models.Gaussian`). ``plugins`` names modules imported before
+    anything else is checked, which register methods (see
+    :mod:`bayescollapse.models.registry`); the results record them.
     """
 
     settings: tuple[Setting, ...] = (Setting(),)
+    plugins: tuple[str, ...] = ()
     model: str = "dirichlet-categorical"
     num_tokens: int = 20
     truth: str | tuple[float, ...] | None = None
@@ -324,6 +354,8 @@ class RunConfig:
     prior_sigma_scale: float = Gaussian.prior_sigma_scale
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "plugins", tuple(self.plugins))
+        load_plugins(self.plugins)
         object.__setattr__(self, "coverage_levels", tuple(float(q) for q in self.coverage_levels))
         if self.model not in REGISTRY:
             raise ValueError(f"model {self.model!r} is not one of {', '.join(REGISTRY)}")
@@ -357,20 +389,17 @@ class RunConfig:
         for s in settings:  # schedules must be valid over the whole run
             real_fraction_values(Schedule.parse(s.real_fraction), self.generations)
             sample_size_values(Schedule.parse(s.sample_size), self.generations)
-        from bayescollapse.posteriors import kept_generations
-
         kept_generations(self.keep_posteriors, self.generations)  # validates the spec
         family = self.family()  # validates the family's own parameters
         family.make_truth(self.truth)
         for s in settings:
-            if s.method not in family.methods:
+            method = get_method(self.model, s.method)  # the model has the method
+            if s.prior_update == "carry" and not method.carry:
                 raise ValueError(
-                    f"method {s.method!r} does not fit model {self.model!r}; "
-                    f"use one of {', '.join(family.methods)}"
+                    f"prior_update 'carry' is not defined for method {s.method!r} (its "
+                    "posterior is not in its prior's family); use 'refit'"
                 )
-            own = self.family_for(s)  # validates the setting's prior parameters
-            if hasattr(own, "check_setting"):
-                own.check_setting(s)
+            self.family_for(s).check_setting(s)  # validates the setting's prior parameters
 
     def family(self):
         """Return the model family object these settings fit, with the run's prior."""
@@ -425,6 +454,7 @@ class RunConfig:
                 f"unknown config key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
             )
         data = dict(data)
+        load_plugins(data.get("plugins", ()))  # their methods may name the settings
         cross = data.pop("cross", None) or {}
         if "settings" in data:
             if cross:

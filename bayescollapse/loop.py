@@ -11,12 +11,15 @@ settings that differ in how they fit are paired: they see the same real data.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 import xarray as xr
 
-from bayescollapse.config import RunConfig, Setting
+from bayescollapse.config import RunConfig, Setting, kept_generations
+from bayescollapse.models.protocols import Family, Fitter
+from bayescollapse.models.registry import make_fitter
 from bayescollapse.results import build_results, empty_arrays
 from bayescollapse.rng import cell_streams, fresh_seed, stable_key
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
@@ -39,7 +42,10 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
     -------
     xarray.Dataset
         Validated results (see :mod:`bayescollapse.results`); ``attrs['config']`` holds the
-        configuration with its seed, from which the run is reproduced exactly.
+        configuration with its seed, from which the run is reproduced exactly. Posteriors
+        are not kept here: for a configuration with ``keep_posteriors``, use
+        :func:`bayescollapse.run_tree`, which returns them with the results as one
+        DataTree (``run`` warns and ignores the setting).
 
     Examples
     --------
@@ -50,6 +56,13 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
     >>> ds["tv_to_truth"].sizes["generation"]
     4
     """
+    if config.keep_posteriors != "none":
+        warnings.warn(
+            f"run() returns the results only; keep_posteriors={config.keep_posteriors!r} "
+            "needs run_tree(config), which returns them with the kept posteriors",
+            UserWarning,
+            stacklevel=2,
+        )
     return run_collecting(config, progress=progress, keep=False)[0]
 
 
@@ -64,13 +77,12 @@ def run_collecting(
         As :func:`run`.
     posteriors : dict
         ``(setting index, generation) -> {group name: Dataset}`` with the ArviZ groups
-        ``posterior`` (and ``sample_stats`` for ``pymc``), ``observed_data`` (the training
-        set) and ``posterior_predictive`` (the synthetic set this generation's model wrote
-        for the next one; absent for the last generation), all replicates together.
+        ``posterior`` (and ``sample_stats`` for a sampler), ``observed_data`` (the
+        training set), ``posterior_predictive`` (one replicate of the training set per
+        posterior draw) and ``synthetic_data`` (the synthetic set this generation's model
+        wrote for the next one; absent for the last generation), all replicates together.
         Empty when ``keep`` is False. Point-estimate methods have no posterior to keep.
     """
-    from bayescollapse.posteriors import kept_generations
-
     if config.seed is None:
         config = config.with_seed(fresh_seed())
     kept = kept_generations(config.keep_posteriors, config.generations) if keep else frozenset()
@@ -81,14 +93,14 @@ def run_collecting(
     arrays = empty_arrays(family, num_settings, config.replicates, gens, config.blocks)
     alphas = np.empty((num_settings, gens + 1))
     sizes = np.empty((num_settings, gens + 1), dtype=np.int64)
-    fitters: dict[tuple, object] = {}
+    fitters: dict[tuple, Fitter] = {}
     block = config.replicate_block
     for s, setting in enumerate(config.settings):
         alphas[s] = real_fraction_values(Schedule.parse(setting.real_fraction), gens)
         sizes[s] = sample_size_values(Schedule.parse(setting.sample_size), gens)
         own = config.family_for(setting)
         if (setting.method, own) not in fitters:
-            fitters[setting.method, own] = own.fitter(setting.method, block)
+            fitters[setting.method, own] = make_fitter(own, setting.method, block)
         for b in range(config.blocks):
             rows, groups = run_block(
                 setting,
@@ -136,9 +148,9 @@ def _join_blocks(blocks: list[dict[str, xr.Dataset]]) -> dict[str, xr.Dataset]:
 
 def run_block(
     setting: Setting,
-    fitter,
+    fitter: Fitter,
     *,
-    family,
+    family: Family,
     truth,
     real_fraction: np.ndarray,
     sample_size: np.ndarray,
@@ -193,11 +205,18 @@ def run_block(
             family.record(fit, data, truth, previous_fit, summarise_posterior, rng=streams.metric)
         )
         if t - 1 in groups:
-            groups[t - 1]["posterior_predictive"] = family.data_to_dataset(data.synthetic)
+            groups[t - 1]["synthetic_data"] = family.data_to_dataset(data.synthetic)
         if t in kept and fit.bayesian:
+            kept_groups = fit.posterior_groups(
+                draws=family.draws, chains=family.chains, rng=streams.store
+            )
+            observed = family.data_to_dataset(data.data)
             groups[t] = {
-                **fit.posterior_groups(draws=family.draws, chains=family.chains, rng=streams.store),
-                "observed_data": family.data_to_dataset(data.data),
+                **kept_groups,
+                "posterior_predictive": family.predictive_dataset(
+                    kept_groups["posterior"], observed, rng=streams.store
+                ),
+                "observed_data": observed,
             }
         if setting.prior_update == "carry":
             prior = fit.carried_prior

@@ -1,50 +1,90 @@
-"""Per-generation posteriors kept with a run, as one DataTree saved to NetCDF or Zarr.
+"""A run's results with its kept posteriors, as one ArviZ-native DataTree.
 
-``keep_posteriors`` chooses the generations: ``none`` (default: summaries only, memory
-flat in the number of generations), ``all``, ``last``, or ``every:K`` (generations 0, K,
-2K, ... and the last). The tree's root holds the run's results Dataset; each kept
-(setting, generation) sits at ``posteriors/setting_<i>/generation_<t>`` with ArviZ's
-groups ``posterior``, ``sample_stats`` (pymc), ``observed_data`` (the training set) and
-``posterior_predictive`` (the synthetic set that generation's model wrote for the next
-one). The setting's label is in the node's attrs.
+``keep_posteriors`` chooses the generations (see :func:`bayescollapse.config.kept_generations`).
+The tree::
+
+    /results                                  the run's results Dataset
+    /posteriors/<setting label>/generation_<t>
+        posterior             draws (chain, draw, replicate, ...)
+        sample_stats          the sampler's statistics, with energy (sampled fits)
+        posterior_predictive  one replicate of the training set per posterior draw
+        observed_data         the training set the generation fitted
+        synthetic_data        the synthetic set the generation's model wrote for the next
+                              (absent for the last generation)
+
+Each generation node is an ArviZ DataTree (its groups made by ``arviz_base.from_dict``),
+so ``az.summary``, ``az.bfmi`` and ``arviz_plots`` work on it as it is; the root holds no
+data, so the posterior groups inherit no coordinates of the results. A setting's node is
+named by its label (a ``/`` in a label becomes ``_``); its attrs repeat the label.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
-__all__ = ["kept_generations", "run_tree", "save_tree", "open_tree", "posterior_node"]
+from bayescollapse.results import validate_results
+from bayescollapse.storage import open_tree, write_atomic
+
+__all__ = ["build_tree", "node_name", "open_tree", "posterior_node", "run_tree", "save_tree"]
+
+#: the groups of a generation node, in ArviZ's order
+GROUPS = ("posterior", "sample_stats", "posterior_predictive", "observed_data", "synthetic_data")
 
 
-def kept_generations(spec: str, generations: int) -> frozenset[int]:
-    """Which generations ``spec`` keeps (see the module docstring).
+def node_name(label: str) -> str:
+    """Return the tree node name of a setting label (a ``/`` becomes ``_``)."""
+    return str(label).replace("/", "_")
+
+
+def posterior_node(tree: xr.DataTree, setting: str | int, generation: int) -> xr.DataTree:
+    """Return the kept posterior of ``setting`` (label or index) at ``generation``.
 
     Raises
     ------
-    ValueError
-        If ``spec`` is not ``none``, ``all``, ``last`` or ``every:K`` with ``K >= 1``.
+    KeyError
+        Naming what is kept, when that posterior is not.
     """
-    if spec == "none":
-        return frozenset()
-    if spec == "all":
-        return frozenset(range(generations + 1))
-    if spec == "last":
-        return frozenset({generations})
-    kind, _, k = spec.partition(":")
-    if kind == "every" and k.isdigit() and int(k) >= 1:
-        return frozenset(range(0, generations + 1, int(k))) | {generations}
-    raise ValueError(f"keep_posteriors {spec!r} is not one of none, all, last, every:K (K >= 1)")
+    labels = [str(x) for x in tree["results"]["setting"].values]
+    label = labels[setting] if isinstance(setting, int | np.integer) else str(setting)
+    path = f"posteriors/{node_name(label)}/generation_{generation}"
+    try:
+        return tree[path]
+    except KeyError:
+        kept = [n.path for n in tree.subtree if (n.name or "").startswith("generation_")]
+        raise KeyError(f"no kept posterior at {path}; kept: {', '.join(kept) or 'none'}") from None
 
 
-def posterior_node(setting: int, generation: int) -> str:
-    """Path of a kept posterior in the tree."""
-    return f"posteriors/setting_{setting}/generation_{generation}"
+def _arviz_groups(groups: dict[str, xr.Dataset]) -> xr.DataTree:
+    """One generation's groups as an ArviZ DataTree, through ``arviz_base.from_dict``."""
+    from arviz_base import from_dict
+
+    data, dims, coords = {}, {}, {}
+    for name in GROUPS:
+        if name not in groups:
+            continue
+        ds = groups[name]
+        data[name] = {str(v): ds[v].values for v in ds.data_vars}
+        sample = ("chain", "draw") if name not in ("observed_data", "synthetic_data") else ()
+        for v in ds.data_vars:
+            dims[str(v)] = [d for d in ds[v].dims if d not in sample]
+        coords.update({str(k): ds[k].values for k in ds.coords if k in ds.dims})
+    return from_dict(data, dims=dims, coords=coords)
+
+
+def build_tree(results: xr.Dataset, posteriors: dict) -> xr.DataTree:
+    """Assemble a results tree (see the module docstring) from :func:`run_collecting`'s output."""
+    nodes: dict[str, xr.Dataset | xr.DataTree] = {"/": xr.Dataset(attrs=results.attrs)}
+    nodes["/results"] = results
+    labels = [str(x) for x in results["setting"].values]
+    for (s, t), groups in sorted(posteriors.items()):
+        path = f"/posteriors/{node_name(labels[s])}/generation_{t}"
+        nodes[path] = xr.Dataset(attrs={"setting": labels[s], "setting_index": s, "generation": t})
+        for name, child in _arviz_groups(groups).children.items():
+            nodes[f"{path}/{name}"] = child.to_dataset()
+    return xr.DataTree.from_dict(nodes)
 
 
 def run_tree(config, *, progress: Callable[[int], None] | None = None) -> xr.DataTree:
@@ -52,67 +92,16 @@ def run_tree(config, *, progress: Callable[[int], None] | None = None) -> xr.Dat
     from bayescollapse.loop import run_collecting
 
     results, posteriors = run_collecting(config, progress=progress, keep=True)
-    nodes: dict[str, xr.Dataset] = {"/": results}
-    labels = results["setting"].values
-    for (s, t), groups in sorted(posteriors.items()):
-        node = posterior_node(s, t)
-        nodes[node] = xr.Dataset(attrs={"setting": str(labels[s]), "generation": t})
-        for name, ds in groups.items():
-            nodes[f"{node}/{name}"] = ds
-    return xr.DataTree.from_dict(nodes)
+    return build_tree(results, posteriors)
 
 
-def _engine(path: Path) -> str:
-    if path.suffix == ".zarr":
-        return "zarr"
-    if path.suffix in (".nc", ".nc4", ".netcdf"):
-        return "netcdf4"
-    raise ValueError(f"{path} must end in .nc (NetCDF) or .zarr (Zarr)")
+def save_tree(tree: xr.DataTree, path, *, overwrite: bool = False):
+    """Write a results tree to NetCDF or Zarr (by suffix), atomically.
 
-
-def save_tree(tree: xr.DataTree | xr.Dataset, path, *, overwrite: bool = False) -> Path:
-    """Write a results tree (or Dataset) to NetCDF or Zarr, by suffix, atomically.
-
-    The data go to a temporary file or folder beside ``path`` that is renamed into place,
-    so an existing result is replaced only whole, and only with ``overwrite``.
+    Raises
+    ------
+    FileExistsError
+        If ``path`` exists and ``overwrite`` is False.
     """
-    path = Path(path)
-    engine = _engine(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
-    if isinstance(tree, xr.Dataset):
-        tree = xr.DataTree(tree)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)) / path.name
-    try:
-        if engine == "zarr":
-            tree.to_zarr(tmp, consolidated=False)
-        else:
-            tree.to_netcdf(tmp, engine="netcdf4")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, (0o777 if tmp.is_dir() else 0o666) & ~umask)
-        if path.exists():
-            old = path.with_name(f".{path.name}.old")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
-        else:
-            os.replace(tmp, path)
-    finally:
-        shutil.rmtree(tmp.parent, ignore_errors=True)
-    return path
-
-
-def open_tree(path) -> xr.DataTree:
-    """Open a saved results tree (NetCDF or Zarr) fully into memory."""
-    path = Path(path)
-    engine = _engine(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no results at {path}")
-    kwargs = {"consolidated": False} if engine == "zarr" else {}
-    try:
-        with xr.open_datatree(path, engine=engine, **kwargs) as tree:
-            return tree.load()
-    except (OSError, ValueError) as err:
-        raise ValueError(f"{path} is not a readable results file ({err})") from None
+    validate_results(tree["results"].to_dataset())
+    return write_atomic(tree, path, overwrite=overwrite)

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
+from bayescollapse.models import REGISTRY
+from bayescollapse.storage import engine_for, write_atomic
 
 __all__ = [
     "DIMS",
@@ -36,7 +38,6 @@ __all__ = [
     "open_results",
     "save_results",
     "validate_results",
-    "write_netcdf",
 ]
 
 #: the outer dims every model's results share, ordered outer to inner
@@ -155,8 +156,6 @@ def validate_results(ds: xr.Dataset) -> None:
     ValueError
         Naming the first thing that is missing or malformed.
     """
-    from bayescollapse.models import REGISTRY
-
     for attr in _ATTRS:
         if attr not in ds.attrs:
             raise ValueError(f"results lack attr {attr!r}")
@@ -189,56 +188,35 @@ def save_results(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = F
         If ``path`` exists and ``overwrite`` is False.
     """
     validate_results(ds)
-    if Path(path).suffix == ".zarr":
-        from bayescollapse.posteriors import save_tree
-
-        return save_tree(ds, path, overwrite=overwrite)
-    return write_netcdf(ds, path, overwrite=overwrite)
-
-
-def write_netcdf(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write any Dataset to NetCDF atomically (a temporary file renamed into place).
-
-    An existing file is replaced only with ``overwrite``, and never left half-written.
-
-    Raises
-    ------
-    FileExistsError
-        If ``path`` exists and ``overwrite`` is False.
-    """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="netcdf4")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return write_atomic(ds, path, overwrite=overwrite)
 
 
 def open_results(path: str | os.PathLike) -> xr.Dataset:
     """Open saved results (NetCDF, or Zarr for ``.zarr``) fully into memory and validate.
 
-    For a file that also holds kept posteriors, this opens the results at its root; use
-    :func:`bayescollapse.posteriors.open_tree` for the whole tree.
+    A file written with kept posteriors holds the results in its ``/results`` node
+    (:func:`bayescollapse.posteriors.open_tree` opens the whole tree); this opens those.
+
+    Raises
+    ------
+    FileNotFoundError
+        If nothing is at ``path``.
+    ValueError
+        If it is not a readable results file.
     """
     path = Path(path)
-    zarr = path.suffix == ".zarr"
-    if not (path.is_dir() if zarr else path.is_file()):
+    engine = engine_for(path)
+    if not (path.is_dir() if engine == "zarr" else path.is_file()):
         raise FileNotFoundError(f"no results file at {path}")
-    kwargs = {"engine": "zarr", "consolidated": False} if zarr else {"engine": "netcdf4"}
+    kwargs = {"engine": engine, **({"consolidated": False} if engine == "zarr" else {})}
     try:
-        with xr.open_dataset(path, **kwargs) as ds:
-            ds = ds.load()
-    except OSError as err:
-        raise ValueError(f"{path} is not a readable NetCDF results file ({err})") from None
+        with xr.open_dataset(path, **kwargs) as root:
+            in_root = "setting" in root.dims
+            ds = root.load() if in_root else None
+        if not in_root:
+            with xr.open_dataset(path, group="results", **kwargs) as node:
+                ds = node.load()
+    except (OSError, KeyError) as err:
+        raise ValueError(f"{path} is not a readable results file ({err})") from None
     validate_results(ds)
     return ds

@@ -1,16 +1,27 @@
-"""Model families: PyMC models with their conjugate and MLE twins.
+"""Model families: PyMC models with their conjugate and MLE twins, and the seams to extend.
 
-``REGISTRY`` maps a model name (as given to the CLI's ``--model``) to its family class.
+``REGISTRY`` maps a model name (the CLI's ``--model``) to its family class; the methods
+of each family are in :mod:`bayescollapse.models.registry`, where users register their
+own (see ``CONTRIBUTING.md``). The protocols every family and fit satisfy are in
+:mod:`bayescollapse.models.protocols`.
 """
 
 from bayescollapse.models.categorical import DirichletCategorical
 from bayescollapse.models.gaussian import Gaussian
 from bayescollapse.models.markov import MarkovLM
+from bayescollapse.models.registry import (
+    FAMILIES as REGISTRY,
+)
+from bayescollapse.models.registry import (
+    register_method,
+    register_pymc_model,
+)
 
-REGISTRY = {
-    DirichletCategorical.name: DirichletCategorical,
-    Gaussian.name: Gaussian,
-    MarkovLM.name: MarkovLM,
-}
-
-__all__ = ["REGISTRY", "DirichletCategorical", "Gaussian", "MarkovLM"]
+__all__ = [
+    "REGISTRY",
+    "DirichletCategorical",
+    "Gaussian",
+    "MarkovLM",
+    "register_method",
+    "register_pymc_model",
+]

@@ -15,44 +15,36 @@ Analytic facts (checked by the tests):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import xarray as xr
-from scipy.special import betainc, betaincinv
 
 from bayescollapse.counts import multinomial_counts, subsample_counts
-from bayescollapse.metrics import (
-    beta_hdi,
-    covered_share,
-    distance_metrics,
-    interior_pit,
-    posterior_metrics,
+from bayescollapse.metrics import categorical_distances
+from bayescollapse.models.probability_fits import (
+    SYNTHETIC_MODES,
+    DirichletPosterior,
+    PointProbabilities,
+    SampledPosterior,
+    probability_posterior_row,
 )
+from bayescollapse.models.registry import register_family, register_method, register_pymc_model
 from bayescollapse.models.sampling import (
+    NATS,
     SamplerSettings,
     check_num_tokens,
     check_sampler_settings,
+    sampler_variables,
 )
 from bayescollapse.truth import make_truth
 
-__all__ = [
-    "DirichletCategorical",
-    "DirichletPosterior",
-    "METHODS",
-    "PointFit",
-    "SYNTHETIC_MODES",
-    "VARIABLES",
-]
+__all__ = ["DirichletCategorical", "MultinomialWriter", "SYNTHETIC_MODES", "UNITS", "VARIABLES"]
 
-SYNTHETIC_MODES = ("ancestral", "predictive", "plugin")
-METHODS = ("mle", "conjugate", "pymc")
 
 _RGEN = ("setting", "replicate", "generation")
 _RGENTOK = (*_RGEN, "token")
-#: a variable with one value per sampler run: every replicate of a block shares the run
-BLOCK_DIMS = ("setting", "block", "generation")
 
 #: name -> (dims, description). Variables a method does not produce are NaN for it.
 VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -89,122 +81,28 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
         "posterior CDF at the true probability (exact, or the randomised rank among the "
         "draws); NaN for a true probability of 0",
     ),
-    "theta_ess_bulk": (_RGENTOK, "bulk ESS of each token probability (pymc)"),
-    "theta_ess_tail": (_RGENTOK, "tail ESS of each token probability (pymc)"),
-    "theta_r_hat": (_RGENTOK, "R-hat of each token probability (pymc)"),
-    "theta_mcse_mean": (_RGENTOK, "Monte Carlo SE of each posterior mean (pymc)"),
-    "r_hat_max": (_RGEN, "largest R-hat over tokens (pymc)"),
-    "ess_bulk_min": (_RGEN, "smallest bulk ESS over tokens (pymc)"),
-    "ess_tail_min": (_RGEN, "smallest tail ESS over tokens (pymc)"),
-    "divergences": (
-        BLOCK_DIMS,
-        "divergent transitions of the sampler run that fitted the replicate block (pymc)",
-    ),
+    **sampler_variables({"theta": (_RGENTOK, "each token probability")}),
+}
+
+#: CF units of the variables that have any other than "1"
+UNITS = {name: NATS for name in ("kl_truth_to_model", "kl_model_to_truth", "entropy")} | {
+    "kl_posterior_to_prev": NATS
 }
 
 
-def _check_mode(mode: str) -> None:
-    if mode not in SYNTHETIC_MODES:
-        raise ValueError(f"synthetic mode {mode!r} is not one of {', '.join(SYNTHETIC_MODES)}")
-
-
 @dataclass(frozen=True)
-class PointFit:
-    """A point estimate (the MLE): token probabilities per replicate, shape (R, K)."""
+class MultinomialWriter:
+    """Writes ``sizes[r]`` tokens per replicate as counts ``Multinomial(sizes[r], probs[r])``."""
 
-    probs: np.ndarray
-    bayesian: ClassVar[bool] = False
-
-    @property
-    def mean(self) -> np.ndarray:
-        """The fitted probabilities."""
-        return self.probs
-
-    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> np.ndarray:
-        """Draw ``sizes[r]`` tokens from the fitted model (every mode is plug-in here)."""
-        _check_mode(mode)
-        return multinomial_counts(sizes, self.probs, rng=rng)
+    def counts(self, probs: np.ndarray, sizes: np.ndarray, rng: np.random.Generator):
+        """Token counts, shape (R, K)."""
+        return multinomial_counts(sizes, probs, rng=rng)
 
 
-@dataclass(frozen=True)
-class DirichletPosterior:
-    """Exact posterior ``Dirichlet(concentration)`` per replicate, shape (R, K)."""
-
-    concentration: np.ndarray
-    hdi_prob: float = 0.94
-    prior: np.ndarray | None = None
-    bayesian: ClassVar[bool] = True
-    diagnostics: dict = field(default_factory=dict)
-
-    @property
-    def mean(self) -> np.ndarray:
-        """Posterior mean ``a / sum(a)``."""
-        return self.concentration / self.concentration.sum(axis=-1, keepdims=True)
-
-    @property
-    def sd(self) -> np.ndarray:
-        """Marginal posterior standard deviations."""
-        m = self.mean
-        return np.sqrt(m * (1 - m) / (self.concentration.sum(axis=-1, keepdims=True) + 1))
-
-    @property
-    def dirichlet(self) -> np.ndarray:
-        """The Dirichlet concentration (exact here)."""
-        return self.concentration
-
-    @property
-    def carried_prior(self) -> np.ndarray:
-        """The prior the next generation uses under ``prior_update='carry'``."""
-        return self.concentration
-
-    def hdi(self) -> tuple[np.ndarray, np.ndarray]:
-        """Exact marginal HDIs at ``hdi_prob`` from the Beta marginals."""
-        a = self.concentration
-        return beta_hdi(a, a.sum(axis=-1, keepdims=True) - a, self.hdi_prob)
-
-    def _beta(self) -> tuple[np.ndarray, np.ndarray]:
-        a = self.concentration
-        return a, a.sum(axis=-1, keepdims=True) - a
-
-    def central_intervals(self, levels) -> tuple[np.ndarray, np.ndarray]:
-        """Exact central credible intervals, shape (level, R, K), from the Beta marginals."""
-        a, b = self._beta()
-        q = np.asarray(levels, float)[:, None, None]
-        return betaincinv(a, b, (1 - q) / 2), betaincinv(a, b, (1 + q) / 2)
-
-    def cdf(self, values: np.ndarray, *, rng=None) -> np.ndarray:
-        """Marginal posterior CDF at ``values`` (K,): the PIT of the truth, shape (R, K).
-
-        Exact, so ``rng`` is not used.
-        """
-        a, b = self._beta()
-        return betainc(a, b, values)
-
-    def posterior_draws(self, size: int, *, rng: np.random.Generator) -> np.ndarray:
-        """Exact posterior draws of theta, shape (size, R, K)."""
-        g = rng.standard_gamma(
-            np.broadcast_to(self.concentration, (size, *self.concentration.shape))
-        )
-        return g / g.sum(axis=-1, keepdims=True)
-
-    def posterior_groups(self, *, draws: int, chains: int, rng) -> dict:
-        """ArviZ ``posterior`` group for storage: exact draws in (chain, draw) layout."""
-        theta = self.posterior_draws(draws * chains, rng=rng).reshape(
-            chains, draws, *self.concentration.shape
-        )
-        return {
-            "posterior": xr.Dataset({"theta": (("chain", "draw", "replicate", "token"), theta)})
-        }
-
-    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> np.ndarray:
-        """Draw ``sizes[r]`` synthetic tokens per replicate from the posterior predictive."""
-        _check_mode(mode)
-        if mode == "ancestral":
-            g = rng.standard_gamma(self.concentration)
-            return multinomial_counts(sizes, g / g.sum(axis=-1, keepdims=True), rng=rng)
-        return multinomial_counts(sizes, self.mean, rng=rng)  # predictive == plugin in law
+WRITER = MultinomialWriter()
 
 
+@register_family
 @dataclass(frozen=True)
 class DirichletCategorical(SamplerSettings):
     """Unigram next-token model over ``num_tokens`` tokens with a Dirichlet prior.
@@ -228,7 +126,7 @@ class DirichletCategorical(SamplerSettings):
     name: ClassVar[str] = "dirichlet-categorical"
     prior_fields: ClassVar[tuple[str, ...]] = ("prior_concentration",)
     r_hat_variables: ClassVar[tuple[str, ...]] = ("theta_r_hat",)
-    methods: ClassVar[tuple[str, ...]] = METHODS
+    units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "zipf:1"
     variables: ClassVar[dict] = VARIABLES
     plot_metric: ClassVar[str] = "sq_l2_to_truth"
@@ -283,45 +181,37 @@ class DirichletCategorical(SamplerSettings):
 
         ``rng`` (the cell's metric stream) randomises the PIT of sampled posteriors.
         """
-        point = fit.mean
         row = {
-            "theta_mean": point,
+            "theta_mean": fit.mean,
             "train_count": data.data.astype(float),
             "real_count": data.real.astype(float),
-            **distance_metrics(point, truth, data.data),
+            **categorical_distances(fit.mean, truth, data.data),
         }
         if fit.bayesian:
-            row["theta_sd"] = fit.sd
+            row["theta_sd"] = np.sqrt(fit.var)
         if fit.bayesian and summarise_posterior:
-            lower, upper = fit.hdi()
-            previous = previous_fit.dirichlet if previous_fit is not None else None
-            row.update(posterior_metrics(lower, upper, truth, fit.dirichlet, previous))
-            row.update(self._calibration(fit, truth, lower, upper, rng))
-        row.update(getattr(fit, "diagnostics", {}))
+            row.update(
+                probability_posterior_row(
+                    fit, truth, previous_fit, levels=self.coverage_levels, axis=-1, rng=rng
+                )
+            )
+        row.update(fit.diagnostics)
         return row
-
-    def _calibration(self, fit, truth, lower, upper, rng) -> dict:
-        """HDI bounds, central-interval coverage per level, PIT of the truth, contraction.
-
-        Truths on the boundary (probability 0) are left out of coverage and PIT alike for
-        every path (see :func:`bayescollapse.metrics.covered_share`).
-        """
-        lo, hi = fit.central_intervals(self.coverage_levels)
-        prior = fit.prior
-        m0 = prior / prior.sum(axis=-1, keepdims=True)
-        prior_var = m0 * (1 - m0) / (prior.sum(axis=-1, keepdims=True) + 1)
-        return {
-            "theta_hdi_lower": lower,
-            "theta_hdi_upper": upper,
-            "central_coverage": covered_share(lo, hi, truth, axis=-1).T,  # (R, level)
-            "pit": interior_pit(fit.cdf(truth, rng=rng), truth),
-            "contraction": 1 - np.mean(fit.sd**2 / prior_var, axis=-1),
-        }
 
     @staticmethod
     def data_to_dataset(counts: np.ndarray) -> xr.Dataset:
         """Return a data set as an ArviZ-style group (observed_data, posterior_predictive)."""
         return xr.Dataset({"counts": (("replicate", "token"), np.asarray(counts))})
+
+    def predictive_dataset(self, posterior, observed, *, rng) -> xr.Dataset:
+        """Draw posterior predictive counts, one training set per posterior draw.
+
+        Each is ``Multinomial(n_r, theta)``, ``n_r`` the observed size of replicate ``r``.
+        """
+        theta = posterior["theta"].transpose("chain", "draw", "replicate", "token")
+        sizes = observed["counts"].sum("token").values
+        counts = rng.multinomial(np.broadcast_to(sizes, theta.shape[:-1]), theta.values)
+        return xr.Dataset({"counts": (theta.dims, counts)})
 
     @staticmethod
     def validate(ds) -> None:
@@ -329,38 +219,76 @@ class DirichletCategorical(SamplerSettings):
         if not np.allclose(ds["theta_mean"].sum("token"), 1.0, atol=1e-8):
             raise ValueError("theta_mean does not sum to 1 over tokens")
 
+    def check_setting(self, setting) -> None:
+        """Every scheme and registered method runs on this family."""
+
     def initial_prior(self, replicates: int) -> np.ndarray:
         """Return the prior concentration for every replicate, shape (R, K)."""
         return np.full((replicates, self.num_tokens), float(self.prior_concentration))
 
-    def fitter(self, method: str, replicates: int):
-        """Return a fitter for ``method``, set up once for blocks of ``replicates``.
+    # -- what PyMC models of the family read and give (see protocols.PyMCFamily) --
+    pymc_variables: ClassVar[tuple[str, ...]] = ("theta",)
+    pymc_data_names: ClassVar[tuple[str, ...]] = ("counts", "prior")
+    pymc_prior_data: ClassVar[tuple[str, ...]] = ("prior",)
 
-        The ``pymc`` fitter compiles its model here, once, and refits it with new data
-        every generation.
-        """
-        if method == "mle":
-            return _MLEFitter()
-        if method == "conjugate":
-            return _ConjugateFitter(self.hdi_prob)
-        if method == "pymc":
-            from bayescollapse.models.categorical_pymc import PyMCDirichletFitter
+    def model_key(self) -> tuple:
+        """Return what a built model depends on: the vocabulary size only."""
+        return (self.num_tokens,)
 
-            return PyMCDirichletFitter(self, replicates)
-        raise ValueError(f"method {method!r} is not one of {', '.join(METHODS)}")
+    def pymc_coords(self, replicates: int) -> dict[str, np.ndarray]:
+        """Coords ``replicate`` and ``token`` of a block's model."""
+        return {"replicate": np.arange(replicates), "token": np.arange(self.num_tokens)}
 
+    @staticmethod
+    def pymc_data(data, prior) -> dict[str, np.ndarray]:
+        """Return the data: ``counts`` (R, K) int and the Dirichlet ``prior`` (R, K)."""
+        return {"counts": np.asarray(data, np.int64), "prior": np.asarray(prior, float)}
 
-class _MLEFitter:
-    def fit(self, counts: np.ndarray, *, prior: np.ndarray, rng: np.random.Generator) -> PointFit:
-        totals = counts.sum(axis=-1, keepdims=True)
-        return PointFit(counts / totals)
+    def sampled_posterior(self, tree, *, prior, data, diagnostics) -> SampledPosterior:
+        """Wrap a sampler's draws of ``theta`` as a posterior fit."""
+        return SampledPosterior(
+            tree, WRITER, self.hdi_prob, prior, np.asarray(data), diagnostics=diagnostics
+        )
 
 
 @dataclass(frozen=True)
-class _ConjugateFitter:
+class MLEFitter:
+    """Token frequencies ``c / n``."""
+
+    def fit(self, counts: np.ndarray, *, prior, rng) -> PointProbabilities:
+        """Return the MLE of each replicate's probabilities."""
+        return PointProbabilities(counts / counts.sum(axis=-1, keepdims=True), WRITER)
+
+
+@dataclass(frozen=True)
+class ConjugateFitter:
+    """The exact posterior ``Dirichlet(prior + counts)``."""
+
     hdi_prob: float
 
-    def fit(
-        self, counts: np.ndarray, *, prior: np.ndarray, rng: np.random.Generator
-    ) -> DirichletPosterior:
-        return DirichletPosterior(prior + counts, hdi_prob=self.hdi_prob, prior=prior)
+    def fit(self, counts: np.ndarray, *, prior, rng) -> DirichletPosterior:
+        """Return the exact posterior of each replicate."""
+        return DirichletPosterior(prior + counts, WRITER, hdi_prob=self.hdi_prob, prior=prior)
+
+
+register_method(
+    DirichletCategorical.name,
+    "mle",
+    lambda family, replicates: MLEFitter(),
+    bayesian=False,
+    description="token frequencies (maximum likelihood)",
+)
+register_method(
+    DirichletCategorical.name,
+    "conjugate",
+    lambda family, replicates: ConjugateFitter(family.hdi_prob),
+    bayesian=True,
+    description="the exact Dirichlet posterior",
+)
+register_pymc_model(
+    DirichletCategorical.name,
+    "pymc",
+    "bayescollapse.models.categorical_pymc:build_model",
+    carry=True,
+    description="the Dirichlet model in PyMC (Gamma-Poisson form), NUTS via nutpie",
+)

@@ -20,221 +20,39 @@ the sum of squared deviations. Analytic facts (checked by the tests):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import xarray as xr
-from scipy.special import gammaincc, gammaincinv, gammaln, stdtr, stdtrit
 
-from bayescollapse.metrics import unimodal_hdi
-from bayescollapse.models.categorical import SYNTHETIC_MODES, _check_mode
-from bayescollapse.models.gaussian_metrics import VARIABLES, gaussian_record, nig_kl
+from bayescollapse.models.gaussian_fits import (
+    GaussianStats,
+    GaussianTruth,
+    NIGPosterior,
+    PointGaussian,
+    SampledGaussian,
+    nig_update,
+)
+from bayescollapse.models.gaussian_record import UNITS, VARIABLES, gaussian_record
+from bayescollapse.models.registry import register_family, register_method, register_pymc_model
 from bayescollapse.models.sampling import SamplerSettings, check_sampler_settings
 
-__all__ = ["Gaussian", "GaussianStats", "GaussianTruth", "NIGPosterior", "PointGaussian"]
+__all__ = [
+    "Gaussian",
+    "GaussianStats",
+    "GaussianTruth",
+    "NIGPosterior",
+    "PRIORS",
+    "PointGaussian",
+    "SampledGaussian",
+    "nig_update",
+]
 
-METHODS = ("mle", "unbiased", "conjugate", "pymc")
 PRIORS = ("nig", "jeffreys", "weakly-informative")
 
 
-@dataclass(frozen=True)
-class GaussianTruth:
-    """The true ``N(mu, sigma^2)``."""
-
-    mu: float
-    sigma: float
-
-
-@dataclass(frozen=True)
-class GaussianStats:
-    """Sufficient statistics per replicate: ``n``, ``mean`` and ``m2`` (each shape (R,))."""
-
-    n: np.ndarray
-    mean: np.ndarray
-    m2: np.ndarray
-
-    @staticmethod
-    def of_normal(mu, sigma, sizes, *, rng: np.random.Generator) -> GaussianStats:
-        """Draw the exact statistics of ``sizes[r]`` points of ``N(mu[r], sigma[r]^2)``."""
-        n = np.asarray(sizes, dtype=np.int64)
-        mu, sigma = np.broadcast_to(mu, n.shape), np.broadcast_to(sigma, n.shape)
-        z = rng.standard_normal(n.shape)
-        chi2 = 2.0 * rng.standard_gamma(np.maximum(n - 1, 0) / 2.0)  # chi2(n - 1); 0 when n <= 1
-        mean = np.where(n > 0, mu + sigma * z / np.sqrt(np.maximum(n, 1)), 0.0)
-        return GaussianStats(n, mean, sigma**2 * chi2)
-
-    @staticmethod
-    def of_points(points: np.ndarray, sizes: np.ndarray) -> GaussianStats:
-        """Statistics of the first ``sizes[r]`` entries of each row of ``points`` (R, N)."""
-        n = np.asarray(sizes, dtype=np.int64)
-        mask = np.arange(points.shape[1]) < n[:, None]
-        mean = np.where(mask, points, 0.0).sum(axis=1) / np.maximum(n, 1)
-        m2 = np.where(mask, (points - mean[:, None]) ** 2, 0.0).sum(axis=1)
-        return GaussianStats(n, mean, m2)
-
-    def __add__(self, other: GaussianStats) -> GaussianStats:
-        """Statistics of the union of two data sets (pooled mean and sum of squares)."""
-        n = self.n + other.n
-        delta = other.mean - self.mean
-        safe = np.maximum(n, 1)
-        mean = self.mean + delta * other.n / safe
-        m2 = self.m2 + other.m2 + delta**2 * self.n * other.n / safe
-        return GaussianStats(n, mean, m2)
-
-
-def _predictive_points(sizes, draw, rng) -> GaussianStats:
-    """Draw ``sizes[r]`` points per replicate, each with ``draw(shape)`` -> points."""
-    sizes = np.asarray(sizes, dtype=np.int64)
-    points = draw((sizes.size, max(int(sizes.max(initial=0)), 1)))
-    return GaussianStats.of_points(points, sizes)
-
-
-@dataclass(frozen=True)
-class PointGaussian:
-    """A point estimate ``N(mu, sigma2)`` per replicate (MLE or unbiased)."""
-
-    mu: np.ndarray
-    sigma2: np.ndarray
-    bayesian: ClassVar[bool] = False
-
-    @property
-    def mu_mean(self) -> np.ndarray:
-        """The fitted mean."""
-        return self.mu
-
-    @property
-    def sigma2_mean(self) -> np.ndarray:
-        """The fitted variance."""
-        return self.sigma2
-
-    @property
-    def sigma_mean(self) -> np.ndarray:
-        """The fitted standard deviation."""
-        return np.sqrt(self.sigma2)
-
-    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> GaussianStats:
-        """Draw ``sizes[r]`` points from the fitted normal (every mode is plug-in here)."""
-        _check_mode(mode)
-        return GaussianStats.of_normal(self.mu, np.sqrt(self.sigma2), sizes, rng=rng)
-
-
-def _invgamma_sqrt_ppf(q, alpha, beta):
-    """Quantile of sigma when sigma2 ~ InvGamma(alpha, beta)."""
-    with np.errstate(divide="ignore"):
-        return np.sqrt(beta / gammaincinv(alpha, 1.0 - q))
-
-
-def _invgamma_sqrt_logpdf(s, alpha, beta):
-    """Log-density of sigma (up to a constant) when sigma2 ~ InvGamma(alpha, beta)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = -(2 * alpha + 1) * np.log(s) - beta / s**2
-    return np.where((s > 0) & np.isfinite(s), out, -np.inf)
-
-
-@dataclass(frozen=True)
-class NIGPosterior:
-    """Exact Normal-Inverse-Gamma posterior per replicate: ``(mu, kappa, alpha, beta)``."""
-
-    mu: np.ndarray
-    kappa: np.ndarray
-    alpha: np.ndarray
-    beta: np.ndarray
-    hdi_prob: float = 0.94
-    prior: tuple | None = None
-    diagnostics: dict = field(default_factory=dict)
-    bayesian: ClassVar[bool] = True
-
-    @property
-    def mu_mean(self) -> np.ndarray:
-        """Posterior mean of mu."""
-        return self.mu
-
-    @property
-    def sigma2_mean(self) -> np.ndarray:
-        """Posterior mean of sigma2, ``beta / (alpha - 1)`` (inf for ``alpha <= 1``)."""
-        with np.errstate(divide="ignore"):
-            return np.where(self.alpha > 1, self.beta / (self.alpha - 1), np.inf)
-
-    @property
-    def sigma_mean(self) -> np.ndarray:
-        """Posterior mean of sigma, ``sqrt(beta) Gamma(alpha - 1/2) / Gamma(alpha)``."""
-        return np.sqrt(self.beta) * np.exp(gammaln(self.alpha - 0.5) - gammaln(self.alpha))
-
-    @property
-    def nig(self) -> tuple[np.ndarray, ...]:
-        """The NIG parameters (exact here)."""
-        return self.mu, self.kappa, self.alpha, self.beta
-
-    @property
-    def carried_prior(self) -> tuple[np.ndarray, ...]:
-        """The prior of the next generation under ``prior_update='carry'``."""
-        return self.nig
-
-    def _mu_scale(self) -> np.ndarray:
-        return np.sqrt(self.beta / (self.alpha * self.kappa))
-
-    @property
-    def mu_var(self) -> np.ndarray:
-        """Posterior variance of mu, ``beta / ((alpha - 1) kappa)``."""
-        with np.errstate(divide="ignore"):
-            return np.where(self.alpha > 1, self.beta / ((self.alpha - 1) * self.kappa), np.inf)
-
-    def central_intervals(self, levels) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Exact central credible intervals of mu and sigma, each of shape (level, R)."""
-        q = np.asarray(levels, float)[:, None]
-        half = stdtrit(2 * self.alpha, (1 + q) / 2) * self._mu_scale()
-        lo_sigma = _invgamma_sqrt_ppf((1 - q) / 2, self.alpha, self.beta)
-        hi_sigma = _invgamma_sqrt_ppf((1 + q) / 2, self.alpha, self.beta)
-        return {"mu": (self.mu - half, self.mu + half), "sigma": (lo_sigma, hi_sigma)}
-
-    def cdf(self, truth, *, rng=None) -> dict[str, np.ndarray]:
-        """Posterior CDFs of mu and sigma at the true values (the PIT), each (R,); exact."""
-        return {
-            "mu": stdtr(2 * self.alpha, (truth.mu - self.mu) / self._mu_scale()),
-            "sigma": gammaincc(self.alpha, self.beta / truth.sigma**2),
-        }
-
-    def hdi(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Exact HDIs of mu (Student-t, symmetric) and sigma (from the inverse gamma)."""
-        scale = np.sqrt(self.beta / (self.alpha * self.kappa))
-        half = stdtrit(2 * self.alpha, 0.5 + self.hdi_prob / 2) * scale
-        sigma = unimodal_hdi(
-            _invgamma_sqrt_ppf, _invgamma_sqrt_logpdf, (self.alpha, self.beta), self.hdi_prob
-        )
-        return {"mu": (self.mu - half, self.mu + half), "sigma": sigma}
-
-    def posterior_groups(self, *, draws: int, chains: int, rng) -> dict:
-        """ArviZ ``posterior`` group for storage: exact draws of (mu, sigma)."""
-        shape = (chains, draws, *self.mu.shape)
-        sigma2 = self.beta / rng.standard_gamma(np.broadcast_to(self.alpha, shape))
-        mu = self.mu + np.sqrt(sigma2 / self.kappa) * rng.standard_normal(shape)
-        dims = ("chain", "draw", "replicate")
-        return {"posterior": xr.Dataset({"mu": (dims, mu), "sigma": (dims, np.sqrt(sigma2))})}
-
-    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> GaussianStats:
-        """Draw ``sizes[r]`` synthetic points per replicate from the posterior predictive.
-
-        ``ancestral``: one ``(mu, sigma2)`` posterior draw per replicate writes the set
-        (exact statistics). ``plugin``: ``N(mu_n, E sigma2)``. ``predictive``: each point
-        from the Student-t predictive (a fresh parameter draw per point), as points.
-        """
-        _check_mode(mode)
-        if mode == "ancestral":
-            sigma2 = self.beta / rng.standard_gamma(self.alpha)
-            mu = self.mu + np.sqrt(sigma2 / self.kappa) * rng.standard_normal(self.mu.shape)
-            return GaussianStats.of_normal(mu, np.sqrt(sigma2), sizes, rng=rng)
-        if mode == "plugin":
-            return GaussianStats.of_normal(self.mu, np.sqrt(self.sigma2_mean), sizes, rng=rng)
-        scale = np.sqrt(self.beta * (self.kappa + 1) / (self.alpha * self.kappa))
-        df = 2 * self.alpha
-
-        def draw(shape):
-            return self.mu[:, None] + scale[:, None] * rng.standard_t(df[:, None], size=shape)
-
-        return _predictive_points(sizes, draw, rng)
-
-
+@register_family
 @dataclass(frozen=True)
 class Gaussian(SamplerSettings):
     """Normal model ``N(mu, sigma^2)`` with unknown mean and variance.
@@ -274,7 +92,7 @@ class Gaussian(SamplerSettings):
         "prior_sigma_scale",
     )
     r_hat_variables: ClassVar[tuple[str, ...]] = ("mu_r_hat", "sigma_r_hat")
-    methods: ClassVar[tuple[str, ...]] = METHODS
+    units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "normal:0:1"
     variables: ClassVar[dict] = VARIABLES
     plot_metric: ClassVar[str] = "sigma2_mean"
@@ -419,27 +237,61 @@ class Gaussian(SamplerSettings):
             values = (self.prior_mean, self.prior_kappa, self.prior_alpha, self.prior_beta)
         return tuple(np.full(replicates, float(v)) for v in values)
 
-    def fitter(self, method: str, replicates: int):
-        """Return a fitter for ``method``, set up once for blocks of ``replicates``."""
-        if method in ("mle", "unbiased"):
-            return _PointFitter(ddof=0 if method == "mle" else 1)
-        if method == "conjugate":
-            if self.prior == "weakly-informative":
-                raise ValueError(
-                    "prior 'weakly-informative' is for the pymc method; the "
-                    "conjugate method takes prior 'nig' or 'jeffreys'"
-                )
-            return _NIGFitter(self.hdi_prob)
-        if method == "pymc":
-            if self.prior == "jeffreys":
-                raise ValueError(
-                    "prior 'jeffreys' is improper and conjugate-only; "
-                    "the pymc method takes prior 'nig' or 'weakly-informative'"
-                )
-            from bayescollapse.models.gaussian_pymc import PyMCGaussianFitter
+    def predictive_dataset(self, posterior, observed, *, rng) -> xr.Dataset:
+        """Draw posterior predictive statistics, one training set per posterior draw.
 
-            return PyMCGaussianFitter(self, replicates)
-        raise ValueError(f"method {method!r} is not one of {', '.join(METHODS)}")
+        For each draw of (mu, sigma): the exact ``mean`` and ``m2`` of ``n_r`` points.
+        """
+        mu = posterior["mu"].transpose("chain", "draw", "replicate")
+        sigma = posterior["sigma"].transpose("chain", "draw", "replicate").values
+        n = np.broadcast_to(observed["n"].values, mu.shape)
+        stats = GaussianStats.of_normal(mu.values, sigma, n, rng=rng)
+        return xr.Dataset({k: (mu.dims, getattr(stats, k)) for k in ("n", "mean", "m2")})
+
+    # -- what PyMC models of the family read and give (see protocols.PyMCFamily) --
+    pymc_variables: ClassVar[tuple[str, ...]] = ("mu", "sigma")
+    pymc_data_names: ClassVar[tuple[str, ...]] = (
+        "n",
+        "mean",
+        "m2",
+        "mu0",
+        "kappa0",
+        "alpha0",
+        "beta0",
+        "mu_sd",
+        "sigma_scale",
+    )
+    pymc_prior_data: ClassVar[tuple[str, ...]] = ("mu0", "kappa0", "alpha0", "beta0")
+
+    def model_key(self) -> tuple:
+        """Return what a built model depends on: the kind of prior (its values are data)."""
+        return (self.prior,)
+
+    def pymc_coords(self, replicates: int) -> dict[str, np.ndarray]:
+        """Coord ``replicate`` of a block's model."""
+        return {"replicate": np.arange(replicates)}
+
+    def pymc_data(self, data: GaussianStats, prior) -> dict[str, np.ndarray]:
+        """Return every data input a model may declare.
+
+        The statistics ``n``, ``mean``, ``m2``; the NIG prior ``mu0``, ``kappa0``,
+        ``alpha0``, ``beta0``; the weakly informative prior's ``mu_sd`` and ``sigma_scale``
+        (its mean is ``mu0``).
+        """
+        size = data.n.shape
+        return {
+            "n": data.n.astype(float),
+            "mean": data.mean,
+            "m2": data.m2,
+            **dict(zip(("mu0", "kappa0", "alpha0", "beta0"), prior, strict=True)),
+            "mu_sd": np.full(size, float(self.prior_mu_sd)),
+            "sigma_scale": np.full(size, float(self.prior_sigma_scale)),
+        }
+
+    def sampled_posterior(self, tree, *, prior, data, diagnostics):
+        """Wrap a sampler's draws of ``mu`` and ``sigma`` as a posterior fit."""
+        nig_prior = prior if self.prior == "nig" else None
+        return SampledGaussian(tree, nig_prior, data, self.hdi_prob, diagnostics)
 
 
 @dataclass(frozen=True)
@@ -461,15 +313,37 @@ class _NIGFitter:
     hdi_prob: float
 
     def fit(self, data: GaussianStats, *, prior, rng) -> NIGPosterior:
-        mu0, kappa0, alpha0, beta0 = prior
-        n = data.n
-        kappa = kappa0 + n
-        alpha = alpha0 + n / 2
+        mu, kappa, alpha, beta = nig_update(prior, data)
         if np.any(alpha <= 0) or np.any(kappa <= 0):
             raise ValueError("the Jeffreys posterior needs training sets of >= 2 points")
-        mu = (kappa0 * mu0 + n * data.mean) / kappa
-        beta = beta0 + data.m2 / 2 + kappa0 * n * (data.mean - mu0) ** 2 / (2 * kappa)
         return NIGPosterior(mu, kappa, alpha, beta, hdi_prob=self.hdi_prob, prior=prior)
 
 
-__all__ += ["METHODS", "PRIORS", "SYNTHETIC_MODES", "nig_kl"]
+register_method(
+    Gaussian.name,
+    "mle",
+    lambda family, replicates: _PointFitter(ddof=0),
+    bayesian=False,
+    description="sample mean and variance (divisor n)",
+)
+register_method(
+    Gaussian.name,
+    "unbiased",
+    lambda family, replicates: _PointFitter(ddof=1),
+    bayesian=False,
+    description="sample mean and unbiased variance (divisor n - 1)",
+)
+register_method(
+    Gaussian.name,
+    "conjugate",
+    lambda family, replicates: _NIGFitter(family.hdi_prob),
+    bayesian=True,
+    description="the exact Normal-Inverse-Gamma (or Jeffreys) posterior",
+)
+register_pymc_model(
+    Gaussian.name,
+    "pymc",
+    "bayescollapse.models.gaussian_pymc:build_gaussian_model",
+    carry=True,
+    description="the normal model in PyMC (NIG or weakly informative prior), NUTS via nutpie",
+)

@@ -19,33 +19,31 @@ counts. The sample size of a setting counts sequences. Analytic facts (tested):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import xarray as xr
-from scipy.special import betainc, betaincinv, xlogy
 
-from bayescollapse.metrics import (
-    _dirichlet_kl,
-    _kl,
-    _tv,
-    beta_hdi,
-    covered_share,
-    interior_pit,
-    randomised_pit,
-)
-from bayescollapse.models.categorical import _check_mode
+from bayescollapse.metrics import markov_distances
 from bayescollapse.models.markov_chain import make_markov_truth, sequence_counts, stationary
+from bayescollapse.models.probability_fits import (
+    DirichletPosterior,
+    PointProbabilities,
+    SampledPosterior,
+    probability_posterior_row,
+)
+from bayescollapse.models.registry import register_family, register_method, register_pymc_model
 from bayescollapse.models.sampling import (
+    NATS,
     SamplerSettings,
     check_num_tokens,
     check_sampler_settings,
+    sampler_variables,
 )
 
-__all__ = ["MarkovLM", "MarkovPoint", "MarkovDirichlet", "VARIABLES"]
+__all__ = ["MarkovLM", "SequenceWriter", "UNITS", "VARIABLES"]
 
-METHODS = ("mle", "conjugate", "pymc", "pymc-hierarchical")
 UNSEEN = ("uniform", "marginal")
 
 _RGEN = ("setting", "replicate", "generation")
@@ -81,156 +79,31 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
         "among the draws); NaN for a true probability of 0 or 1",
     ),
     "contraction": (_RGEN, "1 - mean posterior variance / prior variance of the rows"),
-    "r_hat_max": (_RGEN, "largest R-hat over transition probabilities (pymc)"),
-    "theta_r_hat": (_ROWS, "R-hat of each transition probability (pymc)"),
-    "ess_bulk_min": (_RGEN, "smallest bulk ESS over transition probabilities (pymc)"),
-    "ess_tail_min": (_RGEN, "smallest tail ESS over transition probabilities (pymc)"),
-    "divergences": (
-        ("setting", "block", "generation"),
-        "divergent transitions of the sampler run that fitted the replicate block (pymc)",
-    ),
+    **sampler_variables({"theta": (_ROWS, "each transition probability")}),
+}
+
+
+UNITS = {
+    name: NATS for name in ("kl_rate", "kl_rate_reverse", "entropy_rate", "kl_posterior_to_prev")
 }
 
 
 @dataclass(frozen=True)
-class _Sequences:
+class SequenceWriter:
+    """Writes whole sequences from transition rows; returns their transition counts.
+
+    ``sizes[r]`` sequences of ``length`` tokens per replicate; counts of shape (R, C, V).
+    """
+
     order: int
     length: int
 
     def counts(self, probs, sizes, rng):
+        """Transition counts of freshly written sequences."""
         return sequence_counts(probs, sizes, order=self.order, length=self.length, rng=rng)
 
 
-@dataclass(frozen=True)
-class MarkovPoint:
-    """MLE transition rows per replicate, shape (R, C, V)."""
-
-    probs: np.ndarray
-    sequences: _Sequences
-    bayesian: ClassVar[bool] = False
-
-    @property
-    def mean(self) -> np.ndarray:
-        """The fitted rows."""
-        return self.probs
-
-    def synthetic(self, sizes, *, mode: str, rng):
-        """Write ``sizes[r]`` sequences from the fitted chain."""
-        _check_mode(mode)
-        return self.sequences.counts(self.probs, sizes, rng)
-
-
-@dataclass(frozen=True)
-class MarkovDirichlet:
-    """Posterior rows ``Dirichlet(concentration[r, c])``, shape (R, C, V).
-
-    Exact for ``conjugate``; for the PyMC paths ``draws`` (S, R, C, V) hold the NUTS
-    draws and the concentration is their moment match.
-    """
-
-    concentration: np.ndarray
-    sequences: _Sequences
-    hdi_prob: float
-    prior: np.ndarray | None = None
-    draws: np.ndarray | None = None
-    diagnostics: dict = field(default_factory=dict)
-    tree: object = None
-    bayesian: ClassVar[bool] = True
-
-    @property
-    def mean(self) -> np.ndarray:
-        """Posterior mean rows."""
-        if self.draws is not None:
-            return self.draws.mean(axis=0)
-        return self.concentration / self.concentration.sum(axis=-1, keepdims=True)
-
-    @property
-    def dirichlet(self) -> np.ndarray:
-        """Row concentrations (exact, or moment-matched to the draws)."""
-        return self.concentration
-
-    @property
-    def carried_prior(self) -> np.ndarray:
-        """Prior of the next generation under ``carry``: the posterior concentration.
-
-        For the ``pymc`` path that is the exact target ``prior + counts`` (not the moment
-        match), as in the categorical model.
-        """
-        return self.concentration
-
-    def posterior_groups(self, *, draws: int, chains: int, rng) -> dict:
-        """ArviZ groups for storage: exact draws, or the NUTS draws and sampler statistics."""
-        if self.tree is not None:
-            return {name: self.tree[name].to_dataset() for name in ("posterior", "sample_stats")}
-        g = rng.standard_gamma(
-            np.broadcast_to(self.concentration, (chains, draws, *self.concentration.shape))
-        )
-        dims = ("chain", "draw", "replicate", "context", "token")
-        return {"posterior": xr.Dataset({"theta": (dims, g / g.sum(axis=-1, keepdims=True))})}
-
-    def hdi(self) -> tuple[np.ndarray, np.ndarray]:
-        """Marginal HDIs of every transition probability (exact Beta, or from the draws)."""
-        if self.draws is not None:
-            import arviz as az
-
-            da = xr.DataArray(
-                self.draws[None], dims=("chain", "draw", "replicate", "context", "token")
-            )
-            bounds = az.hdi(da, prob=self.hdi_prob)
-            return bounds.sel(ci_bound="lower").values, bounds.sel(ci_bound="upper").values
-        a = self.concentration
-        return beta_hdi(a, a.sum(axis=-1, keepdims=True) - a, self.hdi_prob)
-
-    def _beta(self):
-        a = self.concentration
-        return a, a.sum(axis=-1, keepdims=True) - a
-
-    @property
-    def var(self) -> np.ndarray:
-        """Posterior variance of every transition probability."""
-        if self.draws is not None:
-            return self.draws.var(axis=0)
-        m = self.mean
-        return m * (1 - m) / (self.concentration.sum(axis=-1, keepdims=True) + 1)
-
-    def central_intervals(self, levels) -> tuple[np.ndarray, np.ndarray]:
-        """Central credible intervals, shape (level, R, C, V): exact Beta, or draw quantiles."""
-        q = np.asarray(levels, float)
-        if self.draws is not None:
-            return (
-                np.quantile(self.draws, (1 - q) / 2, axis=0),
-                np.quantile(self.draws, (1 + q) / 2, axis=0),
-            )
-        a, b = self._beta()
-        q = q[:, None, None, None]
-        return betaincinv(a, b, (1 - q) / 2), betaincinv(a, b, (1 + q) / 2)
-
-    def cdf(self, values: np.ndarray, *, rng=None) -> np.ndarray:
-        """Posterior CDF at ``values`` (C, V): the PIT of the truth, shape (R, C, V).
-
-        For draws, the randomised rank with ``rng`` (see
-        :func:`bayescollapse.metrics.randomised_pit`), else the share at or below.
-        """
-        if self.draws is not None:
-            if rng is not None:
-                return randomised_pit(self.draws, values, rng=rng)
-            return (self.draws <= values).mean(axis=0)
-        a, b = self._beta()
-        return betainc(a, b, values)
-
-    def synthetic(self, sizes, *, mode: str, rng):
-        """Write ``sizes[r]`` sequences from the posterior (see the module docstring)."""
-        _check_mode(mode)
-        if mode != "ancestral":
-            return self.sequences.counts(self.mean, sizes, rng)
-        if self.draws is not None:
-            probs = self.draws[rng.integers(self.draws.shape[0])]
-        else:
-            g = rng.standard_gamma(self.concentration)
-            probs = g / g.sum(axis=-1, keepdims=True)
-        return self.sequences.counts(probs, sizes, rng)
-
-
+@register_family
 @dataclass(frozen=True)
 class MarkovLM(SamplerSettings):
     """Order-k Markov next-token model over ``num_tokens`` tokens.
@@ -259,7 +132,7 @@ class MarkovLM(SamplerSettings):
     name: ClassVar[str] = "markov"
     prior_fields: ClassVar[tuple[str, ...]] = ("prior_concentration",)
     r_hat_variables: ClassVar[tuple[str, ...]] = ("theta_r_hat",)
-    methods: ClassVar[tuple[str, ...]] = METHODS
+    units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "zipf-rows:1:0"
     variables: ClassVar[dict] = VARIABLES
     plot_metric: ClassVar[str] = "kl_rate"
@@ -296,8 +169,9 @@ class MarkovLM(SamplerSettings):
         return self.num_tokens**self.order
 
     @property
-    def _sequences(self) -> _Sequences:
-        return _Sequences(self.order, self.sequence_length)
+    def writer(self) -> SequenceWriter:
+        """Writes the family's sequences."""
+        return SequenceWriter(self.order, self.sequence_length)
 
     def make_truth(self, spec):
         """Return the true chain (see ``markov_chain.make_markov_truth``)."""
@@ -332,7 +206,7 @@ class MarkovLM(SamplerSettings):
 
     def sample_truth(self, truth, sizes, *, rng):
         """Transition counts of ``sizes[r]`` fresh sequences from the truth."""
-        return self._sequences.counts(truth.probs, sizes, rng)
+        return self.writer.counts(truth.probs, sizes, rng)
 
     @staticmethod
     def combine(a, b):
@@ -353,29 +227,27 @@ class MarkovLM(SamplerSettings):
             (replicates, self.contexts, self.num_tokens), float(self.prior_concentration)
         )
 
-    def fitter(self, method: str, replicates: int):
-        """Return a fitter for ``method``, set up (PyMC: compiled) once for the block size."""
-        if method == "mle":
-            return _MLEFitter(self._sequences, self.unseen)
-        if method == "conjugate":
-            return _ConjugateFitter(self._sequences, self.hdi_prob)
-        if method in ("pymc", "pymc-hierarchical"):
-            from bayescollapse.models.markov_pymc import MarkovPyMCFitter
-
-            return MarkovPyMCFitter(self, replicates, hierarchical=method == "pymc-hierarchical")
-        raise ValueError(f"method {method!r} is not one of {', '.join(METHODS)}")
-
     def check_setting(self, setting) -> None:
         """Refuse settings this family cannot run."""
         if setting.scheme == "accumulate-subsample":
-            self.subsample(np.zeros((1, 1, 1)), np.zeros(1), rng=None)
-        if setting.method == "pymc-hierarchical" and setting.prior_update == "carry":
-            raise ValueError("prior_update 'carry' is not defined for pymc-hierarchical")
+            self.subsample(None, None, rng=None)
 
     @staticmethod
     def data_to_dataset(counts) -> xr.Dataset:
         """Return a data set as an ArviZ-style group."""
         return xr.Dataset({"counts": (("replicate", "context", "token"), np.asarray(counts))})
+
+    def predictive_dataset(self, posterior, observed, *, rng) -> xr.Dataset:
+        """Posterior predictive transition counts, one set per posterior draw.
+
+        Each row ``c`` of replicate ``r`` gets ``Multinomial(n_rc, theta_rc)`` with
+        ``n_rc`` its observed number of transitions: the predictive given how often each
+        context was visited (cheap; whole sequences would also move the visits).
+        """
+        theta = posterior["theta"].transpose("chain", "draw", "replicate", "context", "token")
+        visits = observed["counts"].sum("token").values
+        counts = rng.multinomial(np.broadcast_to(visits, theta.shape[:-1]), theta.values)
+        return xr.Dataset({"counts": (theta.dims, counts)})
 
     def record(
         self, fit, data, truth, previous_fit, summarise_posterior: bool, *, rng=None
@@ -384,45 +256,30 @@ class MarkovLM(SamplerSettings):
 
         ``rng`` (the cell's metric stream) randomises the PIT of sampled posteriors.
         """
-        counts = data.data
-        model = fit.mean
-        pi_star = truth.stationary
-        pi_model = stationary(model, self.order)
-        unigram_star = pi_star @ truth.probs
-        unigram_model = np.einsum("rc,rcv->rv", pi_model, model)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            entropy = -np.sum(xlogy(model, model), axis=-1)
         row = {
-            "theta_mean": model,
-            "train_count": counts.astype(float),
+            "theta_mean": fit.mean,
+            "train_count": data.data.astype(float),
             "real_count": data.real.astype(float),
-            "kl_rate": _kl(truth.probs, model) @ pi_star,
-            "kl_rate_reverse": _kl(model, truth.probs) @ pi_star,
-            "tv_rate": _tv(truth.probs, model) @ pi_star,
-            "unigram_tv": _tv(unigram_model, unigram_star),
-            "entropy_rate": np.sum(pi_model * entropy, axis=-1),
-            "contexts_lost": (counts.sum(axis=-1) == 0).sum(axis=-1).astype(float),
-            "transitions_lost": ((truth.probs > 0) & (counts == 0))
-            .sum(axis=(-2, -1))
-            .astype(float),
+            **markov_distances(
+                fit.mean,
+                truth.probs,
+                data.data,
+                pi_truth=truth.stationary,
+                pi_model=stationary(fit.mean, self.order),
+            ),
         }
         if fit.bayesian and summarise_posterior:
-            lower, upper = fit.hdi()
-            row["hdi_coverage"] = covered_share(lower, upper, truth.probs, axis=(-2, -1))
-            row["hdi_width_mean"] = (upper - lower).mean(axis=(-2, -1))
-            if previous_fit is not None:
-                row["kl_posterior_to_prev"] = _dirichlet_kl(
-                    fit.dirichlet, previous_fit.dirichlet
-                ).sum(axis=-1)
-            lo, hi = fit.central_intervals(self.coverage_levels)
-            row["central_coverage"] = covered_share(lo, hi, truth.probs, axis=(-2, -1)).T
-            row["pit"] = interior_pit(fit.cdf(truth.probs, rng=rng), truth.probs)
-            row["theta_hdi_lower"], row["theta_hdi_upper"] = lower, upper
-            if fit.prior is not None:
-                m0 = fit.prior / fit.prior.sum(axis=-1, keepdims=True)
-                prior_var = m0 * (1 - m0) / (fit.prior.sum(axis=-1, keepdims=True) + 1)
-                row["contraction"] = 1 - np.mean(fit.var / prior_var, axis=(-2, -1))
-        row.update(getattr(fit, "diagnostics", {}))
+            row.update(
+                probability_posterior_row(
+                    fit,
+                    truth.probs,
+                    previous_fit,
+                    levels=self.coverage_levels,
+                    axis=(-2, -1),
+                    rng=rng,
+                )
+            )
+        row.update(fit.diagnostics)
         return row
 
     @staticmethod
@@ -431,13 +288,44 @@ class MarkovLM(SamplerSettings):
         if not np.allclose(ds["theta_mean"].sum("token"), 1.0, atol=1e-8):
             raise ValueError("theta_mean rows do not sum to 1 over tokens")
 
+    # -- what PyMC models of the family read and give (see protocols.PyMCFamily) --
+    pymc_variables: ClassVar[tuple[str, ...]] = ("theta",)
+    pymc_data_names: ClassVar[tuple[str, ...]] = ("counts", "prior")
+    pymc_prior_data: ClassVar[tuple[str, ...]] = ("prior",)
+
+    def model_key(self) -> tuple:
+        """Return what a built model depends on: the vocabulary size and the order."""
+        return (self.num_tokens, self.order)
+
+    def pymc_coords(self, replicates: int) -> dict[str, np.ndarray]:
+        """Coords ``replicate``, ``context`` and ``token`` of a block's model."""
+        return {
+            "replicate": np.arange(replicates),
+            "context": np.arange(self.contexts),
+            "token": np.arange(self.num_tokens),
+        }
+
+    @staticmethod
+    def pymc_data(data, prior) -> dict[str, np.ndarray]:
+        """Return the data: ``counts`` (R, C, V) int and every row's Dirichlet ``prior``."""
+        return {"counts": np.asarray(data, np.int64), "prior": np.asarray(prior, float)}
+
+    def sampled_posterior(self, tree, *, prior, data, diagnostics) -> SampledPosterior:
+        """Wrap a sampler's draws of ``theta`` (rows) as a posterior fit."""
+        return SampledPosterior(
+            tree, self.writer, self.hdi_prob, prior, np.asarray(data), diagnostics=diagnostics
+        )
+
 
 @dataclass(frozen=True)
-class _MLEFitter:
-    sequences: _Sequences
+class MLEFitter:
+    """Row frequencies; a context never seen gets the ``unseen`` row."""
+
+    writer: SequenceWriter
     unseen: str
 
-    def fit(self, counts, *, prior, rng) -> MarkovPoint:
+    def fit(self, counts, *, prior, rng) -> PointProbabilities:
+        """Return the MLE rows of each replicate."""
         totals = counts.sum(axis=-1, keepdims=True)
         if self.unseen == "uniform":
             fill = np.full(counts.shape, 1.0 / counts.shape[-1])
@@ -446,13 +334,47 @@ class _MLEFitter:
             fill = np.broadcast_to(marginal / marginal.sum(axis=-1, keepdims=True), counts.shape)
         with np.errstate(invalid="ignore", divide="ignore"):
             probs = np.where(totals > 0, counts / np.maximum(totals, 1), fill)
-        return MarkovPoint(probs, self.sequences)
+        return PointProbabilities(probs, self.writer)
 
 
 @dataclass(frozen=True)
-class _ConjugateFitter:
-    sequences: _Sequences
+class ConjugateFitter:
+    """The exact posterior ``Dirichlet(prior + counts)`` of every row."""
+
+    writer: SequenceWriter
     hdi_prob: float
 
-    def fit(self, counts, *, prior, rng) -> MarkovDirichlet:
-        return MarkovDirichlet(prior + counts, self.sequences, self.hdi_prob, prior=prior)
+    def fit(self, counts, *, prior, rng) -> DirichletPosterior:
+        """Return the exact posterior rows of each replicate."""
+        return DirichletPosterior(
+            prior + counts, self.writer, self.hdi_prob, prior=prior, dims=("context", "token")
+        )
+
+
+register_method(
+    MarkovLM.name,
+    "mle",
+    lambda family, replicates: MLEFitter(family.writer, family.unseen),
+    bayesian=False,
+    description="row frequencies (maximum likelihood)",
+)
+register_method(
+    MarkovLM.name,
+    "conjugate",
+    lambda family, replicates: ConjugateFitter(family.writer, family.hdi_prob),
+    bayesian=True,
+    description="the exact Dirichlet posterior of every row",
+)
+register_pymc_model(
+    MarkovLM.name,
+    "pymc",
+    "bayescollapse.models.categorical_pymc:build_model",
+    carry=True,
+    description="independent Dirichlet rows in PyMC, NUTS via nutpie",
+)
+register_pymc_model(
+    MarkovLM.name,
+    "pymc-hierarchical",
+    "bayescollapse.models.markov_pymc:build_hierarchical_model",
+    description="rows sharing a learned base distribution, NUTS via nutpie",
+)

@@ -1,24 +1,24 @@
-"""What every family shares about NUTS: settings, their checks, and one sampler call."""
+"""What every family shares about sampling: its settings, their checks, the diagnostics."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from dataclasses import dataclass, fields
 
 import numpy as np
-import xarray as xr
 
 __all__ = [
+    "BLOCK_DIMS",
+    "NATS",
     "SamplerSettings",
     "check_num_tokens",
     "check_sampler_settings",
-    "compile_model",
-    "quiet_pymc",
-    "sample_nuts",
+    "sampler_variables",
 ]
 
-#: the sampler and summary settings every family takes from a RunConfig
+#: dims of a variable with one value per sampler run: every replicate of a block shares it
+BLOCK_DIMS = ("setting", "block", "generation")
+#: CF ``units`` of information in natural units (not a UDUNITS unit; a label)
+NATS = "nats"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,41 +69,41 @@ def check_sampler_settings(family) -> None:
         raise ValueError(f"coverage_levels must be increasing values in (0, 1), got {levels!r}")
 
 
-def sample_nuts(compiled, family, *, rng: np.random.Generator, **data) -> xr.DataTree:
-    """Refit a compiled nutpie model with new ``data`` under the family's settings.
+def sampler_variables(parameters: dict[str, tuple[tuple[str, ...], str]]) -> dict:
+    """Results variables of the NUTS diagnostics of sampled parameters.
 
-    The seed is drawn from ``rng``, so the cell's stream fixes the draws.
+    Parameters
+    ----------
+    parameters : dict
+        Sampled variable name -> (results dims, what it is in words), e.g.
+        ``{"theta": (dims, "each token probability")}``.
+
+    Returns
+    -------
+    dict
+        ``<v>_r_hat``, ``<v>_ess_bulk``, ``<v>_ess_tail``, ``<v>_mcse_mean`` per variable,
+        ``r_hat_max``, ``ess_bulk_min``, ``ess_tail_min`` and ``divergences`` (the names
+        :func:`bayescollapse.metrics.sampler.nuts_diagnostics` fills), with descriptions.
     """
-    import nutpie
-
-    return nutpie.sample(
-        compiled.with_data(**data),
-        draws=family.draws,
-        tune=family.tune,
-        chains=family.chains,
-        cores=family.chains,
-        seed=int(rng.integers(1 << 63)),
-        target_accept=family.target_accept,
-        progress_bar=False,
-        save_warmup=False,
+    words = {
+        "r_hat": "R-hat",
+        "ess_bulk": "bulk ESS",
+        "ess_tail": "tail ESS",
+        "mcse_mean": "Monte Carlo SE of the posterior mean",
+    }
+    out = {
+        f"{v}_{stat}": (dims, f"{text} of {what} (sampled fits)")
+        for v, (dims, what) in parameters.items()
+        for stat, text in words.items()
+    }
+    rgen = ("setting", "replicate", "generation")
+    out.update(
+        r_hat_max=(rgen, "largest R-hat over the parameters of a replicate (sampled fits)"),
+        ess_bulk_min=(rgen, "smallest bulk ESS over the parameters (sampled fits)"),
+        ess_tail_min=(rgen, "smallest tail ESS over the parameters (sampled fits)"),
+        divergences=(
+            BLOCK_DIMS,
+            "divergent transitions of the sampler run that fitted the replicate block",
+        ),
     )
-
-
-@contextlib.contextmanager
-def quiet_pymc():
-    """Silence PyMC's informational log lines (such as 'Sampling: [...]') for a block."""
-    logger = logging.getLogger("pymc")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def compile_model(model):
-    """Compile a PyMC model once with nutpie, keeping its ``pm.Data`` replaceable."""
-    import nutpie
-
-    with quiet_pymc():
-        return nutpie.compile_pymc_model(model, freeze_model=False)
+    return out

@@ -1,5 +1,7 @@
 """Posterior storage, calibration at generation 0 and the sample-based drift estimate."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -7,8 +9,10 @@ from scipy import stats
 
 from bayescollapse import RunConfig, Setting, run, settings_grid
 from bayescollapse.cli import main
-from bayescollapse.metrics import _dirichlet_kl, dirichlet_from_draws
-from bayescollapse.posteriors import kept_generations, open_tree, run_tree, save_tree
+from bayescollapse.config import kept_generations
+from bayescollapse.metrics import dirichlet_from_draws
+from bayescollapse.metrics.drift import dirichlet_kl as _dirichlet_kl
+from bayescollapse.posteriors import open_tree, posterior_node, run_tree, save_tree
 from bayescollapse.results import open_results
 
 
@@ -37,25 +41,51 @@ def test_keep_spec():
         RunConfig(keep_posteriors="every:0")
 
 
+CONJUGATE = "mixture a=0.3 n=40 conjugate ancestral"
+
+
 def test_kept_posteriors_hold_arviz_groups_and_do_not_change_results(kept):
     cfg, tree = kept
-    xr.testing.assert_equal(tree.to_dataset(inherit=False), run(cfg))
-    # the conjugate setting is index 1; mle has no posterior to keep
-    assert "setting_0" not in tree["posteriors"].children
-    node = tree["posteriors/setting_1"]
+    xr.testing.assert_equal(tree["results"].to_dataset(), run(replace(cfg, keep_posteriors="none")))
+    assert not tree.to_dataset().data_vars and not tree.to_dataset().coords  # nothing inherited
+    assert tree.attrs["seed"] == 9
+    # nodes are named by setting label; mle has no posterior to keep
+    assert list(tree["posteriors"].children) == [CONJUGATE]
+    node = tree["posteriors"][CONJUGATE]
     assert sorted(node.children) == ["generation_0", "generation_2", "generation_4"]
-    g0 = node["generation_0"]
-    assert set(g0.children) == {"posterior", "observed_data", "posterior_predictive"}
-    assert "posterior_predictive" not in node["generation_4"].children  # no next generation
+    assert node["generation_2"].attrs == {"setting": CONJUGATE, "setting_index": 1, "generation": 2}
+    g0 = posterior_node(tree, 1, 0)
+    assert g0 is not None and posterior_node(tree, CONJUGATE, 0).path == g0.path
+    assert set(g0.children) == {
+        "posterior",
+        "observed_data",
+        "posterior_predictive",
+        "synthetic_data",
+    }
+    assert "synthetic_data" not in node["generation_4"].children  # no next generation
     theta = g0["posterior"]["theta"]
     assert theta.sizes == {"chain": 2, "draw": 50, "replicate": 4, "token": 4}
+    assert "level" not in g0["posterior"].coords and "setting" not in g0["posterior"].coords
     np.testing.assert_allclose(theta.sum("token"), 1.0)
     counts = g0["observed_data"]["counts"].values
-    np.testing.assert_array_equal(counts, tree["train_count"].isel(setting=1, generation=0))
+    train = tree["results"]["train_count"].isel(setting=1, generation=0)
+    np.testing.assert_array_equal(counts, train)
+    # one predictive replicate of the training set per posterior draw, of the same size
+    ppc = g0["posterior_predictive"]["counts"]
+    assert ppc.dims == ("chain", "draw", "replicate", "token")
+    np.testing.assert_array_equal(ppc.sum("token"), np.broadcast_to(counts.sum(1), (2, 50, 4)))
     # the synthetic part of generation 1's data was written by generation 0's model
-    synthetic = g0["posterior_predictive"]["counts"]
-    real = tree["real_count"].isel(setting=1, generation=1)
+    synthetic = g0["synthetic_data"]["counts"]
+    real = tree["results"]["real_count"].isel(setting=1, generation=1)
     np.testing.assert_array_equal(synthetic.sum("token") + real, 40)
+    with pytest.raises(KeyError, match="no kept posterior at .*generation_1; kept: "):
+        posterior_node(tree, 1, 1)
+
+
+def test_run_says_how_to_get_kept_posteriors(kept):
+    cfg, _ = kept
+    with pytest.warns(UserWarning, match="needs run_tree"):
+        run(replace(cfg, generations=1))
 
 
 @pytest.mark.parametrize("suffix", [".nc", ".zarr"])
@@ -63,7 +93,7 @@ def test_tree_round_trips(kept, tmp_path, suffix):
     _, tree = kept
     path = save_tree(tree, tmp_path / f"run{suffix}")
     xr.testing.assert_identical(open_tree(path), tree)
-    xr.testing.assert_identical(open_results(path), tree.to_dataset(inherit=False))
+    xr.testing.assert_identical(open_results(path), tree["results"].to_dataset())
     with pytest.raises(FileExistsError, match="--force"):
         save_tree(tree, path)
     save_tree(tree, path, overwrite=True)
@@ -220,7 +250,8 @@ def test_cli_keeps_posteriors(tmp_path):
         )
         == 0
     )
-    assert "generation_2" in open_tree(out)["posteriors/setting_0"].children
+    tree = open_tree(out)
+    assert "generation_2" in tree["posteriors"][str(tree["results"]["setting"].values[0])].children
     assert main(["run", "--tokens", "3", "--out", str(tmp_path / "x.csv"), "--no-progress"]) == 2
 
 
@@ -259,13 +290,13 @@ def test_gaussian_kept_posteriors_and_diagnose(tmp_path, capsys):
         draws=40,
     )
     tree = run_tree(cfg)
-    post = tree["posteriors/setting_0/generation_1/posterior"]
+    g1 = posterior_node(tree, 0, 1)
+    post = g1["posterior"]
     assert set(post.data_vars) == {"mu", "sigma"} and bool((post["sigma"] > 0).all())
-    assert set(tree["posteriors/setting_0/generation_1/observed_data"].data_vars) == {
-        "n",
-        "mean",
-        "m2",
-    }
+    for group in ("observed_data", "synthetic_data"):
+        assert set(g1[group].data_vars) == {"n", "mean", "m2"}
+    ppc = g1["posterior_predictive"]
+    np.testing.assert_array_equal(ppc["n"].isel(chain=0, draw=0), g1["observed_data"]["n"])
     path = save_tree(tree, tmp_path / "g.nc")
     assert main(["diagnose", str(path), "--figures", str(tmp_path / "f")]) == 0
     assert (tmp_path / "f" / "posterior_paths.png").exists()

@@ -49,7 +49,7 @@ def test_validate_names_what_is_missing(ds):
 def test_open_rejects_non_netcdf(tmp_path):
     bad = tmp_path / "x.nc"
     bad.write_text("not a netcdf")
-    with pytest.raises(ValueError, match="not a readable NetCDF"):
+    with pytest.raises(ValueError, match="not a readable results file"):
         open_results(bad)
     with pytest.raises(FileNotFoundError, match="no results file"):
         open_results(tmp_path / "missing.nc")

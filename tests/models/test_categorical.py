@@ -3,6 +3,7 @@ import pytest
 from scipy import stats
 
 from bayescollapse.models.categorical import DirichletCategorical
+from bayescollapse.models.registry import make_fitter
 
 
 @pytest.fixture
@@ -11,19 +12,19 @@ def counts():
 
 
 def test_mle_is_frequencies(counts, rng):
-    fit = DirichletCategorical(4).fitter("mle", 2).fit(counts, prior=None, rng=rng)
+    fit = make_fitter(DirichletCategorical(4), "mle", 2).fit(counts, prior=None, rng=rng)
     np.testing.assert_allclose(fit.mean, counts / counts.sum(axis=1, keepdims=True))
 
 
 def test_conjugate_posterior_closed_form(counts, rng):
     # Dirichlet(a0) prior + counts c -> Dirichlet(a0 + c): mean (a0+c)/A, var m(1-m)/(A+1)
     fam = DirichletCategorical(4, prior_concentration=0.5)
-    fit = fam.fitter("conjugate", 2).fit(counts, prior=fam.initial_prior(2), rng=rng)
+    fit = make_fitter(fam, "conjugate", 2).fit(counts, prior=fam.initial_prior(2), rng=rng)
     a = 0.5 + counts
     np.testing.assert_array_equal(fit.concentration, a)
     np.testing.assert_allclose(fit.mean, a / a.sum(axis=1, keepdims=True))
     for r in range(2):
-        np.testing.assert_allclose(fit.sd[r] ** 2, stats.dirichlet(a[r]).var(), rtol=1e-12)
+        np.testing.assert_allclose(fit.var[r], stats.dirichlet(a[r]).var(), rtol=1e-12)
     lo, hi = fit.hdi()
     b = a.sum(axis=1, keepdims=True) - a
     np.testing.assert_allclose(stats.beta.cdf(hi, a, b) - stats.beta.cdf(lo, a, b), 0.94, atol=1e-9)
@@ -36,7 +37,7 @@ def test_ancestral_draws_are_dirichlet_multinomial(rng, variance_se):
     fam = DirichletCategorical(3)
     reps = 20_000
     counts = np.tile([4, 1, 0], (reps, 1))
-    fit = fam.fitter("conjugate", reps).fit(counts, prior=fam.initial_prior(reps), rng=rng)
+    fit = make_fitter(fam, "conjugate", reps).fit(counts, prior=fam.initial_prior(reps), rng=rng)
     a = np.array([5.0, 2.0, 1.0])
     big_a, m, n = a.sum(), a / a.sum(), 30
     x = fit.synthetic(np.full(reps, n), mode="ancestral", rng=rng)
@@ -69,8 +70,13 @@ def test_bad_family_parameters(kwargs, message):
 
 def test_unknown_method_and_mode(rng):
     fam = DirichletCategorical(3)
-    with pytest.raises(ValueError, match="method 'bayes' is not one of mle, conjugate, pymc"):
-        fam.fitter("bayes", 1)
-    fit = fam.fitter("conjugate", 1).fit(np.array([[1, 2, 3]]), prior=fam.initial_prior(1), rng=rng)
+    with pytest.raises(
+        ValueError,
+        match="method 'bayes' does not fit model 'dirichlet-categorical'; use one of mle, conj",
+    ):
+        make_fitter(fam, "bayes", 1)
+    fit = make_fitter(fam, "conjugate", 1).fit(
+        np.array([[1, 2, 3]]), prior=fam.initial_prior(1), rng=rng
+    )
     with pytest.raises(ValueError, match="synthetic mode 'posterior'"):
         fit.synthetic(np.array([3]), mode="posterior", rng=rng)

@@ -5,6 +5,7 @@ from scipy.special import digamma, polygamma
 
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.models.gaussian import Gaussian, GaussianStats, GaussianTruth
+from bayescollapse.models.registry import make_fitter
 from bayescollapse.theory import gaussian_mle_moments
 
 Z = 4.5  # per comparison false alarm ~7e-6
@@ -23,7 +24,7 @@ def test_nig_posterior_matches_brute_force_integration():
     # oracle: the unnormalised posterior prior x likelihood integrated on a (mu, sigma2) grid
     x = np.array([0.3, -1.2, 2.1, 0.8, 0.4, 1.7])
     fam = Gaussian(prior_mean=0.5, prior_kappa=2.0, prior_alpha=3.0, prior_beta=2.0)
-    post = fam.fitter("conjugate", 1).fit(_stats(x), prior=fam.initial_prior(1), rng=None)
+    post = make_fitter(fam, "conjugate", 1).fit(_stats(x), prior=fam.initial_prior(1), rng=None)
     mu = np.linspace(-4, 5, 1201)[:, None]
     s2 = np.linspace(1e-3, 20, 2000)[None, :]
     log_p = (
@@ -42,7 +43,7 @@ def test_jeffreys_posterior_closed_form():
     # p(mu, sigma2) ~ 1/sigma2: sigma2 | x ~ InvGamma((n-1)/2, SS/2), so E sigma2 = SS/(n-3)
     x = np.array([1.0, 2.5, -0.5, 0.7, 3.1, 1.9, 0.2])
     fam = Gaussian(prior="jeffreys")
-    post = fam.fitter("conjugate", 1).fit(_stats(x), prior=fam.initial_prior(1), rng=None)
+    post = make_fitter(fam, "conjugate", 1).fit(_stats(x), prior=fam.initial_prior(1), rng=None)
     ss = ((x - x.mean()) ** 2).sum()
     assert post.mu_mean[0] == pytest.approx(x.mean())
     assert post.sigma2_mean[0] == pytest.approx(ss / (len(x) - 3))
@@ -52,7 +53,7 @@ def test_jeffreys_posterior_closed_form():
 def test_hdis_have_their_mass_and_equal_end_densities():
     fam = Gaussian()
     data = _stats(np.array([[0.1, 0.5, -0.3, 1.2, 0.9], [3.0, 2.2, 2.9, 3.4, 2.5]]))
-    post = fam.fitter("conjugate", 2).fit(data, prior=fam.initial_prior(2), rng=None)
+    post = make_fitter(fam, "conjugate", 2).fit(data, prior=fam.initial_prior(2), rng=None)
     hdi = post.hdi()
     df, scale = 2 * post.alpha, np.sqrt(post.beta / (post.alpha * post.kappa))
     lo, hi = hdi["mu"]
@@ -94,7 +95,7 @@ def test_predictive_points_follow_the_student_t(rng, variance_se):
     fam = Gaussian()
     reps, m = 20_000, 6
     data = _stats(np.tile([0.2, 1.1, -0.4, 0.9, 0.5, 0.3, 1.4], (reps, 1)))
-    post = fam.fitter("conjugate", reps).fit(data, prior=fam.initial_prior(reps), rng=None)
+    post = make_fitter(fam, "conjugate", reps).fit(data, prior=fam.initial_prior(reps), rng=None)
     out = post.synthetic(np.full(reps, m), mode="predictive", rng=rng)
     df = 2 * post.alpha[0]
     scale2 = post.beta[0] * (post.kappa[0] + 1) / (post.alpha[0] * post.kappa[0])
@@ -198,7 +199,7 @@ def test_bad_gaussian_runs():
             reps=2,
         )
     with pytest.raises(ValueError, match="'jeffreys' is improper and conjugate-only"):
-        Gaussian(prior="jeffreys").fitter("pymc", 1)
+        RunConfig(model="gaussian", prior="jeffreys", settings=(Setting(method="pymc"),))
     with pytest.raises(ValueError, match="method 'unbiased' does not fit model"):
         RunConfig(settings=(Setting(method="unbiased"),))
 

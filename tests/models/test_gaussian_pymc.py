@@ -6,6 +6,7 @@ import pytest
 
 from bayescollapse import RunConfig, Setting, run, settings_grid, validate_results
 from bayescollapse.models.gaussian import Gaussian, GaussianStats
+from bayescollapse.models.registry import make_fitter
 
 
 @pytest.fixture(scope="module")
@@ -14,8 +15,10 @@ def fits():
         prior_mean=0.0, prior_kappa=1.0, prior_alpha=2.0, prior_beta=2.0, draws=500, tune=500
     )
     data = GaussianStats(np.array([12, 40]), np.array([0.8, -2.0]), np.array([20.0, 35.0]))
-    pymc = fam.fitter("pymc", 2).fit(data, prior=fam.initial_prior(2), rng=np.random.default_rng(1))
-    exact = fam.fitter("conjugate", 2).fit(data, prior=fam.initial_prior(2), rng=None)
+    pymc = make_fitter(fam, "pymc", 2).fit(
+        data, prior=fam.initial_prior(2), rng=np.random.default_rng(1)
+    )
+    exact = make_fitter(fam, "conjugate", 2).fit(data, prior=fam.initial_prior(2), rng=None)
     return pymc, exact
 
 

@@ -6,6 +6,7 @@ from bayescollapse import RunConfig, Setting, run, settings_grid
 from bayescollapse.cli import main
 from bayescollapse.models.markov import MarkovLM
 from bayescollapse.models.markov_chain import make_markov_truth, sequence_counts, stationary
+from bayescollapse.models.registry import make_fitter
 from bayescollapse.results import open_results
 
 
@@ -61,14 +62,14 @@ def test_sequences_follow_the_chain(rng):
 def test_conjugate_rows_are_the_closed_form(rng):
     fam = MarkovLM(3, order=1, prior_concentration=0.5)
     counts = np.array([[[3, 0, 1], [0, 0, 0], [5, 5, 2]]])
-    post = fam.fitter("conjugate", 1).fit(counts, prior=fam.initial_prior(1), rng=rng)
+    post = make_fitter(fam, "conjugate", 1).fit(counts, prior=fam.initial_prior(1), rng=rng)
     np.testing.assert_array_equal(post.concentration, counts + 0.5)
     np.testing.assert_allclose(post.mean[0, 1], 1 / 3)  # unseen context: the prior mean
     lo, hi = post.hdi()
     a = counts + 0.5
     b = a.sum(axis=-1, keepdims=True) - a
     np.testing.assert_allclose(stats.beta.cdf(hi, a, b) - stats.beta.cdf(lo, a, b), 0.94, atol=1e-9)
-    mle = MarkovLM(3, unseen="marginal").fitter("mle", 1).fit(counts, prior=None, rng=rng)
+    mle = make_fitter(MarkovLM(3, unseen="marginal"), "mle", 1).fit(counts, prior=None, rng=rng)
     np.testing.assert_allclose(mle.mean[0, 1], np.array([8, 5, 3]) / 16)
 
 
@@ -103,7 +104,7 @@ def test_hierarchical_model_recovers_its_base_distribution(rng):
     theta = rng.dirichlet(kappa * m, size=contexts)
     counts = np.stack([rng.multinomial(60, row) for row in theta])[None]
     fam = MarkovLM(4, order=2, draws=400, tune=400)
-    fit = fam.fitter("pymc-hierarchical", 1).fit(counts, prior=None, rng=rng)
+    fit = make_fitter(fam, "pymc-hierarchical", 1).fit(counts, prior=None, rng=rng)
     post_m = fit.tree["posterior"]["m"].isel(replicate=0)
     mean, sd = post_m.mean(("chain", "draw")).values, post_m.std(("chain", "draw")).values
     assert np.all(np.abs(mean - m) < 4 * sd)
@@ -181,10 +182,10 @@ def test_pymc_rows_match_the_conjugate_posterior():
 
     fam = MarkovLM(3, order=1, draws=400, tune=400)
     counts = np.array([[[12, 0, 3], [0, 0, 0], [5, 9, 30]], [[1, 1, 1], [40, 2, 0], [0, 7, 0]]])
-    fit = fam.fitter("pymc", 2).fit(
+    fit = make_fitter(fam, "pymc", 2).fit(
         counts, prior=fam.initial_prior(2), rng=np.random.default_rng(3)
     )
-    exact = fam.fitter("conjugate", 2).fit(counts, prior=fam.initial_prior(2), rng=None)
+    exact = make_fitter(fam, "conjugate", 2).fit(counts, prior=fam.initial_prior(2), rng=None)
     mcse = az.mcse(fit.tree["posterior"]["theta"], method="mean").values.reshape(2, 3, 3)
     assert np.all(np.abs(fit.mean - exact.mean) < 4.5 * mcse)
     assert fit.diagnostics["divergences"] == 0.0

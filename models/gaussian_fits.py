@@ -1,0 +1,361 @@
+"""Fits of the Gaussian family: its data, point estimates and posteriors.
+
+- :class:`GaussianStats`: a training set as its sufficient statistics ``(n, mean, m2)``.
+- :class:`PointGaussian`: a point estimate (MLE, unbiased, or a user's).
+- :class:`NIGPosterior`: the exact Normal-Inverse-Gamma (or Jeffreys) posterior.
+- :class:`SampledGaussian`: a posterior of (mu, sigma) known through draws (any PyMC model).
+
+The closed forms are in :mod:`bayescollapse.models.gaussian`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import xarray as xr
+from scipy.special import gammaincc, gammaincinv, gammaln, stdtr, stdtrit
+
+from bayescollapse.metrics import randomised_pit, unimodal_hdi
+from bayescollapse.models.probability_fits import check_mode
+
+__all__ = [
+    "GaussianStats",
+    "GaussianTruth",
+    "NIGPosterior",
+    "PointGaussian",
+    "SampledGaussian",
+    "nig_update",
+]
+
+
+@dataclass(frozen=True)
+class GaussianTruth:
+    """The true ``N(mu, sigma^2)``."""
+
+    mu: float
+    sigma: float
+
+
+@dataclass(frozen=True)
+class GaussianStats:
+    """Sufficient statistics per replicate: ``n``, ``mean`` and ``m2`` (each shape (R,))."""
+
+    n: np.ndarray
+    mean: np.ndarray
+    m2: np.ndarray
+
+    @staticmethod
+    def of_normal(mu, sigma, sizes, *, rng: np.random.Generator) -> GaussianStats:
+        """Draw the exact statistics of ``sizes[r]`` points of ``N(mu[r], sigma[r]^2)``."""
+        n = np.asarray(sizes, dtype=np.int64)
+        mu, sigma = np.broadcast_to(mu, n.shape), np.broadcast_to(sigma, n.shape)
+        z = rng.standard_normal(n.shape)
+        chi2 = 2.0 * rng.standard_gamma(np.maximum(n - 1, 0) / 2.0)  # chi2(n - 1); 0 when n <= 1
+        mean = np.where(n > 0, mu + sigma * z / np.sqrt(np.maximum(n, 1)), 0.0)
+        return GaussianStats(n, mean, sigma**2 * chi2)
+
+    @staticmethod
+    def of_points(points: np.ndarray, sizes: np.ndarray) -> GaussianStats:
+        """Statistics of the first ``sizes[r]`` entries of each row of ``points`` (R, N)."""
+        n = np.asarray(sizes, dtype=np.int64)
+        mask = np.arange(points.shape[1]) < n[:, None]
+        mean = np.where(mask, points, 0.0).sum(axis=1) / np.maximum(n, 1)
+        m2 = np.where(mask, (points - mean[:, None]) ** 2, 0.0).sum(axis=1)
+        return GaussianStats(n, mean, m2)
+
+    def __add__(self, other: GaussianStats) -> GaussianStats:
+        """Statistics of the union of two data sets (pooled mean and sum of squares)."""
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        safe = np.maximum(n, 1)
+        mean = self.mean + delta * other.n / safe
+        m2 = self.m2 + other.m2 + delta**2 * self.n * other.n / safe
+        return GaussianStats(n, mean, m2)
+
+
+def _predictive_points(sizes, draw, rng) -> GaussianStats:
+    """Draw ``sizes[r]`` points per replicate, each with ``draw(shape)`` -> points."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    points = draw((sizes.size, max(int(sizes.max(initial=0)), 1)))
+    return GaussianStats.of_points(points, sizes)
+
+
+def nig_update(prior: tuple, data: GaussianStats) -> tuple[np.ndarray, ...]:
+    """Return the Normal-Inverse-Gamma posterior ``(mu, kappa, alpha, beta)`` of ``prior`` and data.
+
+    Examples
+    --------
+    >>> stats = GaussianStats(np.array([4]), np.array([1.0]), np.array([2.0]))
+    >>> [float(x[0]) for x in nig_update((0.0, 1.0, 1.0, 1.0), stats)]
+    [0.8, 5.0, 3.0, 2.4]
+    """
+    mu0, kappa0, alpha0, beta0 = prior
+    n = data.n
+    kappa = kappa0 + n
+    mu = (kappa0 * mu0 + n * data.mean) / kappa
+    beta = beta0 + data.m2 / 2 + kappa0 * n * (data.mean - mu0) ** 2 / (2 * kappa)
+    return mu, kappa, alpha0 + n / 2, beta
+
+
+@dataclass(frozen=True)
+class PointGaussian:
+    """A point estimate ``N(mu, sigma2)`` per replicate (MLE or unbiased)."""
+
+    mu: np.ndarray
+    sigma2: np.ndarray
+    bayesian: ClassVar[bool] = False
+    diagnostics: dict = field(default_factory=dict)
+
+    @property
+    def mu_mean(self) -> np.ndarray:
+        """The fitted mean."""
+        return self.mu
+
+    @property
+    def sigma2_mean(self) -> np.ndarray:
+        """The fitted variance."""
+        return self.sigma2
+
+    @property
+    def sigma_mean(self) -> np.ndarray:
+        """The fitted standard deviation."""
+        return np.sqrt(self.sigma2)
+
+    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> GaussianStats:
+        """Draw ``sizes[r]`` points from the fitted normal (every mode is plug-in here)."""
+        check_mode(mode)
+        return GaussianStats.of_normal(self.mu, np.sqrt(self.sigma2), sizes, rng=rng)
+
+
+def _invgamma_sqrt_ppf(q, alpha, beta):
+    """Quantile of sigma when sigma2 ~ InvGamma(alpha, beta)."""
+    with np.errstate(divide="ignore"):
+        return np.sqrt(beta / gammaincinv(alpha, 1.0 - q))
+
+
+def _invgamma_sqrt_logpdf(s, alpha, beta):
+    """Log-density of sigma (up to a constant) when sigma2 ~ InvGamma(alpha, beta)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = -(2 * alpha + 1) * np.log(s) - beta / s**2
+    return np.where((s > 0) & np.isfinite(s), out, -np.inf)
+
+
+@dataclass(frozen=True)
+class NIGPosterior:
+    """Exact Normal-Inverse-Gamma posterior per replicate: ``(mu, kappa, alpha, beta)``."""
+
+    mu: np.ndarray
+    kappa: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+    hdi_prob: float = 0.94
+    prior: tuple | None = None
+    diagnostics: dict = field(default_factory=dict)
+    bayesian: ClassVar[bool] = True
+
+    @property
+    def mu_mean(self) -> np.ndarray:
+        """Posterior mean of mu."""
+        return self.mu
+
+    @property
+    def sigma2_mean(self) -> np.ndarray:
+        """Posterior mean of sigma2, ``beta / (alpha - 1)`` (inf for ``alpha <= 1``)."""
+        with np.errstate(divide="ignore"):
+            return np.where(self.alpha > 1, self.beta / (self.alpha - 1), np.inf)
+
+    @property
+    def sigma_mean(self) -> np.ndarray:
+        """Posterior mean of sigma, ``sqrt(beta) Gamma(alpha - 1/2) / Gamma(alpha)``."""
+        return np.sqrt(self.beta) * np.exp(gammaln(self.alpha - 0.5) - gammaln(self.alpha))
+
+    @property
+    def nig(self) -> tuple[np.ndarray, ...]:
+        """The NIG parameters (exact here)."""
+        return self.mu, self.kappa, self.alpha, self.beta
+
+    @property
+    def carried_prior(self) -> tuple[np.ndarray, ...]:
+        """The prior of the next generation under ``prior_update='carry'``."""
+        return self.nig
+
+    def _mu_scale(self) -> np.ndarray:
+        return np.sqrt(self.beta / (self.alpha * self.kappa))
+
+    @property
+    def mu_var(self) -> np.ndarray:
+        """Posterior variance of mu, ``beta / ((alpha - 1) kappa)``."""
+        with np.errstate(divide="ignore"):
+            return np.where(self.alpha > 1, self.beta / ((self.alpha - 1) * self.kappa), np.inf)
+
+    def central_intervals(self, levels) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Exact central credible intervals of mu and sigma, each of shape (level, R)."""
+        q = np.asarray(levels, float)[:, None]
+        half = stdtrit(2 * self.alpha, (1 + q) / 2) * self._mu_scale()
+        lo_sigma = _invgamma_sqrt_ppf((1 - q) / 2, self.alpha, self.beta)
+        hi_sigma = _invgamma_sqrt_ppf((1 + q) / 2, self.alpha, self.beta)
+        return {"mu": (self.mu - half, self.mu + half), "sigma": (lo_sigma, hi_sigma)}
+
+    def cdf(self, truth, *, rng=None) -> dict[str, np.ndarray]:
+        """Posterior CDFs of mu and sigma at the true values (the PIT), each (R,); exact."""
+        return {
+            "mu": stdtr(2 * self.alpha, (truth.mu - self.mu) / self._mu_scale()),
+            "sigma": gammaincc(self.alpha, self.beta / truth.sigma**2),
+        }
+
+    def hdi(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Exact HDIs of mu (Student-t, symmetric) and sigma (from the inverse gamma)."""
+        scale = np.sqrt(self.beta / (self.alpha * self.kappa))
+        half = stdtrit(2 * self.alpha, 0.5 + self.hdi_prob / 2) * scale
+        sigma = unimodal_hdi(
+            _invgamma_sqrt_ppf, _invgamma_sqrt_logpdf, (self.alpha, self.beta), self.hdi_prob
+        )
+        return {"mu": (self.mu - half, self.mu + half), "sigma": sigma}
+
+    def posterior_groups(self, *, draws: int, chains: int, rng) -> dict:
+        """ArviZ ``posterior`` group for storage: exact draws of (mu, sigma)."""
+        shape = (chains, draws, *self.mu.shape)
+        sigma2 = self.beta / rng.standard_gamma(np.broadcast_to(self.alpha, shape))
+        mu = self.mu + np.sqrt(sigma2 / self.kappa) * rng.standard_normal(shape)
+        dims = ("chain", "draw", "replicate")
+        return {"posterior": xr.Dataset({"mu": (dims, mu), "sigma": (dims, np.sqrt(sigma2))})}
+
+    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> GaussianStats:
+        """Draw ``sizes[r]`` synthetic points per replicate from the posterior predictive.
+
+        ``ancestral``: one ``(mu, sigma2)`` posterior draw per replicate writes the set
+        (exact statistics). ``plugin``: ``N(mu_n, E sigma2)``. ``predictive``: each point
+        from the Student-t predictive (a fresh parameter draw per point), as points.
+        """
+        check_mode(mode)
+        if mode == "ancestral":
+            sigma2 = self.beta / rng.standard_gamma(self.alpha)
+            mu = self.mu + np.sqrt(sigma2 / self.kappa) * rng.standard_normal(self.mu.shape)
+            return GaussianStats.of_normal(mu, np.sqrt(sigma2), sizes, rng=rng)
+        if mode == "plugin":
+            return GaussianStats.of_normal(self.mu, np.sqrt(self.sigma2_mean), sizes, rng=rng)
+        scale = np.sqrt(self.beta * (self.kappa + 1) / (self.alpha * self.kappa))
+        df = 2 * self.alpha
+
+        def draw(shape):
+            return self.mu[:, None] + scale[:, None] * rng.standard_t(df[:, None], size=shape)
+
+        return _predictive_points(sizes, draw, rng)
+
+
+@dataclass(frozen=True)
+class SampledGaussian:
+    """A posterior of (mu, sigma) known through draws (any PyMC model of the family).
+
+    ``prior`` is the NIG prior the model read as data, or None (another prior).
+    """
+
+    tree: xr.DataTree
+    prior: tuple | None
+    data: GaussianStats
+    hdi_prob: float
+    diagnostics: dict = field(default_factory=dict)
+    bayesian: ClassVar[bool] = True
+
+    def _draws(self, name: str) -> np.ndarray:
+        """Draws of ``name``, shape (replicate, chain * draw)."""
+        da = self.tree["posterior"][name].transpose("replicate", "chain", "draw")
+        return da.values.reshape(da.sizes["replicate"], -1)
+
+    @property
+    def mu_mean(self) -> np.ndarray:
+        """Posterior mean of mu."""
+        return self._draws("mu").mean(axis=1)
+
+    @property
+    def sigma2_mean(self) -> np.ndarray:
+        """Posterior mean of sigma2."""
+        return (self._draws("sigma") ** 2).mean(axis=1)
+
+    @property
+    def sigma_mean(self) -> np.ndarray:
+        """Posterior mean of sigma."""
+        return self._draws("sigma").mean(axis=1)
+
+    @property
+    def nig(self) -> tuple[np.ndarray, ...]:
+        """Moment-matched NIG: sigma2's mean and variance give alpha, beta; Var(mu) kappa."""
+        s2 = self._draws("sigma") ** 2
+        m, v = s2.mean(axis=1), s2.var(axis=1)
+        alpha = m**2 / v + 2
+        beta = m * (alpha - 1)
+        kappa = beta / ((alpha - 1) * self._draws("mu").var(axis=1))
+        return self.mu_mean, kappa, alpha, beta
+
+    @property
+    def carried_prior(self) -> tuple[np.ndarray, ...]:
+        """The exact NIG posterior the sampler targets (``nig`` prior only)."""
+        if self.prior is None:
+            raise ValueError("prior_update 'carry' needs a model with the NIG prior as data")
+        return nig_update(self.prior, self.data)
+
+    def posterior_groups(self, **_) -> dict:
+        """ArviZ groups for storage: the NUTS draws and the sampler's statistics."""
+        return {name: self.tree[name].to_dataset() for name in ("posterior", "sample_stats")}
+
+    @property
+    def mu_var(self) -> np.ndarray:
+        """Posterior variance of mu, from the draws."""
+        return self._draws("mu").var(axis=1)
+
+    def central_intervals(self, levels) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Central credible intervals of mu and sigma from the draws, each (level, R)."""
+        q = np.asarray(levels, float)
+        out = {}
+        for name in ("mu", "sigma"):
+            draws = self._draws(name)
+            out[name] = tuple(np.quantile(draws, p, axis=1) for p in ((1 - q) / 2, (1 + q) / 2))
+        return out
+
+    def cdf(self, truth, *, rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+        """PIT of the true mu and sigma from the draws, each (R,).
+
+        With ``rng``, the randomised rank (:func:`bayescollapse.metrics.randomised_pit`);
+        without, the share of draws at or below the true value.
+        """
+        out = {}
+        for name, value in (("mu", truth.mu), ("sigma", truth.sigma)):
+            draws = self._draws(name)
+            if rng is None:
+                out[name] = (draws <= value).mean(axis=1)
+            else:
+                out[name] = randomised_pit(draws.T, value, rng=rng)
+        return out
+
+    def hdi(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """HDIs of mu and sigma from the draws (ArviZ)."""
+        import arviz as az
+
+        out = {}
+        for name in ("mu", "sigma"):
+            bounds = az.hdi(self.tree["posterior"][name], prob=self.hdi_prob)
+            out[name] = (bounds.sel(ci_bound="lower").values, bounds.sel(ci_bound="upper").values)
+        return out
+
+    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> GaussianStats:
+        """Draw synthetic statistics from the posterior draws.
+
+        ``ancestral``: one posterior draw per replicate; ``plugin``: the posterior means;
+        ``predictive``: a fresh posterior draw per point.
+        """
+        check_mode(mode)
+        mu, sigma = self._draws("mu"), self._draws("sigma")
+        rows = np.arange(mu.shape[0])
+        if mode == "ancestral":
+            pick = rng.integers(mu.shape[1], size=mu.shape[0])
+            return GaussianStats.of_normal(mu[rows, pick], sigma[rows, pick], sizes, rng=rng)
+        if mode == "plugin":
+            return GaussianStats.of_normal(self.mu_mean, np.sqrt(self.sigma2_mean), sizes, rng=rng)
+
+        def draw(shape):
+            pick = rng.integers(mu.shape[1], size=shape)
+            return mu[rows[:, None], pick] + sigma[rows[:, None], pick] * rng.standard_normal(shape)
+
+        return _predictive_points(sizes, draw, rng)

@@ -1,0 +1,277 @@
+"""Fits of probability vectors and rows: what the categorical and Markov families share.
+
+A fit holds, per replicate, a probability vector over tokens (categorical, shape (R, K))
+or one per context (Markov, shape (R, C, V)); the last axis is always the token. A
+*writer* turns probabilities into the family's data (token counts, or the transition
+counts of whole sequences), so the same fit classes serve both families:
+
+- :class:`PointProbabilities`: a point estimate (MLE, or any user's estimator).
+- :class:`DirichletPosterior`: the exact posterior ``Dirichlet(concentration)`` per row.
+- :class:`SampledPosterior`: a posterior known through draws (any PyMC model).
+
+Synthetic data from a posterior: ``ancestral`` writes the whole set from one posterior
+draw; ``predictive`` (a fresh parameter draw per token) and ``plugin`` write from the
+posterior mean, which has the same law for independent tokens (the mixture of
+categoricals over the posterior is the categorical of the posterior mean).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+import numpy as np
+import xarray as xr
+from scipy.special import betainc, betaincinv
+
+from bayescollapse.metrics import (
+    beta_hdi,
+    calibration,
+    contraction,
+    dirichlet_from_draws,
+    dirichlet_variance,
+    randomised_pit,
+)
+from bayescollapse.metrics.drift import dirichlet_kl
+
+__all__ = [
+    "SYNTHETIC_MODES",
+    "DirichletPosterior",
+    "PointProbabilities",
+    "SampledPosterior",
+    "Writer",
+    "check_mode",
+    "probability_posterior_row",
+]
+
+SYNTHETIC_MODES = ("ancestral", "predictive", "plugin")
+
+
+def check_mode(mode: str) -> None:
+    """Raise a one-line ValueError unless ``mode`` is a synthetic mode."""
+    if mode not in SYNTHETIC_MODES:
+        raise ValueError(f"synthetic mode {mode!r} is not one of {', '.join(SYNTHETIC_MODES)}")
+
+
+class Writer(Protocol):
+    """Turns probabilities (R, ..., K) into ``sizes[r]`` items of data per replicate."""
+
+    def counts(self, probs: np.ndarray, sizes: np.ndarray, rng: np.random.Generator):
+        """Return the data written from ``probs``."""
+        ...
+
+
+@dataclass(frozen=True)
+class PointProbabilities:
+    """A point estimate: probabilities per replicate, shape (R, ..., K)."""
+
+    probs: np.ndarray
+    writer: Writer
+    bayesian: ClassVar[bool] = False
+    diagnostics: dict = field(default_factory=dict)
+
+    @property
+    def mean(self) -> np.ndarray:
+        """The fitted probabilities."""
+        return self.probs
+
+    def synthetic(self, sizes, *, mode: str, rng: np.random.Generator):
+        """Write ``sizes[r]`` items from the fitted model (every mode is plug-in here)."""
+        check_mode(mode)
+        return self.writer.counts(self.probs, sizes, rng)
+
+
+def _draw_dirichlet(concentration: np.ndarray, shape: tuple, rng) -> np.ndarray:
+    g = rng.standard_gamma(np.broadcast_to(concentration, (*shape, *concentration.shape)))
+    return g / g.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class DirichletPosterior:
+    """Exact posterior ``Dirichlet(concentration)`` per row, shape (R, ..., K).
+
+    ``prior`` is the Dirichlet prior it updated; ``dims`` names the axes after
+    ``replicate`` (for the kept posterior's layout).
+    """
+
+    concentration: np.ndarray
+    writer: Writer
+    hdi_prob: float = 0.94
+    prior: np.ndarray | None = None
+    dims: tuple[str, ...] = ("token",)
+    diagnostics: dict = field(default_factory=dict)
+    bayesian: ClassVar[bool] = True
+
+    @property
+    def mean(self) -> np.ndarray:
+        """Posterior mean ``a / sum(a)``."""
+        return self.concentration / self.concentration.sum(axis=-1, keepdims=True)
+
+    @property
+    def var(self) -> np.ndarray:
+        """Marginal posterior variances."""
+        return dirichlet_variance(self.concentration)
+
+    @property
+    def dirichlet(self) -> np.ndarray:
+        """The Dirichlet concentration (exact here)."""
+        return self.concentration
+
+    @property
+    def carried_prior(self) -> np.ndarray:
+        """The prior the next generation uses under ``prior_update='carry'``."""
+        return self.concentration
+
+    def _beta(self) -> tuple[np.ndarray, np.ndarray]:
+        a = self.concentration
+        return a, a.sum(axis=-1, keepdims=True) - a
+
+    def hdi(self) -> tuple[np.ndarray, np.ndarray]:
+        """Exact marginal HDIs at ``hdi_prob`` from the Beta marginals."""
+        return beta_hdi(*self._beta(), self.hdi_prob)
+
+    def central_intervals(self, levels) -> tuple[np.ndarray, np.ndarray]:
+        """Exact central credible intervals, shape (level, R, ..., K), from the Beta marginals."""
+        a, b = self._beta()
+        q = np.asarray(levels, float).reshape(-1, *([1] * a.ndim))
+        return betaincinv(a, b, (1 - q) / 2), betaincinv(a, b, (1 + q) / 2)
+
+    def cdf(self, values: np.ndarray, *, rng=None) -> np.ndarray:
+        """Marginal posterior CDF at ``values``: the PIT of the truth. Exact; ``rng`` unused."""
+        return betainc(*self._beta(), values)
+
+    def posterior_groups(self, *, draws: int, chains: int, rng) -> dict:
+        """ArviZ ``posterior`` group for storage: exact draws in (chain, draw) layout."""
+        theta = _draw_dirichlet(self.concentration, (chains, draws), rng)
+        return {
+            "posterior": xr.Dataset({"theta": (("chain", "draw", "replicate", *self.dims), theta)})
+        }
+
+    def synthetic(self, sizes, *, mode: str, rng: np.random.Generator):
+        """Write ``sizes[r]`` synthetic items per replicate from the posterior predictive."""
+        check_mode(mode)
+        if mode == "ancestral":
+            return self.writer.counts(_draw_dirichlet(self.concentration, (), rng), sizes, rng)
+        return self.writer.counts(self.mean, sizes, rng)
+
+
+@dataclass(frozen=True)
+class SampledPosterior:
+    """A posterior known through draws of ``theta``, e.g. from NUTS.
+
+    Attributes
+    ----------
+    tree : xarray.DataTree
+        ArviZ groups ``posterior`` and ``sample_stats`` of the sampler run.
+    writer : Writer
+        Writes data from probabilities.
+    prior : numpy.ndarray or None
+        The Dirichlet prior the model read as data (None if its prior is not Dirichlet).
+    counts : numpy.ndarray
+        The training counts the posterior conditions on.
+    """
+
+    tree: xr.DataTree
+    writer: Writer
+    hdi_prob: float
+    prior: np.ndarray | None
+    counts: np.ndarray
+    diagnostics: dict = field(default_factory=dict)
+    bayesian: ClassVar[bool] = True
+
+    @property
+    def theta(self) -> xr.DataArray:
+        """Posterior draws of theta, dims (chain, draw, replicate, ..., token)."""
+        return self.tree["posterior"]["theta"].transpose("chain", "draw", "replicate", ...)
+
+    @property
+    def draws(self) -> np.ndarray:
+        """Draws with chain and draw stacked first: shape (S, R, ..., K)."""
+        theta = self.theta.values
+        return theta.reshape(-1, *theta.shape[2:])
+
+    @property
+    def mean(self) -> np.ndarray:
+        """Posterior mean, estimated from the draws."""
+        return self.draws.mean(axis=0)
+
+    @property
+    def var(self) -> np.ndarray:
+        """Posterior variances, estimated from the draws."""
+        return self.draws.var(axis=0)
+
+    @property
+    def dirichlet(self) -> np.ndarray:
+        """Moment-matched Dirichlet of the draws (see ``metrics.dirichlet_from_draws``)."""
+        return dirichlet_from_draws(self.draws)
+
+    @property
+    def carried_prior(self) -> np.ndarray:
+        """Prior for the next generation under ``carry``: the exact target ``prior + counts``."""
+        if self.prior is None:
+            raise ValueError("prior_update 'carry' needs a model whose prior is Dirichlet data")
+        return self.prior + self.counts
+
+    def central_intervals(self, levels) -> tuple[np.ndarray, np.ndarray]:
+        """Central credible intervals from the draws' quantiles, shape (level, R, ..., K)."""
+        q = np.asarray(levels, float)
+        draws = self.draws
+        return np.quantile(draws, (1 - q) / 2, axis=0), np.quantile(draws, (1 + q) / 2, axis=0)
+
+    def cdf(self, values: np.ndarray, *, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Return the PIT of ``values`` from the draws.
+
+        With ``rng`` the randomised rank (:func:`bayescollapse.metrics.randomised_pit`),
+        else the share of draws at or below the value.
+        """
+        if rng is None:
+            return (self.draws <= values).mean(axis=0)
+        return randomised_pit(self.draws, values, rng=rng)
+
+    def hdi(self) -> tuple[np.ndarray, np.ndarray]:
+        """Marginal HDIs at ``hdi_prob`` from the draws (ArviZ)."""
+        import arviz as az
+
+        bounds = az.hdi(self.theta, prob=self.hdi_prob)
+        lower, upper = bounds.sel(ci_bound="lower"), bounds.sel(ci_bound="upper")
+        order = [d for d in self.theta.dims if d not in ("chain", "draw")]
+        return lower.transpose(*order).values, upper.transpose(*order).values
+
+    def posterior_groups(self, **_) -> dict:
+        """ArviZ groups for storage: the NUTS draws and the sampler's statistics."""
+        return {name: self.tree[name].to_dataset() for name in ("posterior", "sample_stats")}
+
+    def synthetic(self, sizes, *, mode: str, rng: np.random.Generator):
+        """Write synthetic data from the draws.
+
+        ``ancestral``: from one posterior draw (the same draw index for every replicate of
+        the block); otherwise from the posterior mean.
+        """
+        check_mode(mode)
+        if mode == "ancestral":
+            draws = self.draws
+            return self.writer.counts(draws[rng.integers(draws.shape[0])], sizes, rng)
+        return self.writer.counts(self.mean, sizes, rng)
+
+
+def probability_posterior_row(
+    fit, truth: np.ndarray, previous_fit, *, levels, axis, rng
+) -> dict[str, np.ndarray]:
+    """Return the posterior summaries of a probability fit, per replicate.
+
+    HDI bounds and widths, calibration against the truth (boundary truths left out; see
+    :func:`bayescollapse.metrics.covered_share`), drift from the previous generation's
+    posterior (Dirichlet KL, summed over the rows) and contraction against a Dirichlet
+    prior (NaN when the fit's prior is not Dirichlet).
+    """
+    lower, upper = fit.hdi()
+    row = calibration(
+        (lower, upper), fit.central_intervals(levels), fit.cdf(truth, rng=rng), truth, axis=axis
+    )
+    row["theta_hdi_lower"], row["theta_hdi_upper"] = lower, upper
+    if previous_fit is not None and previous_fit.bayesian:
+        kl = dirichlet_kl(fit.dirichlet, previous_fit.dirichlet)  # per row
+        row["kl_posterior_to_prev"] = kl.reshape(kl.shape[0], -1).sum(axis=1)
+    if getattr(fit, "prior", None) is not None:
+        row["contraction"] = contraction(fit.var, dirichlet_variance(fit.prior), axis=axis)
+    return row

@@ -1,0 +1,136 @@
+"""Fit any PyMC model of a family with NUTS: compiled once, refitted every generation.
+
+Every PyMC path, the built-in ``pymc`` ones and a user's model registered with
+:func:`~bayescollapse.models.registry.register_pymc_model`, runs through
+:class:`PyMCModelFitter`: the model is built and compiled by nutpie once per (build
+function, family's :meth:`model_key`, block size) and process, and each generation swaps
+in its data with ``with_data``. Its draws become the family's posterior fit (its
+synthetic data, calibration and drift come from them) and its sampler run is diagnosed
+by :func:`bayescollapse.metrics.sampler.nuts_diagnostics`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import numpy as np
+import xarray as xr
+
+from bayescollapse.metrics.sampler import nuts_diagnostics
+from bayescollapse.models.protocols import PosteriorFit, PyMCFamily
+
+__all__ = ["PyMCModelFitter", "SAMPLE_STATS", "compile_model", "quiet_pymc", "sample_nuts"]
+
+#: nutpie's sampler statistics kept, under ArviZ's names
+SAMPLE_STATS = {
+    "diverging": "diverging",
+    "energy": "energy",
+    "energy_error": "energy_error",
+    "logp": "lp",
+    "step_size": "step_size",
+    "depth": "tree_depth",
+    "n_steps": "n_steps",
+}
+
+_COMPILED: dict[tuple, tuple] = {}
+
+
+@contextlib.contextmanager
+def quiet_pymc():
+    """Silence PyMC's informational log lines (such as 'Sampling: [...]') for a block."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def compile_model(model):
+    """Compile a PyMC model once with nutpie, keeping its ``pm.Data`` replaceable."""
+    import nutpie
+
+    with quiet_pymc():
+        return nutpie.compile_pymc_model(model, freeze_model=False)
+
+
+def sample_nuts(compiled, family, *, rng: np.random.Generator, **data) -> xr.DataTree:
+    """Refit a compiled nutpie model with new ``data`` under the family's settings.
+
+    The seed is drawn from ``rng``, so the cell's stream fixes the draws.
+    """
+    import nutpie
+
+    return nutpie.sample(
+        compiled.with_data(**data),
+        draws=family.draws,
+        tune=family.tune,
+        chains=family.chains,
+        cores=family.chains,
+        seed=int(rng.integers(1 << 63)),
+        target_accept=family.target_accept,
+        progress_bar=False,
+        save_warmup=False,
+    )
+
+
+def _compiled(build, family: PyMCFamily, replicates: int) -> tuple:
+    """(compiled model, its data names), built once per key in a process."""
+    key = (build, family.name, family.model_key(), replicates)
+    if key not in _COMPILED:
+        model = build(family, replicates)
+        missing = [v for v in family.pymc_variables if v not in model.named_vars]
+        if missing:
+            raise ValueError(
+                f"the PyMC model for {family.name!r} lacks variable(s) {', '.join(missing)}; "
+                f"it must define {', '.join(family.pymc_variables)}"
+            )
+        names = tuple(v.name for v in model.data_vars)
+        _COMPILED[key] = (compile_model(model), names)
+    return _COMPILED[key]
+
+
+class PyMCModelFitter:
+    """Refit one compiled PyMC model of a family every generation.
+
+    Parameters
+    ----------
+    family : PyMCFamily
+        The family (its sampler settings, data names and posterior wrapper).
+    replicates : int
+        The block size: replicates are a model dimension, one sampler run per block.
+    build : callable
+        ``build(family, replicates) -> pymc.Model`` (see ``register_pymc_model``).
+    """
+
+    def __init__(self, family: PyMCFamily, replicates: int, build) -> None:
+        self.family = family
+        self.replicates = replicates
+        self.compiled, self.data_names = _compiled(build, family, replicates)
+        available = family.pymc_data_names
+        unknown = [n for n in self.data_names if n not in available]
+        if unknown:
+            raise ValueError(
+                f"the PyMC model declares pm.Data {', '.join(map(repr, unknown))}, which the "
+                f"{family.name!r} family does not provide; it provides {', '.join(available)}"
+            )
+
+    def fit(self, data, *, prior, rng: np.random.Generator) -> PosteriorFit:
+        """Sample the posterior of one generation's block and wrap it as the family's fit."""
+        fam = self.family
+        values = fam.pymc_data(data, prior)
+        tree = sample_nuts(self.compiled, fam, rng=rng, **{n: values[n] for n in self.data_names})
+        posterior = tree["posterior"].to_dataset()
+        posterior = posterior[[v for v in posterior.data_vars if not str(v).startswith("_")]]
+        stats = tree["sample_stats"].to_dataset()
+        stats = stats[[k for k in SAMPLE_STATS if k in stats]].rename(
+            {k: v for k, v in SAMPLE_STATS.items() if k in stats and k != v}
+        )
+        kept = xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
+        diagnostics = nuts_diagnostics(posterior, stats, fam.pymc_variables)
+        uses_prior = any(n in self.data_names for n in fam.pymc_prior_data)
+        return fam.sampled_posterior(
+            kept, prior=prior if uses_prior else None, data=data, diagnostics=diagnostics
+        )
