@@ -6,15 +6,18 @@ Errors in what the user typed end with a one-line message and exit status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tomllib
+import traceback
 from pathlib import Path
 
 import numpy as np
 
 from bayescollapse import tables
 from bayescollapse.config import PRIOR_FIELDS
+from bayescollapse.errors import InputError
 
 __all__ = ["main"]
 
@@ -49,6 +52,15 @@ _RUN_FLAGS = {
 
 class _UsageError(Exception):
     """A problem with what the user asked for: reported in one line, exit status 2."""
+
+
+@contextlib.contextmanager
+def _input():
+    """Report a ValueError raised while reading what the user gave as a usage error."""
+    try:
+        yield
+    except ValueError as err:
+        raise _UsageError(str(err)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,7 +118,15 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--method",
         nargs="+",
-        help="mle | conjugate | pymc; gaussian also unbiased; markov also pymc-hierarchical",
+        help="mle | conjugate | pymc; gaussian also unbiased; markov also pymc-hierarchical; "
+        "or a method a --plugin registers",
+    )
+    r.add_argument(
+        "--plugin",
+        nargs="+",
+        metavar="MODULE",
+        help="import these modules first (they register methods, e.g. "
+        "bayescollapse.models.examples.add_one); recorded in the results",
     )
     r.add_argument("--synthetic", nargs="+", help="ancestral | predictive | plugin")
     r.add_argument("--prior-update", nargs="+", help="refit | carry")
@@ -274,8 +294,12 @@ def config_from_args(args: argparse.Namespace):
     ``cross`` table of the file).
     """
     from bayescollapse.config import RunConfig, settings_grid
+    from bayescollapse.models.registry import load_plugins
 
     data = _load_toml(args.config) if args.config else {}
+    if args.plugin:
+        data["plugins"] = [*data.get("plugins", ()), *args.plugin]
+    load_plugins(data.get("plugins", ()))  # before any setting names a method they register
     for flag, key in _RUN_FLAGS.items():
         value = getattr(args, flag)
         if value is not None:
@@ -308,13 +332,22 @@ def _check_writable(path: Path, force: bool, suffixes=(".nc", ".zarr", ".png")) 
         raise _UsageError(f"{path} is a directory, not a file")
 
 
+def _save_figure(fig, path: Path, *, dpi: int) -> None:
+    """Save a figure and close it (a long session must not pile figures up)."""
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from bayescollapse.loop import run
     from bayescollapse.posteriors import run_tree, save_tree
     from bayescollapse.progress import cells, progress_bar
     from bayescollapse.results import save_results
 
-    config = config_from_args(args)
+    with _input():
+        config = config_from_args(args)
     _check_writable(args.out, args.force, (".nc", ".zarr"))
     if args.figure:
         _check_writable(args.figure, args.force, (".png",))
@@ -346,7 +379,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         fig = plot_error(ds)
         args.figure.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(args.figure, dpi=120)
+        _save_figure(fig, args.figure, dpi=120)
         print(f"figure:  {args.figure}")
     return 0
 
@@ -389,7 +422,7 @@ def _cmd_phase(args: argparse.Namespace) -> int:
     total = (
         len(args.prior_concentration) * len(sim_betas) * len(sim_gammas) * (args.generations + 1)
     )
-    with progress_bar(total, disable=args.no_progress) as advance:
+    with progress_bar(total, disable=args.no_progress) as advance, _input():
         ds = phase_diagram(
             args.truth,
             args.tokens,
@@ -416,7 +449,7 @@ def _cmd_phase(args: argparse.Namespace) -> int:
         from bayescollapse.plots import plot_phase
 
         args.figure.parent.mkdir(parents=True, exist_ok=True)
-        plot_phase(ds).savefig(args.figure, dpi=120)
+        _save_figure(plot_phase(ds), args.figure, dpi=120)
         print(f"figure:  {args.figure}")
     return 0
 
@@ -424,7 +457,8 @@ def _cmd_phase(args: argparse.Namespace) -> int:
 def _cmd_summarize(args: argparse.Namespace) -> int:
     from bayescollapse.results import open_results
 
-    ds = open_results(args.file)
+    with _input():
+        ds = open_results(args.file)
     cfg = json.loads(ds.attrs["config"])
     size = f"K={cfg['num_tokens']}, " if "token" in ds.dims else ""
     print(
@@ -456,10 +490,19 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     )
     from bayescollapse.results import open_results
 
-    ds = open_results(args.file)
+    with _input():
+        ds = open_results(args.file)
     settings = bayesian_settings(ds)
     if not settings:
         raise _UsageError(f"{args.file} has no Bayesian setting (conjugate or pymc) to diagnose")
+    k = ds.sizes.get("token", 0)
+    bad = [t for t in args.tokens or () if not 0 <= t < k]
+    if bad:
+        raise _UsageError(f"--tokens: token {bad[0]} is out of range 0..{k - 1}")
+    if not 0 <= args.replicate < ds.sizes["replicate"]:
+        raise _UsageError(
+            f"--replicate {args.replicate} is out of range 0..{ds.sizes['replicate'] - 1}"
+        )
     console = tables.console()
     diag = tables.new_table(
         f"sampler diagnostics ({RULE})",
@@ -506,7 +549,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
         "drift.png": plot_drift(ds),
     }
     for name, fig in figures.items():
-        fig.savefig(folder / name, dpi=110)
+        _save_figure(fig, folder / name, dpi=110)
         print(f"figure: {folder / name}")
     return 0
 
@@ -517,12 +560,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (_UsageError, ValueError, FileExistsError, FileNotFoundError) as err:
+    except (_UsageError, InputError, FileExistsError, FileNotFoundError) as err:
         print(f"bayescollapse: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("bayescollapse: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except Exception:  # a bug, not the user's input: say so, with the traceback
+        traceback.print_exc()
+        print(
+            "bayescollapse: internal error (a bug, not a problem with your input); "
+            "please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

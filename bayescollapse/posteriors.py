@@ -57,21 +57,25 @@ def posterior_node(tree: xr.DataTree, setting: str | int, generation: int) -> xr
         raise KeyError(f"no kept posterior at {path}; kept: {', '.join(kept) or 'none'}") from None
 
 
-def _arviz_groups(groups: dict[str, xr.Dataset]) -> xr.DataTree:
-    """One generation's groups as an ArviZ DataTree, through ``arviz_base.from_dict``."""
-    from arviz_base import from_dict
+def _arviz_groups(groups: dict[str, xr.Dataset]) -> dict[str, xr.Dataset]:
+    """One generation's groups as ArviZ datasets, through ``arviz_base.dict_to_dataset``."""
+    from arviz_base import dict_to_dataset
 
-    data, dims, coords = {}, {}, {}
+    out = {}
     for name in GROUPS:
         if name not in groups:
             continue
         ds = groups[name]
-        data[name] = {str(v): ds[v].values for v in ds.data_vars}
-        sample = ("chain", "draw") if name not in ("observed_data", "synthetic_data") else ()
-        for v in ds.data_vars:
-            dims[str(v)] = [d for d in ds[v].dims if d not in sample]
-        coords.update({str(k): ds[k].values for k in ds.coords if k in ds.dims})
-    return from_dict(data, dims=dims, coords=coords)
+        sample = () if name.endswith("_data") else ("chain", "draw")
+        ds = ds.transpose(*sample, ...)
+        out[name] = dict_to_dataset(
+            {str(v): ds[v].values for v in ds.data_vars},
+            dims={str(v): [d for d in ds[v].dims if d not in sample] for v in ds.data_vars},
+            coords={str(k): ds[k].values for k in ds.coords if k in ds.dims and k not in sample},
+            sample_dims=list(sample),
+            inference_library=None,
+        )
+    return out
 
 
 def build_tree(results: xr.Dataset, posteriors: dict) -> xr.DataTree:
@@ -82,8 +86,8 @@ def build_tree(results: xr.Dataset, posteriors: dict) -> xr.DataTree:
     for (s, t), groups in sorted(posteriors.items()):
         path = f"/posteriors/{node_name(labels[s])}/generation_{t}"
         nodes[path] = xr.Dataset(attrs={"setting": labels[s], "setting_index": s, "generation": t})
-        for name, child in _arviz_groups(groups).children.items():
-            nodes[f"{path}/{name}"] = child.to_dataset()
+        for name, ds in _arviz_groups(groups).items():
+            nodes[f"{path}/{name}"] = ds
     return xr.DataTree.from_dict(nodes)
 
 

@@ -10,6 +10,11 @@ variables with their dims and descriptions. A variable with one value per sample
 (``divergences``) has dims (setting, block, generation): replicate ``r`` belongs to block
 ``r // replicate_block``, and the block's replicates share one run.
 
+Every variable has CF attrs ``long_name`` and ``units`` (``1`` for probabilities, shares
+and counts; ``nats`` for information; none for quantities in the data's own unit), and
+the attrs record the seed, the configuration, the results ``schema_version``, the plugin
+modules and the versions of Python and the libraries (like msprime's provenance).
+
 Per-setting coordinates say how each setting was run: ``group`` (its regime),
 ``fit_label``, ``scheme``, ``fit_method`` (not ``method``, which ``Dataset.sel`` takes as a
 keyword), ``synthetic``, ``prior_update``, ``bayesian``, ``prior_label`` and the value of
@@ -22,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, datetime
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +49,38 @@ __all__ = [
 DIMS = ("setting", "replicate", "generation")
 
 _ATTRS = ("seed", "bayescollapse_version", "config", "created_at", "model")
+
+#: version of the results layout: 2 adds the provenance attrs, CF attrs, the /results node
+SCHEMA_VERSION = 2
+#: libraries whose versions every result records
+LIBRARIES = ("numpy", "scipy", "xarray", "pymc", "pytensor", "nutpie", "arviz", "arviz-base")
+
+
+def provenance() -> dict[str, str]:
+    """Versions of Python and the libraries a result depends on, as attrs.
+
+    Examples
+    --------
+    >>> sorted(provenance())[:2]
+    ['arviz-base_version', 'arviz_version']
+    """
+    import platform
+
+    out = {"python_version": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            out[f"{name}_version"] = version(name)
+        except PackageNotFoundError:
+            out[f"{name}_version"] = "not installed"
+    return out
+
+
+def _cf_attrs(description: str, units: str | None) -> dict[str, str]:
+    """CF attributes of a variable: its ``long_name`` (and ``description``), and ``units``."""
+    attrs = {"long_name": description, "description": description}
+    if units is not None:
+        attrs["units"] = units
+    return attrs
 
 
 def empty_arrays(
@@ -89,11 +126,12 @@ def build_results(
     """
     settings = config.settings
     data_vars = {
-        name: (dims, arrays[name], {"description": desc})
+        name: (dims, arrays[name], _cf_attrs(desc, family.units.get(name, "1")))
         for name, (dims, desc) in family.variables.items()
     }
     truth_vars, inner_coords = family.truth_variables(truth)
-    data_vars.update(truth_vars)
+    for name, (dims, values, extra) in truth_vars.items():
+        data_vars[name] = (dims, values, {**_cf_attrs(extra.pop("description"), None), **extra})
     priors = {
         name: ("setting", [getattr(config.family_for(s), name) for s in settings])
         for name in family.prior_fields
@@ -121,9 +159,13 @@ def build_results(
     attrs = {
         "seed": int(config.seed),
         "bayescollapse_version": version("bayescollapse"),
+        "schema_version": SCHEMA_VERSION,
         "config": config.to_json(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": config.model,
+        "plugins": " ".join(config.plugins),
+        "Conventions": "CF-1.11",
+        **provenance(),
     }
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     validate_results(ds)

@@ -146,6 +146,11 @@ class DirichletCategorical(SamplerSettings):
             raise ValueError(f"prior_concentration must be > 0, got {self.prior_concentration!r}")
         check_sampler_settings(self)
 
+    @property
+    def writer(self) -> MultinomialWriter:
+        """Writes the family's data (token counts)."""
+        return WRITER
+
     def make_truth(self, spec) -> np.ndarray:
         """``P*`` from a recipe or values (see :func:`bayescollapse.truth.make_truth`)."""
         return make_truth(spec, self.num_tokens)

@@ -26,6 +26,7 @@ from typing import ClassVar
 import numpy as np
 import xarray as xr
 
+from bayescollapse.errors import InputError
 from bayescollapse.models.gaussian_fits import (
     GaussianStats,
     GaussianTruth,
@@ -301,7 +302,7 @@ class _PointFitter:
     def fit(self, data: GaussianStats, *, prior, rng) -> PointGaussian:
         if np.any(data.n < 1 + self.ddof):
             smallest = int(data.n.min())
-            raise ValueError(
+            raise InputError(
                 f"a training set of {smallest} point(s) is too small for the "
                 f"{'unbiased' if self.ddof else 'mle'} variance (needs >= {1 + self.ddof})"
             )
@@ -315,7 +316,7 @@ class _NIGFitter:
     def fit(self, data: GaussianStats, *, prior, rng) -> NIGPosterior:
         mu, kappa, alpha, beta = nig_update(prior, data)
         if np.any(alpha <= 0) or np.any(kappa <= 0):
-            raise ValueError("the Jeffreys posterior needs training sets of >= 2 points")
+            raise InputError("the Jeffreys posterior needs training sets of >= 2 points")
         return NIGPosterior(mu, kappa, alpha, beta, hdi_prob=self.hdi_prob, prior=prior)
 
 

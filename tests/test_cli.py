@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 import xarray as xr
 
@@ -273,3 +274,36 @@ def test_gaussian_run_and_summary(tmp_path, capsys):
         == 2
     )
     assert "the true sigma must be finite and > 0, got -1" in capsys.readouterr().err
+
+
+def test_markov_pymc_keeps_posteriors(tmp_path):
+    # was a crash: the rows were fitted as (replicate x context) pseudo-replicates
+    from bayescollapse.posteriors import open_tree, posterior_node
+
+    out = tmp_path / "m.nc"
+    argv = ["run", "--model", "markov", "--tokens", "3", "--sequence-length", "10"]
+    argv += ["--method", "pymc", "--generations", "1", "--replicates", "2", "--draws", "100"]
+    argv += ["--tune", "100", "--keep-posteriors", "all", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    node = posterior_node(open_tree(out), 0, 1)
+    theta = node["posterior"]["theta"]
+    assert theta.dims == ("chain", "draw", "replicate", "context", "token")
+    assert node["posterior_predictive"]["counts"].sizes["context"] == 3
+    np.testing.assert_array_equal(
+        node["posterior_predictive"]["counts"].sum("token").isel(chain=0, draw=0),
+        node["observed_data"]["counts"].sum("token"),
+    )
+
+
+def test_internal_errors_are_not_reported_as_bad_input(tmp_path, capsys, monkeypatch):
+    import bayescollapse.loop
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug somewhere inside")
+
+    monkeypatch.setattr(bayescollapse.loop, "run_block", broken)
+    code, _ = _run(tmp_path)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "internal error (a bug, not a problem with your input)" in err
+    assert "Traceback" in err and "a bug somewhere inside" in err

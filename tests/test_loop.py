@@ -120,7 +120,7 @@ def test_bad_run_config(kwargs, message):
     ("kwargs", "message"),
     [
         ({"scheme": "mix"}, "scheme 'mix' is not one of mixture, replace"),
-        ({"method": "vi"}, "method 'vi' is not one of mle, conjugate, pymc, unbiased"),
+        ({"method": "vi"}, "method 'vi' is not one of mle, conjugate, pymc"),
         ({"synthetic": "map"}, "synthetic mode 'map'"),
         ({"scheme": "replace", "real_fraction": "0.2"}, "real_fraction must be 'zero'"),
         ({"method": "mle", "prior_update": "carry"}, "needs a Bayesian method"),

@@ -65,3 +65,17 @@ def test_concat_runs_keeps_each_run_replicates(ds):
     xr.testing.assert_equal(
         both.sel(setting=ds["setting"].values)["tv_to_truth"], ds["tv_to_truth"]
     )
+
+
+def test_provenance_and_cf_attributes_survive_the_file(ds, tmp_path):
+    from importlib.metadata import version
+
+    path = save_results(ds, tmp_path / "p.nc")
+    back = open_results(path)
+    assert back.attrs["schema_version"] == 2 and back.attrs["Conventions"] == "CF-1.11"
+    for lib in ("numpy", "pymc", "nutpie", "arviz", "xarray"):
+        assert back.attrs[f"{lib}_version"] == version(lib)
+    for name, var in back.data_vars.items():
+        assert var.attrs["long_name"], name
+    assert back["tv_to_truth"].attrs["units"] == "1"
+    assert back["kl_truth_to_model"].attrs["units"] == "nats"

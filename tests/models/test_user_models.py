@@ -1,0 +1,178 @@
+"""The extension point: a user's PyMC model and a user's method in the loop, named truly."""
+
+import json
+
+import arviz as az
+import arviz_plots as azp
+import matplotlib
+import numpy as np
+import pytest
+import xarray as xr
+
+import bayescollapse.models.examples.add_one  # noqa: F401  (registers "add-one")
+import bayescollapse.models.examples.logistic_normal  # noqa: F401
+from bayescollapse import RunConfig, Setting, run
+from bayescollapse.cli import main
+from bayescollapse.models import registry
+from bayescollapse.models.registry import register_method, register_pymc_model
+from bayescollapse.posteriors import open_tree, posterior_node, run_tree, save_tree
+from bayescollapse.results import open_results
+
+matplotlib.use("Agg")
+
+
+def build_dirichlet_multinomial(family, replicates):
+    """The conjugate model written the textbook way: ``theta ~ Dirichlet``, Multinomial."""
+    import pymc as pm
+
+    coords = family.pymc_coords(replicates)
+    dims = tuple(coords)
+    shape = tuple(len(v) for v in coords.values())
+    with pm.Model(coords=coords) as model:
+        counts = pm.Data("counts", np.zeros(shape, dtype=np.int64), dims=dims)
+        prior = pm.Data("prior", np.ones(shape), dims=dims)
+        theta = pm.Dirichlet("theta", a=prior, dims=dims)
+        pm.Multinomial("_obs", n=counts.sum(axis=-1), p=theta, observed=counts, dims=dims)
+    return model
+
+
+register_pymc_model(
+    "dirichlet-categorical", "dirichlet-multinomial", build_dirichlet_multinomial, replace=True
+)
+
+
+@pytest.mark.slow
+def test_user_pymc_model_matches_the_conjugate_oracle():
+    # law: Dirichlet(a0) prior + Multinomial counts -> Dirichlet(a0 + c), whichever way the
+    # model is written. Both settings see the same real data at generation 0 (paired
+    # streams), so the user model's posterior means must match the exact ones within
+    # z = 4.5 Monte Carlo SEs (its own recorded theta_mcse_mean), over 4 x 5 = 20
+    # comparisons (false alarm ~1e-4), and its posterior sds within z = 4.5 of their SE
+    # sd * sqrt((kurtosis - 1) / (4 ESS)) with kurtosis < 3 + 6 / (A + 1) (Beta marginals).
+    cfg = RunConfig(
+        settings=(Setting(method="conjugate"), Setting(method="dirichlet-multinomial")),
+        num_tokens=5,
+        truth="zipf:0.5",
+        generations=1,
+        replicates=4,
+        seed=31,
+        draws=1000,
+        tune=500,
+    )
+    ds = run(cfg).isel(generation=0)
+    exact, user = ds.isel(setting=0), ds.isel(setting=1)
+    np.testing.assert_array_equal(exact["train_count"], user["train_count"])  # paired
+    assert list(ds["fit_method"].values) == ["conjugate", "dirichlet-multinomial"]
+    z = 4.5
+    mcse = user["theta_mcse_mean"]
+    assert bool((np.abs(user["theta_mean"] - exact["theta_mean"]) < z * mcse).all())
+    ess = user["theta_ess_bulk"]
+    se_sd = exact["theta_sd"] * np.sqrt((2 + 6 / 1000) / (4 * ess))
+    assert bool((np.abs(user["theta_sd"] - exact["theta_sd"]) < z * se_sd).all())
+    # the user model reads the Dirichlet prior as data: contraction is defined
+    assert bool(np.isfinite(user["contraction"]).all())
+    assert float(user["divergences"].max()) == 0
+
+
+@pytest.fixture(scope="module")
+def user_tree():
+    cfg = RunConfig(
+        settings=(
+            Setting(method="logistic-normal", real_fraction="0.5", sample_size="200"),
+            Setting(method="add-one", real_fraction="0.5", sample_size="200"),
+            Setting(method="mle", real_fraction="0.5", sample_size="200"),
+        ),
+        num_tokens=4,
+        generations=2,
+        replicates=4,
+        replicate_block=2,
+        seed=8,
+        draws=300,
+        tune=300,
+        keep_posteriors="all",
+    )
+    return cfg, run_tree(cfg)
+
+
+def test_user_methods_are_named_truly_and_recorded(user_tree):
+    _, tree = user_tree
+    ds = tree["results"].to_dataset()
+    assert list(ds["fit_method"].values) == ["logistic-normal", "add-one", "mle"]
+    assert list(ds["bayesian"].values) == [True, False, False]
+    ln, add_one, mle = (ds.isel(setting=i) for i in range(3))
+    # add-one: (c + 1) / (n + K), exactly, from the recorded training counts
+    counts = add_one["train_count"]
+    np.testing.assert_allclose(add_one["theta_mean"], (counts + 1) / (counts.sum("token") + 4))
+    # same real data as the MLE at generation 0 (paired streams)
+    np.testing.assert_array_equal(add_one["train_count"][:, 0], mle["train_count"][:, 0])
+    # the user's PyMC model: diagnostics, calibration and drift recorded like pymc's
+    for name in ("r_hat_max", "ess_bulk_min", "theta_r_hat", "hdi_coverage", "pit"):
+        assert bool(np.isfinite(ln[name]).any()), name
+    assert bool(np.isfinite(ln["kl_posterior_to_prev"].isel(generation=slice(1, None))).all())
+    assert bool(np.isnan(ln["contraction"]).all())  # its prior is not a Dirichlet
+    assert ln["divergences"].sizes == {"block": 2, "generation": 3}
+
+
+def test_kept_user_posterior_works_with_arviz_as_it_is(user_tree, tmp_path):
+    _, tree = user_tree
+    path = save_tree(tree, tmp_path / "user.zarr")
+    node = posterior_node(open_tree(path), "mixture a=0.5 n=200 logistic-normal ancestral", 1)
+    assert set(node["posterior"].data_vars) == {"eta", "theta"}  # auxiliaries left out
+    summary = az.summary(node, var_names=["theta"])
+    assert len(summary) == 4 * 4 and (summary["r_hat"].astype(float) < 1.1).all()
+    bfmi = az.bfmi(node)["energy"]
+    assert bfmi.sizes["chain"] == 2 and bool((bfmi > 0.3).all())
+    import matplotlib.pyplot as plt
+
+    azp.plot_trace_dist(node, var_names=["theta"], backend="matplotlib")
+    with pytest.warns(UserWarning, match="look discrete"):
+        azp.plot_ppc_dist(node, backend="matplotlib")
+    plt.close("all")
+    xr.testing.assert_identical(open_results(path), tree["results"].to_dataset())
+
+
+def test_cli_and_toml_name_a_plugin_method(tmp_path, capsys):
+    out = tmp_path / "a.nc"
+    argv = ["run", "--tokens", "3", "--generations", "2", "--replicates", "2", "--seed", "1"]
+    plugin = "bayescollapse.models.examples.add_one"
+    assert main([*argv, "--plugin", plugin, "--method", "add-one", "mle", "--out", str(out)]) == 0
+    ds = open_results(out)
+    assert list(ds["fit_method"].values) == ["add-one", "mle"]
+    assert RunConfig.from_dict(json.loads(ds.attrs["config"])).plugins == (plugin,)
+    toml = tmp_path / "c.toml"
+    toml.write_text(f'plugins = ["{plugin}"]\n[[settings]]\nmethod = "add-one"\n')
+    out2 = tmp_path / "b.nc"
+    assert main(["run", "--config", str(toml), "--generations", "1", "--out", str(out2)]) == 0
+    assert list(open_results(out2)["fit_method"].values) == ["add-one"]
+    capsys.readouterr()
+    assert main([*argv, "--plugin", "no_such_module", "--out", str(tmp_path / "c.nc")]) == 2
+    assert "plugin module 'no_such_module' cannot be imported" in capsys.readouterr().err
+
+
+def test_registration_is_checked(monkeypatch):
+    monkeypatch.setattr(registry, "_METHODS", {k: dict(v) for k, v in registry._METHODS.items()})
+    with pytest.raises(ValueError, match="family 'nope' is not one of"):
+        register_method("nope", "x", lambda f, r: None, bayesian=False)
+    with pytest.raises(ValueError, match="already registered"):
+        register_method("markov", "mle", lambda f, r: None, bayesian=False)
+    register_method("gaussian", "x-conj", lambda f, r: None, bayesian=True)
+    with pytest.raises(ValueError, match="'x-conj' is Bayesian for 'gaussian'"):
+        register_method("markov", "x-conj", lambda f, r: None, bayesian=False)
+    with pytest.raises(ValueError, match="without spaces"):
+        register_method("markov", "my method", lambda f, r: None, bayesian=False)
+    with pytest.raises(ValueError, match="prior_update 'carry' is not defined for method"):
+        RunConfig(settings=(Setting(method="logistic-normal", prior_update="carry"),))
+
+
+def test_entry_points_are_loaded_once(monkeypatch):
+    loaded = []
+
+    class EntryPoint:
+        def load(self):
+            loaded.append(1)
+
+    monkeypatch.setattr(registry, "_entry_points_loaded", False)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [EntryPoint()])
+    registry.method_names()
+    registry.method_names()
+    assert loaded == [1]
