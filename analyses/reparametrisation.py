@@ -18,6 +18,7 @@ from scipy import stats
 
 from bayescollapse.models.categorical import DirichletCategorical
 from bayescollapse.models.categorical_pymc import build_model
+from bayescollapse.models.registry import make_fitter
 
 K, ZEROS, N, REPLICATES = 50, 30, 1000, 4
 PRIORS = (0.1, 0.5, 1.0)
@@ -52,7 +53,7 @@ def main():
             textbook_model(), freeze_model=False
         ),
         "boosted Gamma + Poisson (ours)": nutpie.compile_pymc_model(
-            build_model(K, REPLICATES), freeze_model=False
+            build_model(DirichletCategorical(K), REPLICATES), freeze_model=False
         ),
     }
     rows = []
@@ -62,7 +63,7 @@ def main():
             counts = collapsed_counts(rng)
             prior = np.full((REPLICATES, K), a0)
             fam = DirichletCategorical(K, prior_concentration=a0)
-            exact = fam.fitter("conjugate", REPLICATES).fit(counts, prior=prior, rng=rng)
+            exact = make_fitter(fam, "conjugate", REPLICATES).fit(counts, prior=prior, rng=rng)
             for name, cm in compiled.items():
                 tree = nutpie.sample(
                     cm.with_data(counts=counts, prior=prior),

@@ -41,17 +41,8 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 #: the families' prior parameters, which a setting may override (a setting axis)
 PRIOR_FIELDS = tuple(dict.fromkeys(f for family in REGISTRY.values() for f in family.prior_fields))
-#: short names of the prior parameters in setting labels
-_PRIOR_SHORT = {
-    "prior_concentration": "a0",
-    "prior": "prior",
-    "prior_mean": "mu0",
-    "prior_kappa": "kappa0",
-    "prior_alpha": "alpha0",
-    "prior_beta": "beta0",
-    "prior_mu_sd": "mu_sd",
-    "prior_sigma_scale": "sigma_scale",
-}
+#: short names of the prior parameters in setting labels (each family's ``prior_labels``)
+_PRIOR_SHORT = {k: v for family in REGISTRY.values() for k, v in family.prior_labels.items()}
 
 
 def _prior_items(value) -> tuple[tuple[str, float | str], ...]:

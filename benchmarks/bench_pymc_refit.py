@@ -6,7 +6,7 @@ counts (K = 20 tokens, a block of 4 replicates, 2 chains x 500 draws after 500 t
 
 - rebuild: a new ``pm.Model`` per generation, ``pm.sample(nuts_sampler="nutpie")``;
 - set_data: one model, ``pm.set_data`` then ``pm.sample(nuts_sampler="nutpie")``;
-- bayescollapse: the fitter of ``DirichletCategorical(...).fitter("pymc", 4)``, compiled once.
+- bayescollapse: the fitter of ``make_fitter(DirichletCategorical(...), "pymc", 4)``, compiled once.
 
 Prints the ratios (rebuild / ours, set_data / ours); the compile-once cost is included in ours.
 """
@@ -18,6 +18,7 @@ import pymc as pm
 
 from bayescollapse.models.categorical import DirichletCategorical
 from bayescollapse.models.categorical_pymc import build_model
+from bayescollapse.models.registry import make_fitter
 
 K, R, GENERATIONS, DRAWS = 20, 4, 4, 500
 
@@ -42,18 +43,18 @@ def _sample_with(model, generation):
 
 def rebuild():
     for g in range(GENERATIONS):
-        _sample_with(build_model(K, R), g)
+        _sample_with(build_model(DirichletCategorical(K), R), g)
 
 
 def set_data():
-    model = build_model(K, R)
+    model = build_model(DirichletCategorical(K), R)
     for g in range(GENERATIONS):
         _sample_with(model, g)
 
 
 def compiled_once():
     fam = DirichletCategorical(K, draws=DRAWS, tune=DRAWS)
-    fitter = fam.fitter("pymc", R)
+    fitter = make_fitter(fam, "pymc", R)
     for g in range(GENERATIONS):
         fitter.fit(counts_for(g), prior=fam.initial_prior(R), rng=np.random.default_rng(g))
 

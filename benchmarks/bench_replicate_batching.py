@@ -10,14 +10,15 @@ import time
 import numpy as np
 
 from bayescollapse.models.categorical import DirichletCategorical
+from bayescollapse.models.registry import make_fitter
 
 K, R, GENERATIONS = 20, 8, 3
 
 
 def main():
     fam = DirichletCategorical(K)
-    batched = fam.fitter("pymc", R)
-    single = fam.fitter("pymc", 1)  # one compiled model reused for every replicate
+    batched = make_fitter(fam, "pymc", R)
+    single = make_fitter(fam, "pymc", 1)  # one compiled model reused for every replicate
     rng = np.random.default_rng(0)
     data = [rng.multinomial(300, np.full(K, 1 / K), size=R) for _ in range(GENERATIONS)]
     batched.fit(data[0], prior=fam.initial_prior(R), rng=rng)  # warm both before timing

@@ -125,6 +125,8 @@ class DirichletCategorical(SamplerSettings):
     prior_concentration: float = 1.0
     name: ClassVar[str] = "dirichlet-categorical"
     prior_fields: ClassVar[tuple[str, ...]] = ("prior_concentration",)
+    #: short names of the prior fields in setting labels
+    prior_labels: ClassVar[dict[str, str]] = {"prior_concentration": "a0"}
     r_hat_variables: ClassVar[tuple[str, ...]] = ("theta_r_hat",)
     units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "zipf:1"

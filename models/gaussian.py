@@ -92,6 +92,16 @@ class Gaussian(SamplerSettings):
         "prior_mu_sd",
         "prior_sigma_scale",
     )
+    #: short names of the prior fields in setting labels
+    prior_labels: ClassVar[dict[str, str]] = {
+        "prior": "prior",
+        "prior_mean": "mu0",
+        "prior_kappa": "kappa0",
+        "prior_alpha": "alpha0",
+        "prior_beta": "beta0",
+        "prior_mu_sd": "mu_sd",
+        "prior_sigma_scale": "sigma_scale",
+    }
     r_hat_variables: ClassVar[tuple[str, ...]] = ("mu_r_hat", "sigma_r_hat")
     units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "normal:0:1"

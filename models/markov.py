@@ -131,6 +131,8 @@ class MarkovLM(SamplerSettings):
     unseen: str = "uniform"
     name: ClassVar[str] = "markov"
     prior_fields: ClassVar[tuple[str, ...]] = ("prior_concentration",)
+    #: short names of the prior fields in setting labels
+    prior_labels: ClassVar[dict[str, str]] = {"prior_concentration": "a0"}
     r_hat_variables: ClassVar[tuple[str, ...]] = ("theta_r_hat",)
     units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "zipf-rows:1:0"

@@ -175,6 +175,8 @@ class Family(Protocol):
         The truth recipe used when a run names none.
     prior_fields : tuple of str
         The family's prior parameters (fields), which a setting may override.
+    prior_labels : dict
+        Prior field -> its short name in setting labels (``a0`` for ``prior_concentration``).
     variables : dict
         Results variable name -> (dims, description). Dims start with
         ``(setting, replicate, generation)`` (or ``(setting, block, generation)`` for a
@@ -195,6 +197,7 @@ class Family(Protocol):
     name: ClassVar[str]
     default_truth: ClassVar[str]
     prior_fields: ClassVar[tuple[str, ...]]
+    prior_labels: ClassVar[dict[str, str]]
     variables: ClassVar[dict]
     units: ClassVar[dict]
     plot_metric: ClassVar[str]
