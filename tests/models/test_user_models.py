@@ -48,9 +48,11 @@ def test_user_pymc_model_matches_the_conjugate_oracle():
     # law: Dirichlet(a0) prior + Multinomial counts -> Dirichlet(a0 + c), whichever way the
     # model is written. Both settings see the same real data at generation 0 (paired
     # streams), so the user model's posterior means and sds must match the exact ones
-    # within z = 4.5 of their Monte Carlo SEs (ArviZ's mcse of the mean, as recorded in
-    # theta_mcse_mean, and of the sd, from the kept draws), over 2 x 4 x 5 = 40
-    # comparisons (false alarm ~3e-4).
+    # within z Monte Carlo SEs: ArviZ's MCSE of the mean (recorded as theta_mcse_mean),
+    # z = 4.5 over 20 comparisons (false alarm ~1e-4); its MCSE of the sd (from the kept
+    # draws), z = 6, because that estimate is optimistic at 2 x 1000 draws: over 9 seeds x
+    # 20 sds the largest |error| / MCSE was 4.7, and a 4x longer run brought that sd to
+    # 1.4 MCSE of the exact one.
     cfg = RunConfig(
         settings=(Setting(method="conjugate"), Setting(method="dirichlet-multinomial")),
         num_tokens=5,
@@ -72,7 +74,8 @@ def test_user_pymc_model_matches_the_conjugate_oracle():
     assert bool((np.abs(user["theta_mean"] - exact["theta_mean"]) < z * mcse).all())
     theta = posterior_node(tree, 1, 0)["posterior"]["theta"]
     mcse_sd = az.mcse(theta, method="sd").transpose("replicate", "token").values
-    assert np.all(np.abs(user["theta_sd"].values - exact["theta_sd"].values) < z * mcse_sd)
+    ratio = np.abs(user["theta_sd"].values - exact["theta_sd"].values) / mcse_sd
+    assert ratio.max() < 6, ratio.max()
     # the user model reads the Dirichlet prior as data: contraction is defined
     assert bool(np.isfinite(user["contraction"]).all())
     assert float(user["divergences"].max()) == 0
