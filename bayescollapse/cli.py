@@ -228,6 +228,10 @@ def _parser() -> argparse.ArgumentParser:
         "--replicates", type=int, default=2000, help="simulated replicates (default 2000)"
     )
     ph.add_argument("--seed", type=int, help="seed (default: drawn and recorded)")
+    ph.add_argument(
+        "--workers", type=int, help="simulate on a local Dask cluster of this many workers"
+    )
+    ph.add_argument("--scheduler", metavar="ADDRESS", help="simulate on an existing Dask scheduler")
     ph.add_argument("--out", type=Path, required=True, help="NetCDF file to write")
     ph.add_argument("--figure", type=Path, help="also write the diagram as PNG")
     ph.add_argument("--force", action="store_true", help="overwrite existing output files")
@@ -251,6 +255,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--replicate", type=int, default=0, help="replicate of the posterior paths")
     d.set_defaults(func=_cmd_diagnose)
+
+    w = sub.add_parser(
+        "sweep",
+        help="run a TOML study on Dask distributed into a resumable Zarr store",
+        description="Run a study (a TOML file with the keys of `run --config`) on Dask "
+        "distributed, one unit of work per (setting, replicate block), each written into its "
+        "region of one Zarr store. Rerunning the same command resumes: only units not done "
+        "are computed.",
+    )
+    w.add_argument("file", type=Path, help="the study: a TOML file")
+    w.add_argument("--out", type=Path, required=True, help="the Zarr store (STORE.zarr)")
+    w.add_argument(
+        "--workers", type=int, help="workers of the local cluster (default: one per core)"
+    )
+    w.add_argument(
+        "--scheduler", metavar="ADDRESS", help="use an existing Dask scheduler, tcp://host:8786"
+    )
+    w.add_argument(
+        "--overwrite", action="store_true", help="replace a store of another configuration"
+    )
+    w.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    w.set_defaults(func=_cmd_sweep)
 
     s = sub.add_parser(
         "summarize",
@@ -422,10 +448,31 @@ def _cmd_phase(args: argparse.Namespace) -> int:
     total = (
         len(args.prior_concentration) * len(sim_betas) * len(sim_gammas) * (args.generations + 1)
     )
-    with progress_bar(total, disable=args.no_progress) as advance, _input():
+    if args.workers is not None and args.workers < 1:
+        raise _UsageError(f"--workers must be >= 1, got {args.workers}")
+    with contextlib.ExitStack() as stack:
+        runner = None
+        if args.workers or args.scheduler:
+            from bayescollapse.sweep import open_client, run_distributed
+
+            client = stack.enter_context(
+                open_client(workers=args.workers, scheduler=args.scheduler)
+            )
+
+            def runner(config, progress=None):
+                cells = config.generations + 1  # the bar counts generations; a unit has these
+                return run_distributed(
+                    config,
+                    client=client,
+                    progress=None if progress is None else lambda k: progress(k * cells),
+                )
+
+        advance = stack.enter_context(progress_bar(total, disable=args.no_progress))
+        stack.enter_context(_input())
         ds = phase_diagram(
             args.truth,
             args.tokens,
+            runner=runner,
             betas=betas,
             gammas=gammas,
             sim_betas=sim_betas,
@@ -454,11 +501,83 @@ def _cmd_phase(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_missing_units(path: Path, ds) -> None:
+    """Say which units of a sweep store are not done (their results are NaN)."""
+    from bayescollapse.sweep import store_status
+
+    if path.suffix != ".zarr":
+        return
+    status = store_status(path)
+    total = ds.sizes["setting"] * ds.sizes["block"]
+    done = sum(rec["status"] == "done" for rec in status.values())
+    if status and done < total:
+        print(
+            f"bayescollapse: {total - done} of {total} units are not done (shown as missing); "
+            "rerun the sweep to complete them",
+            file=sys.stderr,
+        )
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from bayescollapse.config import RunConfig
+    from bayescollapse.progress import progress_bar
+    from bayescollapse.sweep import sweep
+
+    with _input():
+        config = RunConfig.from_dict(_load_toml(args.file))
+    if args.out.suffix != ".zarr":
+        raise _UsageError(f"--out {args.out} must end in .zarr (a sweep writes a Zarr store)")
+    if args.workers is not None and args.workers < 1:
+        raise _UsageError(f"--workers must be >= 1, got {args.workers}")
+    if args.workers is not None and args.scheduler:
+        raise _UsageError("give --workers (a local cluster) or --scheduler, not both")
+    total = len(config.settings) * config.blocks
+    print(
+        f"bayescollapse: sweep of {len(config.settings)} setting(s) x {config.blocks} "
+        f"replicate block(s) = {total} unit(s), model {config.model}, into {args.out}",
+        file=sys.stderr,
+    )
+
+    def announce(link: str) -> None:
+        print(f"bayescollapse: Dask dashboard: {link or 'none'}", file=sys.stderr)
+
+    with progress_bar(total, disable=args.no_progress, label="units") as advance:
+        with _input():  # a store of another configuration is the user's to resolve
+            report = sweep(
+                config,
+                args.out,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                overwrite=args.overwrite,
+                progress=advance,
+                announce=announce,
+                on_failure=lambda unit, error: print(
+                    f"bayescollapse: unit (setting {unit[0]}, block {unit[1]}) failed: {error}",
+                    file=sys.stderr,
+                ),
+            )
+    print(
+        f"units: {len(report.run)} run, {len(report.skipped)} skipped as done, "
+        f"{len(report.failed)} failed"
+    )
+    for (s, b), error in sorted(report.failed.items()):
+        print(f"failed: setting {s} ({config.settings[s].name}), block {b}: {error}")
+    print(f"results: {report.store}")
+    if report.failed:
+        print(
+            "bayescollapse: some units failed; rerun the same command to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def _cmd_summarize(args: argparse.Namespace) -> int:
     from bayescollapse.results import open_results
 
     with _input():
         ds = open_results(args.file)
+    _report_missing_units(args.file, ds)
     cfg = json.loads(ds.attrs["config"])
     size = f"K={cfg['num_tokens']}, " if "token" in ds.dims else ""
     print(
@@ -492,6 +611,7 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
     with _input():
         ds = open_results(args.file)
+    _report_missing_units(args.file, ds)
     settings = bayesian_settings(ds)
     if not settings:
         raise _UsageError(f"{args.file} has no Bayesian setting (conjugate or pymc) to diagnose")

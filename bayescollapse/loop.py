@@ -25,7 +25,16 @@ from bayescollapse.rng import cell_streams, fresh_seed, stable_key
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
 from bayescollapse.schemes import initial_training_set, next_training_set
 
-__all__ = ["run", "run_block", "run_collecting"]
+__all__ = [
+    "finish_results",
+    "place_rows",
+    "results_arrays",
+    "run",
+    "run_block",
+    "run_collecting",
+    "run_unit",
+    "units",
+]
 
 
 def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> xr.Dataset:
@@ -87,46 +96,107 @@ def run_collecting(
         config = config.with_seed(fresh_seed())
     kept = kept_generations(config.keep_posteriors, config.generations) if keep else frozenset()
     posteriors: dict[tuple[int, int], list[dict]] = {}
-    family = config.family()
-    truth = family.make_truth(config.truth)
-    num_settings, gens = len(config.settings), config.generations
-    arrays = empty_arrays(family, num_settings, config.replicates, gens, config.blocks)
-    alphas = np.empty((num_settings, gens + 1))
-    sizes = np.empty((num_settings, gens + 1), dtype=np.int64)
-    fitters: dict[tuple, Fitter] = {}
-    block = config.replicate_block
-    for s, setting in enumerate(config.settings):
-        alphas[s] = real_fraction_values(Schedule.parse(setting.real_fraction), gens)
-        sizes[s] = sample_size_values(Schedule.parse(setting.sample_size), gens)
-        own = config.family_for(setting)
-        if (setting.method, own) not in fitters:
-            fitters[setting.method, own] = make_fitter(own, setting.method, block)
-        for b in range(config.blocks):
-            rows, groups = run_block(
-                setting,
-                fitters[setting.method, own],
-                family=own,
-                truth=truth,
-                real_fraction=alphas[s],
-                sample_size=sizes[s],
-                seed=config.seed,
-                block=b,
-                replicates=block,
-                summarise_posterior=config.posterior_metrics,
-                kept=kept,
-                progress=progress,
-            )
-            for name, values in rows.items():
-                if "block" in family.variables[name][0]:  # one value per sampler run
-                    arrays[name][s, b] = values
-                else:
-                    arrays[name][s, b * block : (b + 1) * block] = values
-            for t, parts in groups.items():
-                posteriors.setdefault((s, t), []).append(parts)
-    results = build_results(
-        arrays, config=config, family=family, truth=truth, real_fraction=alphas, sample_size=sizes
+    arrays = results_arrays(config)
+    for s, b in units(config):
+        rows, groups = run_unit(config, s, b, kept=kept, progress=progress)
+        place_rows(arrays, config, rows, s, b)
+        for t, parts in groups.items():
+            posteriors.setdefault((s, t), []).append(parts)
+    return finish_results(arrays, config), {
+        key: _join_blocks(parts) for key, parts in posteriors.items()
+    }
+
+
+def units(config: RunConfig) -> list[tuple[int, int]]:
+    """Return the units of work of a run: every (setting index, replicate block) pair.
+
+    A unit runs one replicate block of one setting through all generations; its random
+    streams are its own, so units can run in any order, anywhere.
+    """
+    return [(s, b) for s in range(len(config.settings)) for b in range(config.blocks)]
+
+
+def schedules(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Return the values of ``alpha_t`` and ``n_t`` per setting, shape (setting, generation)."""
+    gens = config.generations
+    alphas = np.array(
+        [real_fraction_values(Schedule.parse(s.real_fraction), gens) for s in config.settings]
     )
-    return results, {key: _join_blocks(parts) for key, parts in posteriors.items()}
+    sizes = np.array(
+        [sample_size_values(Schedule.parse(s.sample_size), gens) for s in config.settings],
+        dtype=np.int64,
+    )
+    return alphas, sizes
+
+
+#: fitters of this process, set up once (a PyMC model compiled once) and reused by units
+_FITTERS: dict[tuple, Fitter] = {}
+
+
+def run_unit(
+    config: RunConfig,
+    s: int,
+    b: int,
+    *,
+    kept: frozenset[int] = frozenset(),
+    progress: Callable[[int], None] | None = None,
+) -> tuple[dict[str, np.ndarray], dict[int, dict[str, xr.Dataset]]]:
+    """Run replicate block ``b`` of setting ``s`` of ``config`` (its seed set).
+
+    Returns what :func:`run_block` returns. The fitter is set up once per process and
+    reused by later units of the same method, family and block size.
+    """
+    setting = config.settings[s]
+    own = config.family_for(setting)
+    key = (setting.method, own, config.replicate_block)
+    if key not in _FITTERS:
+        _FITTERS[key] = make_fitter(own, setting.method, config.replicate_block)
+    alphas, sizes = schedules(config)
+    return run_block(
+        setting,
+        _FITTERS[key],
+        family=own,
+        truth=own.make_truth(config.truth),
+        real_fraction=alphas[s],
+        sample_size=sizes[s],
+        seed=config.seed,
+        block=b,
+        replicates=config.replicate_block,
+        summarise_posterior=config.posterior_metrics,
+        kept=kept,
+        progress=progress,
+    )
+
+
+def results_arrays(config: RunConfig) -> dict[str, np.ndarray]:
+    """NaN-filled arrays for every results variable of ``config``'s run."""
+    return empty_arrays(
+        config.family(), len(config.settings), config.replicates, config.generations, config.blocks
+    )
+
+
+def place_rows(arrays: dict, config: RunConfig, rows: dict, s: int, b: int) -> None:
+    """Put one unit's rows (see :func:`run_block`) into the run's arrays."""
+    variables, block = config.family().variables, config.replicate_block
+    for name, values in rows.items():
+        if "block" in variables[name][0]:  # one value per sampler run
+            arrays[name][s, b] = values
+        else:
+            arrays[name][s, b * block : (b + 1) * block] = values
+
+
+def finish_results(arrays: dict, config: RunConfig) -> xr.Dataset:
+    """Label a run's arrays as its validated results Dataset."""
+    family = config.family()
+    alphas, sizes = schedules(config)
+    return build_results(
+        arrays,
+        config=config,
+        family=family,
+        truth=family.make_truth(config.truth),
+        real_fraction=alphas,
+        sample_size=sizes,
+    )
 
 
 def _join_blocks(blocks: list[dict[str, xr.Dataset]]) -> dict[str, xr.Dataset]:

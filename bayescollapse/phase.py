@@ -141,8 +141,13 @@ def phase_simulation(
     tolerance: float = 0.1,
     z: float = 2.0,
     progress: Callable[[int], None] | None = None,
+    runner: Callable[..., xr.Dataset] | None = None,
 ) -> xr.Dataset:
     """Simulate each grid point and classify it by the trend test.
+
+    ``runner(config, progress=...)`` runs each panel's study: :func:`bayescollapse.run` by
+    default, or :func:`bayescollapse.sweep.run_distributed` bound to a Dask client (the
+    same units of work on a cluster, with the same results).
 
     Returns
     -------
@@ -184,7 +189,7 @@ def phase_simulation(
             prior_concentration=a0 if a0 > 0 else 1.0,
             posterior_metrics=False,
         )
-        ds = run(config, progress=progress)
+        ds = (runner or run)(config, progress=progress)
         errors = ds["sq_l2_to_truth"].values.reshape(len(betas), len(gammas), replicates, -1)
         expected = categorical_moments(
             p, a, n, prior_concentration=a0, synthetic="plugin" if a0 == 0 else synthetic
@@ -231,13 +236,14 @@ def phase_diagram(
     seed: int,
     prior_concentrations: Sequence[float] = (0.0,),
     progress: Callable[[int], None] | None = None,
+    runner: Callable[..., xr.Dataset] | None = None,
     **options,
 ) -> xr.Dataset:
     """Theory and simulation in one Dataset (see :func:`phase_theory`, :func:`phase_simulation`).
 
     ``options`` go to both: ``real_fraction0``, ``sample_size0``, ``synthetic``,
     ``tolerance``; ``horizon`` to the theory; ``generations``, ``replicates`` and ``z`` to
-    the simulation.
+    the simulation. ``runner`` runs the simulation's studies (see :func:`phase_simulation`).
     """
     theory_keys = {"real_fraction0", "sample_size0", "synthetic", "tolerance", "horizon"}
     sim_keys = {
@@ -267,6 +273,7 @@ def phase_diagram(
         seed=seed,
         prior_concentrations=prior_concentrations,
         progress=progress,
+        runner=runner,
         **{k: v for k, v in options.items() if k in sim_keys},
     )
     merged = xr.merge([theory, sim], combine_attrs="drop")

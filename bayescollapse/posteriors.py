@@ -28,7 +28,15 @@ import xarray as xr
 from bayescollapse.results import validate_results
 from bayescollapse.storage import open_tree, write_atomic
 
-__all__ = ["build_tree", "node_name", "open_tree", "posterior_node", "run_tree", "save_tree"]
+__all__ = [
+    "arviz_groups",
+    "build_tree",
+    "node_name",
+    "open_tree",
+    "posterior_node",
+    "run_tree",
+    "save_tree",
+]
 
 #: the groups of a generation node, in ArviZ's order
 GROUPS = ("posterior", "sample_stats", "posterior_predictive", "observed_data", "synthetic_data")
@@ -57,7 +65,7 @@ def posterior_node(tree: xr.DataTree, setting: str | int, generation: int) -> xr
         raise KeyError(f"no kept posterior at {path}; kept: {', '.join(kept) or 'none'}") from None
 
 
-def _arviz_groups(groups: dict[str, xr.Dataset]) -> dict[str, xr.Dataset]:
+def arviz_groups(groups: dict[str, xr.Dataset]) -> dict[str, xr.Dataset]:
     """One generation's groups as ArviZ datasets, through ``arviz_base.dict_to_dataset``."""
     from arviz_base import dict_to_dataset
 
@@ -86,7 +94,7 @@ def build_tree(results: xr.Dataset, posteriors: dict) -> xr.DataTree:
     for (s, t), groups in sorted(posteriors.items()):
         path = f"/posteriors/{node_name(labels[s])}/generation_{t}"
         nodes[path] = xr.Dataset(attrs={"setting": labels[s], "setting_index": s, "generation": t})
-        for name, ds in _arviz_groups(groups).items():
+        for name, ds in arviz_groups(groups).items():
             nodes[f"{path}/{name}"] = ds
     return xr.DataTree.from_dict(nodes)
 

@@ -14,7 +14,9 @@ def cells(config) -> int:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int, *, disable: bool = False) -> Iterator[Callable[[int], None]]:
+def progress_bar(
+    total: int, *, disable: bool = False, label: str = "generations"
+) -> Iterator[Callable[[int], None]]:
     """Show a bar of ``total`` steps; yield the callback to pass as ``run(progress=...)``."""
     from rich.console import Console
     from rich.progress import (
@@ -27,7 +29,7 @@ def progress_bar(total: int, *, disable: bool = False) -> Iterator[Callable[[int
     )
 
     with Progress(
-        TextColumn("generations"),
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -35,5 +37,5 @@ def progress_bar(total: int, *, disable: bool = False) -> Iterator[Callable[[int
         console=Console(stderr=True),
         disable=disable,
     ) as bar:
-        task = bar.add_task("generations", total=total)
+        task = bar.add_task(label, total=total)
         yield lambda k: bar.advance(task, k)

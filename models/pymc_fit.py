@@ -34,6 +34,9 @@ SAMPLE_STATS = {
 }
 
 _COMPILED: dict[tuple, tuple] = {}
+#: threads a sampler run uses (None: one per chain); a Dask worker sets 1. Draws do not
+#: depend on it: nutpie seeds each chain on its own.
+SAMPLER_CORES: int | None = None
 
 
 @contextlib.contextmanager
@@ -68,7 +71,7 @@ def sample_nuts(compiled, family, *, rng: np.random.Generator, **data) -> xr.Dat
         draws=family.draws,
         tune=family.tune,
         chains=family.chains,
-        cores=family.chains,
+        cores=SAMPLER_CORES or family.chains,
         seed=int(rng.integers(1 << 63)),
         target_accept=family.target_accept,
         progress_bar=False,

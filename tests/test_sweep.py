@@ -1,0 +1,245 @@
+"""Sweeps on a real Dask LocalCluster: equal to run(), resumable after kill -9, failures kept."""
+
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from bayescollapse import RunConfig, Setting, run
+from bayescollapse.cli import main
+from bayescollapse.phase import phase_simulation
+from bayescollapse.posteriors import open_tree
+from bayescollapse.results import open_results
+from bayescollapse.sweep import run_distributed, store_status, sweep
+
+CONFIG = RunConfig(
+    settings=(
+        Setting(method="mle", real_fraction="0.2", sample_size="60"),
+        Setting(method="conjugate", real_fraction="0.2", sample_size="60"),
+        Setting(method="conjugate", scheme="replace", real_fraction="zero", sample_size="60"),
+    ),
+    num_tokens=5,
+    generations=4,
+    replicates=6,
+    replicate_block=2,
+    seed=12,
+)
+
+TOML = """
+num_tokens = 8
+generations = 40
+replicates = 12
+replicate_block = 2
+seed = 5
+[[settings]]
+method = "conjugate"
+real_fraction = "0.2"
+sample_size = "300"
+[[settings]]
+method = "mle"
+real_fraction = "0.2"
+sample_size = "300"
+"""
+
+
+@pytest.fixture(scope="module")
+def clients():
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as c2,
+        Client(c2) as two,
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as c1,
+        Client(c1) as one,
+    ):
+        yield one, two
+
+
+def assert_same_results(a: xr.Dataset, b: xr.Dataset) -> None:
+    """Equal array for array, coords included, and the same configuration and seed."""
+    xr.testing.assert_equal(a.drop_attrs(), b.drop_attrs())
+    assert a.attrs["config"] == b.attrs["config"] and a.attrs["seed"] == b.attrs["seed"]
+
+
+def test_sweep_equals_run_on_any_number_of_workers(clients, tmp_path):
+    one, two = clients
+    expected = run(CONFIG)
+    on_two = sweep(CONFIG, tmp_path / "two.zarr", client=two)
+    on_one = sweep(CONFIG, tmp_path / "one.zarr", client=one)
+    assert len(on_two.run) == len(on_one.run) == 9 and not on_two.failed
+    assert_same_results(open_results(tmp_path / "two.zarr"), expected)
+    assert_same_results(open_results(tmp_path / "one.zarr"), expected)
+    assert_same_results(run_distributed(CONFIG, client=two), expected)
+    again = sweep(CONFIG, tmp_path / "two.zarr", client=two)  # resumed: nothing left
+    assert again.run == [] and len(again.skipped) == 9
+
+
+def test_a_store_of_another_configuration_is_refused(clients, tmp_path):
+    _, two = clients
+    store = tmp_path / "s.zarr"
+    sweep(replace(CONFIG, seed=None), store, client=two)
+    seed = open_results(store).attrs["seed"]
+    assert sweep(replace(CONFIG, seed=None), store, client=two).skipped  # the seed is reused
+    with pytest.raises(ValueError, match="written by a different configuration; pass overwrite"):
+        sweep(replace(CONFIG, generations=5), store, client=two)
+    with pytest.raises(ValueError, match=f"written with seed {seed}, not {seed + 1}"):
+        sweep(replace(CONFIG, seed=seed + 1), store, client=two)
+    report = sweep(replace(CONFIG, generations=5), store, client=two, overwrite=True)
+    assert len(report.run) == 9
+    assert open_results(store).sizes["generation"] == 6
+
+
+FLAKY = """
+from bayescollapse.models.registry import register_method
+from bayescollapse.models.categorical import ConjugateFitter
+
+
+class Flaky(ConjugateFitter):
+    def fit(self, counts, *, prior, rng):
+        raise RuntimeError("the sampler exploded")
+
+
+def factory(family, replicates):
+    if family.prior_concentration == 0.5:
+        return Flaky(family.hdi_prob)
+    return ConjugateFitter(family.hdi_prob)
+
+
+register_method("dirichlet-categorical", "flaky", factory, bayesian=True, replace=True)
+"""
+
+
+def test_a_failed_unit_is_recorded_and_does_not_stop_the_others(
+    clients, tmp_path, monkeypatch, capsys
+):
+    _, two = clients
+    (tmp_path / "flaky_plugin.py").write_text(FLAKY)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    folder = str(tmp_path)
+    two.run(lambda: sys.path.insert(0, folder))  # the workers import the plugin too
+    importlib.import_module("flaky_plugin")  # registers "flaky" here, before settings name it
+    config = RunConfig(
+        plugins=("flaky_plugin",),
+        settings=(
+            Setting(method="flaky"),
+            Setting(method="flaky", prior_params={"prior_concentration": 0.5}),
+        ),
+        num_tokens=4,
+        generations=2,
+        replicates=4,
+        replicate_block=2,
+        seed=3,
+    )
+    store = tmp_path / "f.zarr"
+    report = sweep(config, store, client=two)
+    assert sorted(report.run) == [(0, 0), (0, 1)]
+    assert sorted(report.failed) == [(1, 0), (1, 1)]
+    assert "RuntimeError: the sampler exploded" in report.failed[1, 0]
+    status = store_status(store)
+    assert status[1, 1]["status"] == "failed" and "the sampler exploded" in status[1, 1]["error"]
+    ds = open_results(store)
+    assert bool(np.isnan(ds["theta_mean"].isel(setting=1)).all())  # missing, not zeros
+    assert bool(np.isfinite(ds["theta_mean"].isel(setting=0)).all())
+    again = sweep(config, store, client=two)  # rerunning retries only the failed units
+    assert sorted(again.skipped) == [(0, 0), (0, 1)] and len(again.failed) == 2
+    # a partial store still summarises, diagnoses and plots, the missing units as missing
+    assert main(["summarize", str(store)]) == 0
+    assert main(["diagnose", str(store), "--figures", str(tmp_path / "figs")]) == 0
+    assert (tmp_path / "figs" / "calibration.png").stat().st_size > 10_000
+    assert "2 of 4 units are not done (shown as missing)" in capsys.readouterr().err
+
+
+def test_kept_posteriors_go_to_their_own_nodes(clients, tmp_path):
+    _, two = clients
+    config = replace(CONFIG, keep_posteriors="last")
+    sweep(config, tmp_path / "k.zarr", client=two)
+    tree = open_tree(tmp_path / "k.zarr")
+    label = CONFIG.settings[1].name
+    node = tree[f"posteriors/{label}/generation_4"]
+    assert sorted(node.children) == ["block_0", "block_1", "block_2"]
+    theta = node["block_1/posterior"]["theta"]
+    assert theta.sizes == {"chain": 2, "draw": 1000, "replicate": 2, "token": 5}
+    np.testing.assert_array_equal(
+        node["block_1/observed_data"]["counts"],
+        tree["results"]["train_count"].isel(setting=1, generation=4, replicate=[2, 3]),
+    )
+
+
+def test_phase_simulates_through_the_same_engine(clients):
+    _, two = clients
+    args = dict(seed=4, generations=8, replicates=6, prior_concentrations=(0.0, 1.0))
+    local = phase_simulation("zipf:1", 4, [0.0, 1.0], [0.0, 1.0], **args)
+
+    def runner(config, progress=None):
+        return run_distributed(config, client=two)
+
+    distributed = phase_simulation("zipf:1", 4, [0.0, 1.0], [0.0, 1.0], runner=runner, **args)
+    xr.testing.assert_identical(local, distributed)
+
+
+def test_cli_rejects_bad_sweeps_in_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("generations = 3\nreplicas = 2\n")
+    assert main(["sweep", str(bad), "--out", str(tmp_path / "s.zarr")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown config key 'replicas'" in err and err.count("\n") == 1
+    good = tmp_path / "good.toml"
+    good.write_text("generations = 1\nreplicates = 2\n")
+    assert main(["sweep", str(good), "--out", str(tmp_path / "s.nc")]) == 2
+    assert "must end in .zarr" in capsys.readouterr().err
+    assert main(["sweep", str(good), "--out", str(tmp_path / "s.zarr"), "--workers", "0"]) == 2
+    assert "--workers must be >= 1, got 0" in capsys.readouterr().err
+    (tmp_path / "other.zarr").mkdir()
+    (tmp_path / "other.zarr" / "zarr.json").write_text('{"zarr_format": 3, "node_type": "group"}')
+    assert main(["sweep", str(good), "--out", str(tmp_path / "other.zarr"), "--workers", "1"]) == 2
+    assert "is not a sweep store" in capsys.readouterr().err
+
+
+def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path, capsys):
+    # a real kill -9 of the whole process group (the command and its Dask workers)
+    study = tmp_path / "study.toml"
+    study.write_text(textwrap.dedent(TOML))
+    store = tmp_path / "killed.zarr"
+    command = [sys.executable, "-m", "bayescollapse.cli", "sweep", str(study)]
+    command += ["--out", str(store), "--workers", "1", "--no-progress"]
+    log = tmp_path / "sweep.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=err
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            status = store_status(store) if store.exists() else {}
+            if sum(r["status"] == "done" for r in status.values()) >= 2:
+                break
+            time.sleep(0.1)
+        running = proc.poll() is None
+        if running:  # kill it mid-sweep: the command and its Dask workers
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert running, log.read_text()
+    log.unlink()
+    finished = {u for u, r in store_status(store).items() if r["status"] == "done"}
+    assert 2 <= len(finished) < 12
+    assert main(["summarize", str(store)]) == 0
+    assert "units are not done (shown as missing)" in capsys.readouterr().err
+    assert main(["sweep", str(study), "--out", str(store), "--workers", "2", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"units: {12 - len(finished)} run, {len(finished)} skipped as done, 0 failed" in out
+    config = RunConfig.from_dict(json.loads(open_results(store).attrs["config"]))
+    assert_same_results(open_results(store), run(config))
+    assert not any(p.name.startswith(".") for p in Path(tmp_path).iterdir())
