@@ -163,7 +163,9 @@ def _write_unit(store: Path, config: RunConfig, rows: dict, groups: dict, s: int
     by_replicate, by_block = {}, {}
     for name, values in rows.items():
         dims = variables[name][0]
-        (by_block if "block" in dims else by_replicate)[name] = (dims, np.asarray(values)[None])
+        values = np.asarray(values)  # (R, G, ...) per replicate, or (G,) per sampler run
+        lead = values[None, None] if "block" in dims else values[None]
+        (by_block if "block" in dims else by_replicate)[name] = (dims, lead)
     for part, region in (
         (
             by_replicate,

@@ -104,8 +104,10 @@ def test_a_store_of_another_configuration_is_refused(clients, tmp_path):
 
 
 FLAKY = """
-from bayescollapse.models.registry import register_method
+from dataclasses import replace
+
 from bayescollapse.models.categorical import ConjugateFitter
+from bayescollapse.models.registry import register_method
 
 
 class Flaky(ConjugateFitter):
@@ -119,7 +121,21 @@ def factory(family, replicates):
     return ConjugateFitter(family.hdi_prob)
 
 
+class Tagged(ConjugateFitter):
+    # the conjugate fit with a value per sampler run, as a sampler's divergences are
+    def fit(self, counts, *, prior, rng):
+        post = super().fit(counts, prior=prior, rng=rng)
+        return replace(post, diagnostics={"divergences": float(counts.sum() % 7 + 1)})
+
+
 register_method("dirichlet-categorical", "flaky", factory, bayesian=True, replace=True)
+register_method(
+    "dirichlet-categorical",
+    "tagged",
+    lambda family, replicates: Tagged(family.hdi_prob),
+    bayesian=True,
+    replace=True,
+)
 """
 
 
@@ -137,6 +153,7 @@ def test_a_failed_unit_is_recorded_and_does_not_stop_the_others(
         settings=(
             Setting(method="flaky"),
             Setting(method="flaky", prior_params={"prior_concentration": 0.5}),
+            Setting(method="tagged"),
         ),
         num_tokens=4,
         generations=2,
@@ -146,7 +163,7 @@ def test_a_failed_unit_is_recorded_and_does_not_stop_the_others(
     )
     store = tmp_path / "f.zarr"
     report = sweep(config, store, client=two)
-    assert sorted(report.run) == [(0, 0), (0, 1)]
+    assert sorted(report.run) == [(0, 0), (0, 1), (2, 0), (2, 1)]
     assert sorted(report.failed) == [(1, 0), (1, 1)]
     assert "RuntimeError: the sampler exploded" in report.failed[1, 0]
     status = store_status(store)
@@ -154,13 +171,17 @@ def test_a_failed_unit_is_recorded_and_does_not_stop_the_others(
     ds = open_results(store)
     assert bool(np.isnan(ds["theta_mean"].isel(setting=1)).all())  # missing, not zeros
     assert bool(np.isfinite(ds["theta_mean"].isel(setting=0)).all())
+    # a value per sampler run (dims setting, block, generation) lands in its block's cell
+    expected = run(replace(config, settings=config.settings[2:]))
+    np.testing.assert_array_equal(ds["divergences"].isel(setting=2), expected["divergences"][0])
+    assert bool((ds["divergences"].isel(setting=2) >= 1).all())
     again = sweep(config, store, client=two)  # rerunning retries only the failed units
-    assert sorted(again.skipped) == [(0, 0), (0, 1)] and len(again.failed) == 2
+    assert sorted(again.skipped) == [(0, 0), (0, 1), (2, 0), (2, 1)] and len(again.failed) == 2
     # a partial store still summarises, diagnoses and plots, the missing units as missing
     assert main(["summarize", str(store)]) == 0
     assert main(["diagnose", str(store), "--figures", str(tmp_path / "figs")]) == 0
     assert (tmp_path / "figs" / "calibration.png").stat().st_size > 10_000
-    assert "2 of 4 units are not done (shown as missing)" in capsys.readouterr().err
+    assert "2 of 6 units are not done (shown as missing)" in capsys.readouterr().err
 
 
 def test_kept_posteriors_go_to_their_own_nodes(clients, tmp_path):
