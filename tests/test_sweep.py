@@ -264,3 +264,61 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path, capsys):
     config = RunConfig.from_dict(json.loads(open_results(store).attrs["config"]))
     assert_same_results(open_results(store), run(config))
     assert not any(p.name.startswith(".") for p in Path(tmp_path).iterdir())
+
+
+DIES_ONCE = """
+import os
+from pathlib import Path
+
+from bayescollapse.models.categorical import ConjugateFitter
+from bayescollapse.models.registry import register_method
+
+MARKER = Path({marker!r})
+
+
+class DiesOnce(ConjugateFitter):
+    # kills its worker process the first time any process fits with it
+    def fit(self, counts, *, prior, rng):
+        if not MARKER.exists():
+            MARKER.write_text("died")
+            os._exit(1)
+        return super().fit(counts, prior=prior, rng=rng)
+
+
+register_method(
+    "dirichlet-categorical",
+    "dies-once",
+    lambda family, replicates: DiesOnce(family.hdi_prob),
+    bayesian=True,
+    replace=True,
+)
+"""
+
+
+def test_a_unit_whose_worker_dies_is_retried_by_dask(tmp_path, monkeypatch):
+    from distributed import Client, LocalCluster
+
+    (tmp_path / "dies_once_plugin.py").write_text(DIES_ONCE.format(marker=str(tmp_path / "died")))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("dies_once_plugin")
+    config = RunConfig(
+        plugins=("dies_once_plugin",),
+        settings=(Setting(method="dies-once"),),
+        num_tokens=4,
+        generations=2,
+        replicates=2,
+        seed=6,
+    )
+    with (
+        LocalCluster(  # workers, restarted ones too, find the plugin on their PYTHONPATH
+            n_workers=2,
+            threads_per_worker=1,
+            dashboard_address=":0",
+            env={"PYTHONPATH": str(tmp_path)},
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        report = sweep(config, tmp_path / "d.zarr", client=client)
+    assert (tmp_path / "died").read_text() == "died"  # a worker really died mid-unit
+    assert report.run == [(0, 0)] and not report.failed
+    assert_same_results(open_results(tmp_path / "d.zarr"), run(config))
