@@ -322,3 +322,26 @@ def test_a_unit_whose_worker_dies_is_retried_by_dask(tmp_path, monkeypatch):
     assert (tmp_path / "died").read_text() == "died"  # a worker really died mid-unit
     assert report.run == [(0, 0)] and not report.failed
     assert_same_results(open_results(tmp_path / "d.zarr"), run(config))
+
+
+def test_cli_refuses_a_store_of_another_study(clients, tmp_path, capsys):
+    _, two = clients
+    sweep(CONFIG, tmp_path / "s.zarr", client=two)
+    other = tmp_path / "other.toml"
+    other.write_text("generations = 2\nreplicates = 2\nseed = 12\n")
+    assert main(["sweep", str(other), "--out", str(tmp_path / "s.zarr"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "was written by a different configuration; pass overwrite" in err
+    assert err.count("\n") == 2  # the banner line, then the one-line error
+    assert_same_results(open_results(tmp_path / "s.zarr"), run(CONFIG))  # left intact
+
+
+def test_cli_phase_on_workers_equals_phase_in_process(tmp_path):
+    argv = ["phase", "--tokens", "4", "--betas", "0,1", "--gammas", "0,1", "--sim-betas", "0,1"]
+    argv += ["--sim-gammas", "0,1", "--generations", "6", "--replicates", "8", "--seed", "3"]
+    argv += ["--horizon", "20", "--no-progress"]
+    assert main([*argv, "--out", str(tmp_path / "local.nc")]) == 0
+    assert main([*argv, "--out", str(tmp_path / "dask.nc"), "--workers", "2"]) == 0
+    local = xr.open_dataset(tmp_path / "local.nc").load()
+    dask = xr.open_dataset(tmp_path / "dask.nc").load()
+    xr.testing.assert_identical(local, dask)
