@@ -4,44 +4,51 @@ Simulate the generation loop of Bakshi & Chakraborty (2026): each generation fit
 next-token model to a mix of fresh real data and synthetic data from the previous
 generation's model, by MLE, exact conjugate Bayes or PyMC (NUTS), and tracks how the
 fitted model and its posterior drift from the truth.
+
+The names below are imported when first used (PEP 562), so ``import bayescollapse``
+and the command line's ``--help`` stay fast.
 """
 
-from bayescollapse.compare import compare
-from bayescollapse.config import RunConfig, Setting, cross_settings, settings_grid
-from bayescollapse.loop import run
-from bayescollapse.phase import phase_diagram
-from bayescollapse.posteriors import open_tree, run_tree, save_tree
-from bayescollapse.regimes import classify_curve, trend_test
-from bayescollapse.results import open_results, save_results, validate_results
-from bayescollapse.schedules import Schedule
-from bayescollapse.theory import (
-    categorical_moments,
-    expected_curves,
-    gaussian_mle_moments,
-    power_schedule_regime,
-)
-from bayescollapse.truth import make_truth
+from __future__ import annotations
 
-__all__ = [
-    "RunConfig",
-    "Schedule",
-    "Setting",
-    "categorical_moments",
-    "classify_curve",
-    "compare",
-    "cross_settings",
-    "expected_curves",
-    "gaussian_mle_moments",
-    "make_truth",
-    "open_results",
-    "open_tree",
-    "phase_diagram",
-    "power_schedule_regime",
-    "run",
-    "run_tree",
-    "save_results",
-    "save_tree",
-    "settings_grid",
-    "trend_test",
-    "validate_results",
-]
+import importlib
+
+#: public name -> the module that defines it
+_EXPORTS = {
+    "RunConfig": "config",
+    "Setting": "config",
+    "cross_settings": "config",
+    "settings_grid": "config",
+    "compare": "paired",
+    "run": "loop",
+    "phase_diagram": "phase",
+    "open_tree": "posteriors",
+    "run_tree": "posteriors",
+    "save_tree": "posteriors",
+    "classify_curve": "regimes",
+    "trend_test": "regimes",
+    "open_results": "results",
+    "save_results": "results",
+    "validate_results": "results",
+    "Schedule": "schedules",
+    "categorical_moments": "theory",
+    "expected_curves": "theory",
+    "gaussian_mle_moments": "theory",
+    "power_schedule_regime": "theory",
+    "make_truth": "truth",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        module = importlib.import_module(f"bayescollapse.{_EXPORTS[name]}")
+        value = getattr(module, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'bayescollapse' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

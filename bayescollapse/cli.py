@@ -13,10 +13,6 @@ import tomllib
 import traceback
 from pathlib import Path
 
-import numpy as np
-
-from bayescollapse import tables
-from bayescollapse.config import PRIOR_FIELDS
 from bayescollapse.errors import InputError
 
 __all__ = ["main"]
@@ -331,6 +327,8 @@ def config_from_args(args: argparse.Namespace):
         if value is not None:
             data[key] = value
     axes = {key: getattr(args, flag) for flag, key in _SETTING_FLAGS.items() if getattr(args, flag)}
+    from bayescollapse.config import PRIOR_FIELDS
+
     for key in PRIOR_FIELDS:  # one value sets the run's prior, several make it an axis
         values = getattr(args, key)
         if values is not None and len(values) == 1:
@@ -367,6 +365,7 @@ def _save_figure(fig, path: Path, *, dpi: int) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from bayescollapse import tables
     from bayescollapse.loop import run
     from bayescollapse.posteriors import run_tree, save_tree
     from bayescollapse.progress import cells, progress_bar
@@ -415,6 +414,8 @@ def _grid(text: str, name: str) -> list[float]:
     try:
         if ":" in text:
             start, stop, num = text.split(":")
+            import numpy as np
+
             values = np.linspace(float(start), float(stop), int(num)).tolist()
         else:
             values = [float(v) for v in text.split(",")]
@@ -426,6 +427,7 @@ def _grid(text: str, name: str) -> list[float]:
 
 
 def _cmd_phase(args: argparse.Namespace) -> int:
+    from bayescollapse import tables
     from bayescollapse.phase import phase_diagram
     from bayescollapse.progress import progress_bar
     from bayescollapse.rng import fresh_seed
@@ -573,6 +575,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:
+    from bayescollapse import tables
     from bayescollapse.results import open_results
 
     with _input():
@@ -589,7 +592,7 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
         out = tables.console()
         out.print(tables.summary_table(ds, generation=args.generation))
         if args.paired:
-            from bayescollapse.compare import compare
+            from bayescollapse.paired import compare
 
             cmp = compare(ds, baseline=args.paired, metric=args.metric)
             out.print(tables.paired_table(cmp, generation=args.generation))
@@ -599,6 +602,7 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
+    from bayescollapse import tables
     from bayescollapse.diagnostics import RULE, sampler_row
     from bayescollapse.metrics import pit_uniformity_pvalue
     from bayescollapse.plots_posterior import (

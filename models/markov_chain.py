@@ -8,6 +8,7 @@ categorical distribution.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,18 +21,53 @@ from bayescollapse.counts import multinomial_counts
 __all__ = ["MarkovTruth", "make_markov_truth", "stationary", "sequence_counts"]
 
 
-def stationary(probs: np.ndarray, order: int, *, iterations: int = 500) -> np.ndarray:
-    """Stationary law of the context chain by power iteration, batched: (..., C, V) -> (..., C).
+#: largest number of contexts whose stationary law is solved as a dense linear system
+SOLVE_LIMIT = 1024
 
-    Each step pushes the mass of context c through ``P[c, y]`` to context
-    ``(c V + y) mod C``, which is a reshape-and-sum: no per-context loop. For a reducible
-    chain the result is a stationary law reached from the uniform start.
+
+def stationary(probs: np.ndarray, order: int, *, iterations: int = 500) -> np.ndarray:
+    """Stationary law of the context chain, batched: (..., C, V) -> (..., C).
+
+    Context ``c`` moves to ``(c V + y) mod C`` with probability ``P[c, y]``. Up to
+    :data:`SOLVE_LIMIT` contexts the law is solved: ``pi (T - I) = 0`` with ``sum pi = 1``
+    as one batched dense solve. A chain with several closed classes has no unique law; for
+    it (singular system, or a solution that fails the checks), and above the limit, the law
+    is the one reached from the uniform start by ``iterations`` steps of power iteration,
+    each a reshape-and-sum with no per-context loop.
     """
     probs = np.asarray(probs, float)
     *batch, contexts, tokens = probs.shape
-    pi = np.full((*batch, contexts), 1.0 / contexts)
     if order == 0:
-        return pi
+        return np.full((*batch, contexts), 1.0 / contexts)
+    if contexts > SOLVE_LIMIT:
+        return _power_iteration(probs, iterations)
+    flat = probs.reshape(-1, contexts, tokens)
+    nxt = (np.arange(contexts)[:, None] * tokens + np.arange(tokens)) % contexts
+    transition = np.zeros((flat.shape[0], contexts, contexts))
+    transition[:, np.arange(contexts)[:, None], nxt] = flat  # T[c, next(c, y)] = P[c, y]
+    system = np.swapaxes(transition, -1, -2) - np.eye(contexts)  # (T^T - I) pi = 0
+    system[:, -1, :] = 1.0  # ... with the last equation replaced by sum(pi) = 1
+    rhs = np.zeros((flat.shape[0], contexts))
+    rhs[:, -1] = 1.0
+    try:
+        pi = np.linalg.solve(system, rhs[..., None])[..., 0]
+    except np.linalg.LinAlgError:  # some system is singular: solve the others one by one
+        pi = np.full_like(rhs, np.nan)
+        for i in range(system.shape[0]):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                pi[i] = np.linalg.solve(system[i], rhs[i])
+    residual = np.abs(np.einsum("bc,bcd->bd", pi, transition) - pi).max(axis=-1)
+    good = np.isfinite(residual) & (residual < 1e-9) & (pi.min(axis=-1) > -1e-12)
+    if not good.all():
+        pi[~good] = _power_iteration(flat[~good], iterations)
+    pi = np.clip(pi, 0.0, None)
+    return (pi / pi.sum(axis=-1, keepdims=True)).reshape(*batch, contexts)
+
+
+def _power_iteration(probs: np.ndarray, iterations: int) -> np.ndarray:
+    """Stationary law reached from the uniform start by power iteration: (..., C, V) -> (..., C)."""
+    *batch, contexts, tokens = probs.shape
+    pi = np.full((*batch, contexts), 1.0 / contexts)
     for _ in range(iterations):
         flow = pi[..., :, None] * probs  # (..., C, V): mass moving c -> (c V + y) mod C
         pi = flow.reshape(*batch, tokens, contexts // tokens, tokens).sum(axis=-3)
@@ -156,9 +192,16 @@ def sequence_counts(
     """Transition counts of ``sizes[r]`` sequences of ``length`` tokens per replicate.
 
     Each sequence starts in a context drawn from the generating chain's stationary law and
-    emits ``length`` tokens; the counts are ``(R, C, V)``. The loop runs over positions;
-    every sequence and replicate moves at once. Order 0 is the categorical case: the
-    counts are ``Multinomial(sizes * length, P)`` directly.
+    emits ``length`` tokens; the counts are ``(R, C, V)``. Sequences are exchangeable given
+    their current context: the ``N_c`` sequences in context ``c`` at a step emit tokens
+    ``Multinomial(N_c, P[c])`` and move on to the contexts those tokens make. So the loop
+    tracks how many sequences sit in each context, one multinomial per (replicate,
+    context) and position: the cost does not grow with the number of sequences, and the
+    law of the counts is exactly that of writing every sequence. When there are fewer
+    sequences than (context, token) cells, writing each sequence is cheaper, and that is
+    what is done (the same law; which one a run uses is fixed by its sizes, so runs
+    reproduce). Order 0 is the categorical case: the counts are
+    ``Multinomial(sizes * length, P)`` directly.
     """
     sizes = np.asarray(sizes, dtype=np.int64)
     reps = sizes.shape[0]
@@ -166,18 +209,43 @@ def sequence_counts(
     contexts, tokens = probs.shape[-2:]
     if order == 0:
         return multinomial_counts(sizes * length, probs[:, 0, :], rng=rng)[:, None, :]
+    p = np.clip(probs, 0.0, None)
+    p = p / p.sum(axis=-1, keepdims=True)
+    if 2 * int(sizes.max(initial=0)) < contexts * tokens:
+        return _by_sequence(p, sizes, order=order, length=length, rng=rng)
+    occupancy = multinomial_counts(sizes, stationary(p, order), rng=rng)  # (R, C)
+    counts = np.zeros((reps, contexts, tokens), dtype=np.int64)
+    for _ in range(length):
+        step = rng.multinomial(occupancy, p)  # (R, C, V): transitions c -> y at this step
+        counts += step
+        # (c, y) leads to context (c V + y) mod C: a reshape-and-sum over the dropped token
+        occupancy = step.reshape(reps, tokens, contexts // tokens, tokens).sum(axis=1)
+        occupancy = occupancy.reshape(reps, contexts)
+    return counts
+
+
+def _by_sequence(probs, sizes, *, order: int, length: int, rng) -> np.ndarray:
+    """Return the counts of :func:`sequence_counts` by writing every sequence.
+
+    The loop runs over positions; every sequence and replicate moves at once, each token
+    one binary search in the rows' CDFs laid end to end.
+    """
+    reps, contexts, tokens = probs.shape
     width = max(int(sizes.max(initial=0)), 1)
     start = np.cumsum(stationary(probs, order), axis=-1)
     ctx = (start[:, None, :] < rng.random((reps, width, 1))).sum(axis=-1)
     ctx = np.minimum(ctx, contexts - 1)
-    cdf = np.cumsum(probs, axis=-1)
+    row_ids = np.arange(reps * contexts, dtype=float)
+    cdf = np.cumsum(probs, axis=-1).reshape(reps * contexts, tokens)
+    shifted = (cdf + row_ids[:, None]).ravel()  # row r's CDF shifted by r: one sorted array
     active = np.arange(width) < sizes[:, None]
-    rows = np.arange(reps)[:, None]
-    counts = np.zeros(reps * contexts * tokens, dtype=np.int64)
+    base = np.arange(reps)[:, None] * contexts
+    emitted = []
     for _ in range(length):
-        u = rng.random((reps, width, 1))
-        y = np.minimum((cdf[rows, ctx] < u).sum(axis=-1), tokens - 1)
-        flat = (rows * contexts + ctx) * tokens + y
-        counts += np.bincount(flat[active], minlength=counts.size)
+        u = rng.random((reps, width))
+        row = base + ctx
+        y = np.minimum(np.searchsorted(shifted, u + row, side="left") - row * tokens, tokens - 1)
+        emitted.append((row * tokens + y)[active])
         ctx = (ctx * tokens + y) % contexts
-    return counts.reshape(reps, contexts, tokens)
+    counts = np.bincount(np.concatenate(emitted), minlength=reps * contexts * tokens)
+    return counts.reshape(reps, contexts, tokens).astype(np.int64)

@@ -7,7 +7,6 @@ and returns one value per leading index (replicate).
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize.elementwise import find_root
 from scipy.special import betaincinv, xlog1py, xlogy
 
 __all__ = [
@@ -48,6 +47,8 @@ def unimodal_hdi(ppf, logpdf, params: tuple, prob: float) -> tuple[np.ndarray, n
     lower, upper : numpy.ndarray
         Arrays of the broadcast shape of ``params``.
     """
+    from scipy.optimize.elementwise import find_root  # imported on first use: it is slow
+
     params = np.broadcast_arrays(*[np.asarray(p, float) for p in params])
     shape, top = params[0].shape, 1.0 - prob
 

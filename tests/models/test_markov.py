@@ -229,3 +229,32 @@ def test_diagnose_reads_markov_runs(tmp_path, capsys):
     assert main(["diagnose", str(out), "--figures", str(tmp_path / "f")]) == 0
     assert "94% interval" in capsys.readouterr().out
     assert (tmp_path / "f" / "posterior_paths.png").exists()
+
+
+@pytest.mark.parametrize("sequences", [30, 400])  # written one by one / by context occupancy
+def test_sequence_counts_have_the_law_of_written_sequences(sequences, variance_se):
+    # law: started from the stationary law pi, every position is stationary, so
+    # E count(c, y) = n L pi(c) P(c, y); 30 sequences take the per-sequence path and 400
+    # the occupancy path (C V = 36 cells). Means within z = 4.5 SE over 36 cells (false
+    # alarm ~2e-4); the variance of one count matches between the paths within z = 4.5
+    # SE of the difference of the two sample variances (tested at 8 seeds: 0 alarms).
+    rng = np.random.default_rng(11)
+    probs = rng.dirichlet(np.full(6, 0.7), size=6)
+    reps, length = 3000, 5
+    draw = sequence_counts(
+        probs, np.full(reps, sequences), order=1, length=length, rng=np.random.default_rng(2)
+    )
+    expected = sequences * length * stationary(probs, 1)[:, None] * probs
+    mean, se = draw.mean(axis=0), draw.std(axis=0, ddof=1) / np.sqrt(reps)
+    assert np.all(np.abs(mean - expected) < 4.5 * se + 1e-12)
+    # the other path on the same chain (sizes below / above C V pick it)
+    other = 400 if sequences == 30 else 30
+    alt = sequence_counts(
+        probs, np.full(reps, other), order=1, length=length, rng=np.random.default_rng(3)
+    )
+    # counts scale with n: compare the variance per sequence of the busiest cell
+    cell = np.unravel_index(np.argmax(expected), expected.shape)
+    x, y = draw[:, cell[0], cell[1]] / sequences, alt[:, cell[0], cell[1]] / other
+    vx, vy = x.var(ddof=1) * sequences, y.var(ddof=1) * other  # Var(count)/n per sequence
+    se_diff = np.hypot(variance_se(x) * sequences, variance_se(y) * other)
+    assert abs(vx - vy) < 4.5 * se_diff

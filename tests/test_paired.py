@@ -7,8 +7,8 @@ import pytest
 
 from bayescollapse import RunConfig, Setting, run, settings_grid
 from bayescollapse.cli import main
-from bayescollapse.compare import compare, paired_difference
 from bayescollapse.config import cross_settings
+from bayescollapse.paired import compare, paired_difference
 from bayescollapse.results import open_results
 
 
