@@ -20,7 +20,7 @@ import xarray as xr
 from bayescollapse.config import RunConfig, Setting, kept_generations
 from bayescollapse.models.protocols import Family, Fitter
 from bayescollapse.models.registry import make_fitter
-from bayescollapse.results import build_results, empty_arrays
+from bayescollapse.results import ResultArrays, build_results, variable_shapes
 from bayescollapse.rng import cell_streams, fresh_seed, stable_key
 from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
 from bayescollapse.schemes import initial_training_set, next_training_set
@@ -98,8 +98,7 @@ def run_collecting(
     posteriors: dict[tuple[int, int], list[dict]] = {}
     arrays = results_arrays(config)
     for s, b in units(config):
-        rows, groups = run_unit(config, s, b, kept=kept, progress=progress)
-        place_rows(arrays, config, rows, s, b)
+        _, groups = run_unit(config, s, b, kept=kept, progress=progress, into=arrays)
         for t, parts in groups.items():
             posteriors.setdefault((s, t), []).append(parts)
     return finish_results(arrays, config), {
@@ -140,11 +139,14 @@ def run_unit(
     *,
     kept: frozenset[int] = frozenset(),
     progress: Callable[[int], None] | None = None,
+    into: ResultArrays | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[int, dict[str, xr.Dataset]]]:
     """Run replicate block ``b`` of setting ``s`` of ``config`` (its seed set).
 
-    Returns what :func:`run_block` returns. The fitter is set up once per process and
-    reused by later units of the same method, family and block size.
+    Returns what :func:`run_block` returns; with ``into`` (the run's arrays) the values go
+    straight into their place there instead, and the returned rows are empty. The fitter
+    is set up once per process and reused by later units of the same method, family and
+    block size.
     """
     setting = config.settings[s]
     own = config.family_for(setting)
@@ -152,6 +154,17 @@ def run_unit(
     if key not in _FITTERS:
         _FITTERS[key] = make_fitter(own, setting.method, config.replicate_block)
     alphas, sizes = schedules(config)
+    sink = None
+    if into is not None:
+        variables, width = own.variables, config.replicate_block
+
+        def sink(name: str, t: int, value) -> None:
+            target = into.writable(name)
+            if "block" in variables[name][0]:  # one value per sampler run
+                target[s, b, t] = value
+            else:
+                target[s, b * width : (b + 1) * width, t] = value
+
     return run_block(
         setting,
         _FITTERS[key],
@@ -165,27 +178,34 @@ def run_unit(
         summarise_posterior=config.posterior_metrics,
         kept=kept,
         progress=progress,
+        sink=sink,
     )
 
 
-def results_arrays(config: RunConfig) -> dict[str, np.ndarray]:
-    """NaN-filled arrays for every results variable of ``config``'s run."""
-    return empty_arrays(
-        config.family(), len(config.settings), config.replicates, config.generations, config.blocks
+def results_arrays(config: RunConfig) -> ResultArrays:
+    """Return the run's results arrays, each allocated when a unit first writes it."""
+    return ResultArrays(
+        variable_shapes(
+            config.family(),
+            len(config.settings),
+            config.replicates,
+            config.generations,
+            config.blocks,
+        )
     )
 
 
-def place_rows(arrays: dict, config: RunConfig, rows: dict, s: int, b: int) -> None:
+def place_rows(arrays: ResultArrays, config: RunConfig, rows: dict, s: int, b: int) -> None:
     """Put one unit's rows (see :func:`run_block`) into the run's arrays."""
     variables, block = config.family().variables, config.replicate_block
     for name, values in rows.items():
         if "block" in variables[name][0]:  # one value per sampler run
-            arrays[name][s, b] = values
+            arrays.writable(name)[s, b] = values
         else:
-            arrays[name][s, b * block : (b + 1) * block] = values
+            arrays.writable(name)[s, b * block : (b + 1) * block] = values
 
 
-def finish_results(arrays: dict, config: RunConfig) -> xr.Dataset:
+def finish_results(arrays: ResultArrays, config: RunConfig) -> xr.Dataset:
     """Label a run's arrays as its validated results Dataset."""
     family = config.family()
     alphas, sizes = schedules(config)
@@ -230,13 +250,19 @@ def run_block(
     summarise_posterior: bool = True,
     kept: frozenset[int] = frozenset(),
     progress: Callable[[int], None] | None = None,
+    sink: Callable[[str, int, np.ndarray], None] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[int, dict[str, xr.Dataset]]]:
     """Run one replicate block of one setting through every generation.
+
+    ``sink(name, generation, value)``, if given, receives each generation's values as
+    they are made (the run's arrays, with no copy held here); otherwise they are gathered
+    into ``rows``.
 
     Returns
     -------
     rows : dict of str to numpy.ndarray
-        Per variable, an array with dims (replicate, generation[, ...]) for the block.
+        Per variable, an array with dims (replicate, generation[, ...]) for the block
+        (dims (generation,) for a value per sampler run); empty when ``sink`` is given.
     groups : dict
         For each generation in ``kept`` whose fit is Bayesian, its ArviZ groups (see
         :func:`run_collecting`), with replicate coordinates of this block. Drawing them
@@ -249,7 +275,20 @@ def run_block(
     prior = family.initial_prior(replicates)
     previous_fit = None
     groups: dict[int, dict[str, xr.Dataset]] = {}
-    per_generation: list[dict[str, np.ndarray]] = []
+    rows: dict[str, np.ndarray] = {}
+    generations = real_fraction.size
+
+    def gather(name: str, t: int, value) -> None:
+        value = np.asarray(value, dtype=float)
+        if name not in rows:  # allocated when first written: never-written ones cost nothing
+            shape = (generations,) if value.ndim == 0 else (value.shape[0], generations)
+            rows[name] = np.full((*shape, *value.shape[1:]), np.nan)
+        if value.ndim == 0:
+            rows[name][t] = value
+        else:
+            rows[name][:, t] = value
+
+    store = sink or gather
     for t in range(real_fraction.size):
         streams = cell_streams(seed, block=block, generation=t, **keys)
         rng = streams.fit
@@ -271,9 +310,11 @@ def run_block(
                 rng=rng,
             )
         fit = fitter.fit(data.data, prior=prior, rng=rng)
-        per_generation.append(
-            family.record(fit, data, truth, previous_fit, summarise_posterior, rng=streams.metric)
+        recorded = family.record(
+            fit, data, truth, previous_fit, summarise_posterior, rng=streams.metric
         )
+        for name, value in recorded.items():
+            store(name, t, value)
         if t - 1 in groups:
             groups[t - 1]["synthetic_data"] = family.data_to_dataset(data.synthetic)
         if t in kept and fit.bayesian:
@@ -301,20 +342,4 @@ def run_block(
         }
         for t, parts in groups.items()
     }
-    return _stack(per_generation), labelled
-
-
-def _stack(rows: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Stack per-generation rows along the generation axis; a missing value is NaN there.
-
-    Per-replicate values (shape (R, ...)) stack along axis 1; per-block scalars (a sampler
-    run's divergences) along axis 0.
-    """
-    out = {}
-    for name in dict.fromkeys(k for row in rows for k in row):
-        template = np.asarray(next(row[name] for row in rows if name in row), dtype=float)
-        missing = np.full(template.shape, np.nan)
-        out[name] = np.stack(
-            [row.get(name, missing) for row in rows], axis=1 if template.ndim else 0
-        )
-    return out
+    return rows, labelled

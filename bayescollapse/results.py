@@ -10,6 +10,10 @@ variables with their dims and descriptions. A variable with one value per sample
 (``divergences``) has dims (setting, block, generation): replicate ``r`` belongs to block
 ``r // replicate_block``, and the block's replicates share one run.
 
+Variables a run never wrote (say ``theta_r_hat`` in a run without a sampler) are NaN, held
+as read-only views that take no memory: ``ds.copy(deep=True)`` before writing into them.
+Saved files leave them out (and compress the rest); :func:`open_results` puts them back.
+
 Every variable has CF attrs ``long_name`` and ``units`` (``1`` for probabilities, shares
 and counts; ``nats`` for information; none for quantities in the data's own unit), and
 the attrs record the seed, the configuration, the results ``schema_version``, the plugin
@@ -24,6 +28,7 @@ every prior parameter of the model (``prior_concentration``; for the Gaussian mo
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import UTC, datetime
@@ -38,6 +43,7 @@ from bayescollapse.storage import engine_for, write_atomic
 
 __all__ = [
     "DIMS",
+    "ResultArrays",
     "build_results",
     "concat_runs",
     "open_results",
@@ -56,6 +62,19 @@ SCHEMA_VERSION = 2
 LIBRARIES = ("numpy", "scipy", "xarray", "pymc", "pytensor", "nutpie", "arviz", "arviz-base")
 
 
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    import platform
+
+    out = [("python_version", platform.python_version())]
+    for name in LIBRARIES:
+        try:
+            out.append((f"{name}_version", version(name)))
+        except PackageNotFoundError:
+            out.append((f"{name}_version", "not installed"))
+    return tuple(out)
+
+
 def provenance() -> dict[str, str]:
     """Versions of Python and the libraries a result depends on, as attrs.
 
@@ -64,15 +83,7 @@ def provenance() -> dict[str, str]:
     >>> sorted(provenance())[:2]
     ['arviz-base_version', 'arviz_version']
     """
-    import platform
-
-    out = {"python_version": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            out[f"{name}_version"] = version(name)
-        except PackageNotFoundError:
-            out[f"{name}_version"] = "not installed"
-    return out
+    return dict(_versions())  # read once per process
 
 
 def _cf_attrs(description: str, units: str | None) -> dict[str, str]:
@@ -83,21 +94,44 @@ def _cf_attrs(description: str, units: str | None) -> dict[str, str]:
     return attrs
 
 
-def empty_arrays(
+def variable_shapes(
     family, settings: int, replicates: int, generations: int, blocks: int = 1
-) -> dict[str, np.ndarray]:
-    """NaN-filled arrays for every variable of ``family``, shaped by its dims."""
+) -> dict[str, tuple[int, ...]]:
+    """Return the shape of every variable of ``family`` in a run of these sizes."""
     sizes = {
         "setting": settings,
         "replicate": replicates,
         "generation": generations + 1,
         "block": blocks,
+        **family.dim_sizes,
     }
-    sizes.update(family.dim_sizes)
-    return {
-        name: np.full([sizes[d] for d in dims], np.nan)
-        for name, (dims, _) in family.variables.items()
-    }
+    return {name: tuple(sizes[d] for d in dims) for name, (dims, _) in family.variables.items()}
+
+
+class ResultArrays(dict):
+    """A run's arrays by variable name, each allocated (NaN-filled) when first written.
+
+    :meth:`complete` fills in the variables the run never wrote as read-only NaN views
+    that take no memory (``np.broadcast_to``), so the results keep the whole schema while
+    memory grows only with what is written.
+    """
+
+    def __init__(self, shapes: dict[str, tuple[int, ...]]) -> None:
+        super().__init__()
+        self.shapes = shapes
+
+    def writable(self, name: str) -> np.ndarray:
+        """Return the array of ``name``, allocated on first use."""
+        if name not in self:
+            self[name] = np.full(self.shapes[name], np.nan)
+        return self[name]
+
+    def complete(self) -> dict[str, np.ndarray]:
+        """Every variable's array: the written ones, and zero-memory NaN for the others."""
+        return {
+            name: self[name] if name in self else np.broadcast_to(np.float64(np.nan), shape)
+            for name, shape in self.shapes.items()
+        }
 
 
 def build_results(
@@ -125,6 +159,8 @@ def build_results(
         The schedules' values.
     """
     settings = config.settings
+    if isinstance(arrays, ResultArrays):
+        arrays = arrays.complete()
     data_vars = {
         name: (dims, arrays[name], _cf_attrs(desc, family.units.get(name, "1")))
         for name, (dims, desc) in family.variables.items()
@@ -230,7 +266,48 @@ def save_results(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = F
         If ``path`` exists and ``overwrite`` is False.
     """
     validate_results(ds)
-    return write_atomic(ds, path, overwrite=overwrite)
+    return write_atomic(for_file(ds), path, overwrite=overwrite)
+
+
+def for_file(ds: xr.Dataset) -> xr.Dataset:
+    """Return the results as written to a file.
+
+    Variables that are NaN throughout are left out (:func:`with_all_variables` puts them
+    back), the rest compressed (NetCDF zlib).
+    """
+    family = REGISTRY[ds.attrs["model"]]
+    empty = [
+        name
+        for name in family.variables
+        if name in ds
+        and not bool(np.isfinite(ds[name].values).any())
+        and not bool(np.isinf(ds[name].values).any())
+    ]
+    out = ds.drop_vars(empty)
+    for name in out.data_vars:
+        out[name].encoding.update(zlib=True, complevel=4)
+    return out
+
+
+def with_all_variables(ds: xr.Dataset) -> xr.Dataset:
+    """Put back the family's variables a file left out (NaN throughout), as NaN views."""
+    family = REGISTRY[ds.attrs["model"]]
+    missing = [name for name in family.variables if name not in ds]
+    if not missing:
+        return ds
+    sizes = dict(ds.sizes)
+    extra = {}
+    for name in missing:
+        dims, description = family.variables[name]
+        if any(d not in sizes for d in dims):
+            continue  # a dim the file does not have: validate_results names it
+        shape = tuple(sizes[d] for d in dims)
+        extra[name] = (
+            dims,
+            np.broadcast_to(np.float64(np.nan), shape),
+            _cf_attrs(description, family.units.get(name, "1")),
+        )
+    return ds.assign(extra)
 
 
 def open_results(path: str | os.PathLike) -> xr.Dataset:
@@ -260,5 +337,7 @@ def open_results(path: str | os.PathLike) -> xr.Dataset:
                 ds = node.load()
     except (OSError, KeyError) as err:
         raise ValueError(f"{path} is not a readable results file ({err})") from None
+    if "model" in ds.attrs and ds.attrs["model"] in REGISTRY:
+        ds = with_all_variables(ds)
     validate_results(ds)
     return ds

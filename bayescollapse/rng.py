@@ -23,7 +23,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CellStreams", "STREAMS", "block_rng", "cell_streams", "fresh_seed", "stable_key"]
+__all__ = [
+    "CellStreams",
+    "LazyGenerator",
+    "STREAMS",
+    "block_rng",
+    "cell_streams",
+    "fresh_seed",
+    "stable_key",
+]
 
 #: stream name -> the first entry of its spawn key
 STREAMS = {"real": 0, "fit": 1, "store": 2, "metric": 3}
@@ -64,14 +72,35 @@ def block_rng(
     return np.random.default_rng(ss)
 
 
+class LazyGenerator:
+    """A Generator made on first use: streams a cell may not need cost nothing.
+
+    Every attribute is the Generator's, so it stands wherever a Generator is used.
+    """
+
+    __slots__ = ("_args", "_rng")
+
+    def __init__(self, *args) -> None:
+        self._args = args
+        self._rng = None
+
+    def __getattr__(self, name: str):
+        if self._rng is None:
+            self._rng = block_rng(*self._args[:4], stream=self._args[4])
+        return getattr(self._rng, name)
+
+
 @dataclass(frozen=True)
 class CellStreams:
-    """The streams of one cell (see the module docstring)."""
+    """The streams of one cell (see the module docstring).
+
+    ``store`` and ``metric`` are made only if used.
+    """
 
     real: np.random.Generator
     fit: np.random.Generator
-    store: np.random.Generator
-    metric: np.random.Generator
+    store: LazyGenerator
+    metric: LazyGenerator
 
 
 def cell_streams(
@@ -81,8 +110,8 @@ def cell_streams(
     return CellStreams(
         real=block_rng(seed, data_key, block, generation, stream="real"),
         fit=block_rng(seed, fit_key, block, generation, stream="fit"),
-        store=block_rng(seed, fit_key, block, generation, stream="store"),
-        metric=block_rng(seed, fit_key, block, generation, stream="metric"),
+        store=LazyGenerator(seed, fit_key, block, generation, "store"),
+        metric=LazyGenerator(seed, fit_key, block, generation, "metric"),
     )
 
 

@@ -11,7 +11,7 @@ def test_flag_rule_counts_exceedances_against_a_binomial_allowance():
     # 5 replicates x 20 tokens = 100 R-hats per generation; Binomial(100, 0.01) has its
     # 99.9 % quantile at 5, so 5 values above 1.01 are chance and 6 are not
     assert stats.binom.ppf(0.999, 100, 0.01) == 5
-    ds = run(RunConfig(settings=(Setting(),), generations=4, replicates=5, seed=1)).copy()
+    ds = run(RunConfig(settings=(Setting(),), generations=4, replicates=5, seed=1)).copy(deep=True)
     assert flagged_generations(ds, ds["setting"].values[0]) is None  # exact: nothing to flag
     r_hat = np.full((1, 5, 5, 20), 1.001)
     r_hat[0, :, 1].flat[:5] = 1.02  # generation 1: 5 exceed -> fine

@@ -46,7 +46,7 @@ def test_divergences_are_summed_over_sampler_runs_not_replicates():
     # a block's count is stored once (dims setting, block, generation), so the table's total
     # is the number of divergent transitions, not that number times the block size
     ds = run(RunConfig(settings=(Setting(),), generations=1, replicates=4, replicate_block=2))
-    ds = ds.copy()
+    ds = ds.copy(deep=True)  # variables the run never wrote are read-only views
     ds["divergences"][:] = [[[3.0, 0.0], [1.0, 2.0]]]  # (setting, block, generation)
     text = render(summary_table(ds, generation=-1))
     assert text.splitlines()[-2].rstrip("│ ").endswith("2")  # 0 + 2 at the last generation
