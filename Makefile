@@ -50,7 +50,7 @@ analyses: $(STAMP)
 	@for a in analyses/*.py; do echo "== $$a"; $(PY) $$a || exit 1; done
 
 bench: $(STAMP)
-	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	$(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) results build *.egg-info

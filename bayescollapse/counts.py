@@ -34,7 +34,25 @@ def multinomial_counts(
     p = np.clip(np.asarray(probs, dtype=float), 0.0, None)
     p = p / p.sum(axis=-1, keepdims=True)
     p = np.broadcast_to(p, sizes.shape + p.shape[-1:])
+    if p.ndim == 2 and int(sizes.sum()) < p.size // 4:
+        return _counts_of_draws(sizes, p, rng)  # few draws, many categories
     return rng.multinomial(sizes, p).astype(np.int64)
+
+
+def _counts_of_draws(sizes: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw ``Multinomial(sizes[r], p[r])`` item by item, for fewer items than categories.
+
+    The cost is O(n log K + R K), not the O(R K) binomials of ``Generator.multinomial``.
+
+    Each row's CDF is shifted by its row number, so all rows form one sorted array and
+    every item is one binary search; the counts are a bincount.
+    """
+    reps, k = p.shape
+    shifted = (np.cumsum(p, axis=-1) + np.arange(reps)[:, None]).ravel()
+    row = np.repeat(np.arange(reps), sizes)
+    index = np.searchsorted(shifted, row + rng.random(row.size), side="right")
+    index = np.minimum(index, (row + 1) * k - 1)  # a CDF ending just below 1 stays in its row
+    return np.bincount(index, minlength=reps * k).reshape(reps, k).astype(np.int64)
 
 
 def subsample_counts(
