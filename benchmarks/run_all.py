@@ -36,9 +36,10 @@ def main() -> int:
             failed.append(script.name)
             print(done.stderr[-2000:], file=sys.stderr)
             continue
-        doc = (script.read_text().split('"""')[1].strip().splitlines() or [""])[0]
-        details = "; ".join(lines[:-1])
-        rows.append((script.name, doc, lines[-1], details, elapsed))
+        doc = " ".join(script.read_text().split('"""')[1].strip().split("\n\n")[0].split())
+        tables = [line for line in lines[:-1] if line.startswith("|")]
+        details = "; ".join(line for line in lines[:-1] if not line.startswith("|"))
+        rows.append((script.name, doc, lines[-1], details, elapsed, tables))
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}"
@@ -56,8 +57,11 @@ def main() -> int:
         "| benchmark | claim | result | measurements | wall time |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for name, doc, result, details, elapsed in rows:
+    for name, doc, result, details, elapsed, _ in rows:
         out.append(f"| `{name}` | {doc} | **{result}** | {details} | {elapsed:.0f} s |")
+    for name, doc, *_, tables in rows:
+        if tables:
+            out += ["", f"## `{name}`", "", doc, "", *tables]
     if failed:
         out += ["", f"Failed to run: {', '.join(failed)}."]
     (HERE / "RESULTS.md").write_text("\n".join(out) + "\n")
