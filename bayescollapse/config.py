@@ -345,7 +345,8 @@ class RunConfig:
     prior_sigma_scale: float = Gaussian.prior_sigma_scale
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "plugins", tuple(self.plugins))
+        plugins = (self.plugins,) if isinstance(self.plugins, str) else tuple(self.plugins)
+        object.__setattr__(self, "plugins", plugins)
         load_plugins(self.plugins)
         object.__setattr__(self, "coverage_levels", tuple(float(q) for q in self.coverage_levels))
         if self.model not in REGISTRY:

@@ -216,6 +216,8 @@ def load_plugins(modules=()) -> None:
         If a named module cannot be imported.
     """
     global _entry_points_loaded
+    if isinstance(modules, str):  # one module named alone
+        modules = (modules,)
     if not _entry_points_loaded:
         _entry_points_loaded = True
         for ep in entry_points(group=ENTRY_POINT_GROUP):
