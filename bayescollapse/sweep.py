@@ -121,9 +121,7 @@ def _prepare(config: RunConfig, store: Path, *, overwrite: bool) -> RunConfig:
     ValueError
         If the store exists, holds another configuration, and ``overwrite`` is False.
     """
-    if store.exists() and overwrite:
-        shutil.rmtree(store)
-    if store.exists():
+    if store.exists() and not overwrite:
         try:
             with xr.open_dataset(store, engine="zarr", group="results", consolidated=False) as old:
                 stored = old.attrs["config"]
@@ -152,7 +150,14 @@ def _prepare(config: RunConfig, store: Path, *, overwrite: bool) -> RunConfig:
     xr.Dataset(attrs=template.attrs).to_zarr(tmp, consolidated=False)
     _write_group(tmp / STATUS_DIR, {"units": len(units(config))})
     template.to_zarr(tmp, group="results", encoding=_encoding(template, config), consolidated=False)
-    os.replace(tmp, store)  # a store exists only once its template is whole
+    if store.exists():  # overwrite: the old store goes only once the new one is whole
+        old = store.with_name(f".{store.name}.replaced")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(store, old)
+        os.replace(tmp, store)
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    else:
+        os.replace(tmp, store)  # a store exists only once its template is whole
     return config
 
 
