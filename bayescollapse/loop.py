@@ -159,11 +159,7 @@ def run_unit(
         variables, width = own.variables, config.replicate_block
 
         def sink(name: str, t: int, value) -> None:
-            target = into.writable(name)
-            if "block" in variables[name][0]:  # one value per sampler run
-                target[s, b, t] = value
-            else:
-                target[s, b * width : (b + 1) * width, t] = value
+            into.writable(name)[(*_unit_index(variables, width, name, s, b), t)] = value
 
     return run_block(
         setting,
@@ -195,14 +191,21 @@ def results_arrays(config: RunConfig) -> ResultArrays:
     )
 
 
+def _unit_index(variables: dict, width: int, name: str, s: int, b: int) -> tuple:
+    """Return where unit (s, b) sits in variable ``name``.
+
+    Its setting and its ``width`` replicates, or its block for a value per sampler run.
+    """
+    if "block" in variables[name][0]:
+        return (s, b)
+    return (s, slice(b * width, (b + 1) * width))
+
+
 def place_rows(arrays: ResultArrays, config: RunConfig, rows: dict, s: int, b: int) -> None:
     """Put one unit's rows (see :func:`run_block`) into the run's arrays."""
-    variables, block = config.family().variables, config.replicate_block
+    variables, width = config.family().variables, config.replicate_block
     for name, values in rows.items():
-        if "block" in variables[name][0]:  # one value per sampler run
-            arrays.writable(name)[s, b] = values
-        else:
-            arrays.writable(name)[s, b * block : (b + 1) * block] = values
+        arrays.writable(name)[_unit_index(variables, width, name, s, b)] = values
 
 
 def finish_results(arrays: ResultArrays, config: RunConfig) -> xr.Dataset:

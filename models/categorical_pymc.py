@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pymc as pm
 
+from bayescollapse.models.pymc_fit import model_frame
+
 __all__ = ["build_model", "dirichlet_rows"]
 
 
@@ -41,9 +43,7 @@ def dirichlet_rows(name: str, concentration, counts, dims: tuple[str, ...]):
 
 def build_model(family, replicates: int) -> pm.Model:
     """Build the exact Dirichlet model of a block, with data ``counts`` and ``prior``."""
-    coords = family.pymc_coords(replicates)
-    dims = tuple(coords)
-    shape = tuple(len(v) for v in coords.values())
+    coords, dims, shape = model_frame(family, replicates)
     with pm.Model(coords=coords) as model:
         counts = pm.Data("counts", np.zeros(shape, dtype=np.int64), dims=dims)
         prior = pm.Data("prior", np.ones(shape), dims=dims)

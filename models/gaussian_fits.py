@@ -17,7 +17,12 @@ import numpy as np
 import xarray as xr
 from scipy.special import gammaincc, gammaincinv, gammaln, stdtr, stdtrit
 
-from bayescollapse.metrics import randomised_pit, unimodal_hdi
+from bayescollapse.metrics import (
+    draws_cdf,
+    draws_central_intervals,
+    draws_hdi,
+    unimodal_hdi,
+)
 from bayescollapse.models.probability_fits import check_mode
 
 __all__ = [
@@ -307,37 +312,18 @@ class SampledGaussian:
 
     def central_intervals(self, levels) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Central credible intervals of mu and sigma from the draws, each (level, R)."""
-        q = np.asarray(levels, float)
-        out = {}
-        for name in ("mu", "sigma"):
-            draws = self._draws(name)
-            out[name] = tuple(np.quantile(draws, p, axis=1) for p in ((1 - q) / 2, (1 + q) / 2))
-        return out
+        return {n: draws_central_intervals(self._draws(n).T, levels) for n in ("mu", "sigma")}
 
     def cdf(self, truth, *, rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
-        """PIT of the true mu and sigma from the draws, each (R,).
-
-        With ``rng``, the randomised rank (:func:`bayescollapse.metrics.randomised_pit`);
-        without, the share of draws at or below the true value.
-        """
-        out = {}
-        for name, value in (("mu", truth.mu), ("sigma", truth.sigma)):
-            draws = self._draws(name)
-            if rng is None:
-                out[name] = (draws <= value).mean(axis=1)
-            else:
-                out[name] = randomised_pit(draws.T, value, rng=rng)
-        return out
+        """PIT of the true mu and sigma from the draws, each (R,) (see ``draws_cdf``)."""
+        return {
+            name: draws_cdf(self._draws(name).T, value, rng=rng)
+            for name, value in (("mu", truth.mu), ("sigma", truth.sigma))
+        }
 
     def hdi(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """HDIs of mu and sigma from the draws (ArviZ)."""
-        import arviz as az
-
-        out = {}
-        for name in ("mu", "sigma"):
-            bounds = az.hdi(self.tree["posterior"][name], prob=self.hdi_prob)
-            out[name] = (bounds.sel(ci_bound="lower").values, bounds.sel(ci_bound="upper").values)
-        return out
+        return {n: draws_hdi(self.tree["posterior"][n], self.hdi_prob) for n in ("mu", "sigma")}
 
     def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> GaussianStats:
         """Draw synthetic statistics from the posterior draws.

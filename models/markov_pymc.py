@@ -14,15 +14,14 @@ import numpy as np
 import pymc as pm
 
 from bayescollapse.models.categorical_pymc import dirichlet_rows
+from bayescollapse.models.pymc_fit import model_frame
 
 __all__ = ["build_hierarchical_model"]
 
 
 def build_hierarchical_model(family, replicates: int) -> pm.Model:
     """Build the hierarchical model of a block (data: ``counts`` (R, C, V))."""
-    coords = family.pymc_coords(replicates)
-    dims = ("replicate", "context", "token")
-    shape = tuple(len(coords[d]) for d in dims)
+    coords, dims, shape = model_frame(family, replicates)  # replicate, context, token
     tokens = shape[-1]
     with pm.Model(coords=coords) as model:
         counts = pm.Data("counts", np.zeros(shape, dtype=np.int64), dims=dims)

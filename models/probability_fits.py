@@ -17,6 +17,7 @@ categoricals over the posterior is the categorical of the posterior mean).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
@@ -30,7 +31,9 @@ from bayescollapse.metrics import (
     contraction,
     dirichlet_from_draws,
     dirichlet_variance,
-    randomised_pit,
+    draws_cdf,
+    draws_central_intervals,
+    draws_hdi,
 )
 from bayescollapse.metrics.drift import dirichlet_kl
 
@@ -184,9 +187,9 @@ class SampledPosterior:
         """Posterior draws of theta, dims (chain, draw, replicate, ..., token)."""
         return self.tree["posterior"]["theta"].transpose("chain", "draw", "replicate", ...)
 
-    @property
+    @functools.cached_property
     def draws(self) -> np.ndarray:
-        """Draws with chain and draw stacked first: shape (S, R, ..., K)."""
+        """Draws with chain and draw stacked first: shape (S, R, ..., K), made once."""
         theta = self.theta.values
         return theta.reshape(-1, *theta.shape[2:])
 
@@ -214,28 +217,15 @@ class SampledPosterior:
 
     def central_intervals(self, levels) -> tuple[np.ndarray, np.ndarray]:
         """Central credible intervals from the draws' quantiles, shape (level, R, ..., K)."""
-        q = np.asarray(levels, float)
-        draws = self.draws
-        return np.quantile(draws, (1 - q) / 2, axis=0), np.quantile(draws, (1 + q) / 2, axis=0)
+        return draws_central_intervals(self.draws, levels)
 
     def cdf(self, values: np.ndarray, *, rng: np.random.Generator | None = None) -> np.ndarray:
-        """Return the PIT of ``values`` from the draws.
-
-        With ``rng`` the randomised rank (:func:`bayescollapse.metrics.randomised_pit`),
-        else the share of draws at or below the value.
-        """
-        if rng is None:
-            return (self.draws <= values).mean(axis=0)
-        return randomised_pit(self.draws, values, rng=rng)
+        """Return the PIT of ``values`` from the draws (see ``metrics.draws_cdf``)."""
+        return draws_cdf(self.draws, values, rng=rng)
 
     def hdi(self) -> tuple[np.ndarray, np.ndarray]:
         """Marginal HDIs at ``hdi_prob`` from the draws (ArviZ)."""
-        import arviz as az
-
-        bounds = az.hdi(self.theta, prob=self.hdi_prob)
-        lower, upper = bounds.sel(ci_bound="lower"), bounds.sel(ci_bound="upper")
-        order = [d for d in self.theta.dims if d not in ("chain", "draw")]
-        return lower.transpose(*order).values, upper.transpose(*order).values
+        return draws_hdi(self.theta, self.hdi_prob)
 
     def posterior_groups(self, **_) -> dict:
         """ArviZ groups for storage: the NUTS draws and the sampler's statistics."""

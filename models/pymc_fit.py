@@ -20,7 +20,14 @@ import xarray as xr
 from bayescollapse.metrics.sampler import nuts_diagnostics
 from bayescollapse.models.protocols import PosteriorFit, PyMCFamily
 
-__all__ = ["PyMCModelFitter", "SAMPLE_STATS", "compile_model", "quiet_pymc", "sample_nuts"]
+__all__ = [
+    "PyMCModelFitter",
+    "SAMPLE_STATS",
+    "compile_model",
+    "model_frame",
+    "quiet_pymc",
+    "sample_nuts",
+]
 
 #: nutpie's sampler statistics kept, under ArviZ's names
 SAMPLE_STATS = {
@@ -37,6 +44,20 @@ _COMPILED: dict[tuple, tuple] = {}
 #: threads a sampler run uses (None: one per chain); a Dask worker sets 1. Draws do not
 #: depend on it: nutpie seeds each chain on its own.
 SAMPLER_CORES: int | None = None
+
+
+def model_frame(family: PyMCFamily, replicates: int) -> tuple[dict, tuple[str, ...], tuple]:
+    """Return the coords, dims and array shape of a block's model (every ``build`` needs them).
+
+    Examples
+    --------
+    >>> from bayescollapse.models import MarkovLM
+    >>> coords, dims, shape = model_frame(MarkovLM(3), replicates=4)
+    >>> dims, shape
+    (('replicate', 'context', 'token'), (4, 3, 3))
+    """
+    coords = family.pymc_coords(replicates)
+    return coords, tuple(coords), tuple(len(v) for v in coords.values())
 
 
 @contextlib.contextmanager

@@ -14,6 +14,9 @@ __all__ = [
     "calibration",
     "contraction",
     "covered_share",
+    "draws_cdf",
+    "draws_central_intervals",
+    "draws_hdi",
     "interior_pit",
     "pit_uniformity_pvalue",
     "randomised_pit",
@@ -242,6 +245,38 @@ def randomised_pit(draws: np.ndarray, values, *, rng: np.random.Generator) -> np
     ties = (draws == values).sum(axis=0)
     v = rng.random(below.shape)
     return (below + v * (ties + 1)) / (draws.shape[0] + 1)
+
+
+def draws_cdf(draws: np.ndarray, values, *, rng: np.random.Generator | None = None):
+    """Posterior CDF at ``values`` from draws (S, ...): the PIT of the truth.
+
+    With ``rng`` the randomised rank (:func:`randomised_pit`, exactly uniform under
+    calibration), else the share of draws at or below the value.
+    """
+    if rng is None:
+        return (draws <= values).mean(axis=0)
+    return randomised_pit(draws, values, rng=rng)
+
+
+def draws_central_intervals(draws: np.ndarray, levels) -> tuple[np.ndarray, np.ndarray]:
+    """Central credible intervals from draws (S, ...) at ``levels``: shape (level, ...)."""
+    q = np.asarray(levels, float)
+    return np.quantile(draws, (1 - q) / 2, axis=0), np.quantile(draws, (1 + q) / 2, axis=0)
+
+
+def draws_hdi(draws, prob: float) -> tuple[np.ndarray, np.ndarray]:
+    """HDIs from labelled draws (ArviZ's estimate), in the order of the non-sample dims.
+
+    ``draws`` is a DataArray with dims (chain, draw, ...).
+    """
+    import arviz as az  # only sampled posteriors need it
+
+    bounds = az.hdi(draws, prob=prob)
+    order = [d for d in draws.dims if d not in ("chain", "draw")]
+    return (
+        bounds.sel(ci_bound="lower").transpose(*order).values,
+        bounds.sel(ci_bound="upper").transpose(*order).values,
+    )
 
 
 def calibration(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bayescollapse.models.pymc_fit import model_frame
 from bayescollapse.models.registry import register_pymc_model
 
 __all__ = ["SCALE", "build_logistic_normal"]
@@ -31,9 +32,7 @@ def build_logistic_normal(family, replicates: int):
     """Build the logistic-normal model of a replicate block of ``family``."""
     import pymc as pm
 
-    coords = family.pymc_coords(replicates)
-    dims = tuple(coords)
-    shape = tuple(len(v) for v in coords.values())
+    coords, dims, shape = model_frame(family, replicates)
     with pm.Model(coords=coords) as model:
         counts = pm.Data("counts", np.zeros(shape, dtype=np.int64), dims=dims)
         eta = pm.Normal("eta", 0.0, SCALE, dims=dims)

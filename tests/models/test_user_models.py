@@ -14,6 +14,7 @@ import bayescollapse.models.examples.logistic_normal  # noqa: F401
 from bayescollapse import RunConfig, Setting
 from bayescollapse.cli import main
 from bayescollapse.models import registry
+from bayescollapse.models.pymc_fit import model_frame
 from bayescollapse.models.registry import register_method, register_pymc_model
 from bayescollapse.posteriors import open_tree, posterior_node, run_tree, save_tree
 from bayescollapse.results import open_results
@@ -25,9 +26,7 @@ def build_dirichlet_multinomial(family, replicates):
     """The conjugate model written the textbook way: ``theta ~ Dirichlet``, Multinomial."""
     import pymc as pm
 
-    coords = family.pymc_coords(replicates)
-    dims = tuple(coords)
-    shape = tuple(len(v) for v in coords.values())
+    coords, dims, shape = model_frame(family, replicates)
     with pm.Model(coords=coords) as model:
         counts = pm.Data("counts", np.zeros(shape, dtype=np.int64), dims=dims)
         prior = pm.Data("prior", np.ones(shape), dims=dims)
@@ -126,9 +125,17 @@ def test_kept_user_posterior_works_with_arviz_as_it_is(user_tree, tmp_path):
     node = posterior_node(open_tree(path), "mixture a=0.5 n=200 logistic-normal ancestral", 1)
     assert set(node["posterior"].data_vars) == {"eta", "theta"}  # auxiliaries left out
     summary = az.summary(node, var_names=["theta"])
-    assert len(summary) == 4 * 4 and (summary["r_hat"].astype(float) < 1.1).all()
-    bfmi = az.bfmi(node)["energy"]
-    assert bfmi.sizes["chain"] == 2 and bool((bfmi > 0.3).all())
+    assert len(summary) == 4 * 4
+    # ArviZ reads the node as it is: its R-hats are the ones the results recorded for this
+    # setting and generation (shown to 2 decimals), and its E-BFMI is the closed form
+    # mean((E_n - E_{n-1})^2) / var(E) (sample variance) of the stored energies per chain
+    recorded = tree["results"]["theta_r_hat"].isel(setting=0, generation=1).values.ravel()
+    shown = summary["r_hat"].astype(float).values
+    assert np.all(np.abs(shown - recorded) <= 0.005 + 1e-12)
+    energy = node["sample_stats"]["energy"].transpose("chain", "draw", ...).values
+    closed = np.square(np.diff(energy, axis=1)).mean(axis=1) / np.var(energy, axis=1, ddof=1)
+    bfmi = az.bfmi(node)["energy"].transpose("chain", ...).values
+    np.testing.assert_allclose(bfmi, closed, rtol=1e-10)
     import matplotlib.pyplot as plt
 
     azp.plot_trace_dist(node, var_names=["theta"], backend="matplotlib")
