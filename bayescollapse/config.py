@@ -13,14 +13,21 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 
 from bayescollapse.models import REGISTRY, DirichletCategorical, Gaussian, MarkovLM
+from bayescollapse.models.decoding import Decoding
 from bayescollapse.models.probability_fits import SYNTHETIC_MODES
 from bayescollapse.models.registry import get_method, is_bayesian, load_plugins
 from bayescollapse.models.sampling import SamplerSettings
-from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
+from bayescollapse.schedules import (
+    Schedule,
+    real_fraction_values,
+    real_weight_values,
+    sample_size_values,
+)
 
 __all__ = [
     "PRIOR_FIELDS",
     "PRIOR_UPDATES",
+    "REAL_DATA",
     "SCHEMES",
     "RunConfig",
     "Setting",
@@ -32,6 +39,18 @@ __all__ = [
 
 SCHEMES = ("mixture", "replace", "accumulate", "accumulate-subsample")
 PRIOR_UPDATES = ("refit", "carry")
+REAL_DATA = ("fresh", "fixed", "resampled")
+#: fields of a Setting that shape only its synthetic data, its weights and its real pool:
+#: settings that differ in them alone share every random stream (see Setting.stream_key_text)
+#: and, at their defaults, leave a setting's key (and so its draws) as before they existed
+_SHARED_STREAM_FIELDS = {
+    "temperature": 1.0,
+    "top_k": 0,
+    "top_p": 1.0,
+    "variance_scale": 1.0,
+    "real_weight": "none",
+    "real_data": "fresh",
+}
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -83,6 +102,24 @@ class Setting:
         ``plugin`` (always ``plugin`` for point estimates).
     prior_update : str
         ``refit`` (same prior every generation) or ``carry`` (last posterior is the prior).
+    temperature, top_k, top_p : float, int, float
+        How the synthetic data are decoded from the categorical and Markov fits (see
+        :mod:`bayescollapse.models.decoding`): temperature ``> 0`` (1: plain), top-k
+        (0: off), top-p in (0, 1] (1: off).
+    variance_scale : float
+        The Gaussian analogue of a temperature: synthetic points are drawn with variance
+        ``variance_scale * sigma^2`` (1: plain).
+    real_weight : str
+        ``none`` (every item counts once), or the schedule of the weight ``w_t`` of the
+        real items in a refit: each real item counts ``w_t`` and each synthetic item
+        ``1 - w_t``, scaled so that the larger weight is 1 (see
+        :mod:`bayescollapse.schemes`). ``mixture`` scheme only; generation 0 (real data
+        alone) is never weighted.
+    real_data : str
+        ``fresh`` (new draws from the truth every generation), ``fixed`` (a pool drawn
+        once, generation 0's real data, from which each generation's real items are
+        drawn without replacement: the same corpus again) or ``resampled`` (drawn from
+        that pool with replacement). Categorical model only.
     prior_params : dict or tuple of (name, value) pairs
         The setting's own values of the model's prior parameters (for example
         ``{"prior_concentration": 0.1}``, or ``{"prior": "jeffreys"}`` for the Gaussian
@@ -108,6 +145,12 @@ class Setting:
     synthetic: str = "ancestral"
     prior_update: str = "refit"
     prior_params: tuple = ()
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+    variance_scale: float = 1.0
+    real_weight: str = "none"
+    real_data: str = "fresh"
     group: str = ""
     name: str = ""
 
@@ -116,6 +159,20 @@ class Setting:
         is_bayesian(self.method)  # a registered method
         _one_of("synthetic mode", self.synthetic, SYNTHETIC_MODES)
         _one_of("prior_update", self.prior_update, PRIOR_UPDATES)
+        _one_of("real_data", self.real_data, REAL_DATA)
+        decoding = Decoding(self.temperature, self.top_k, self.top_p, self.variance_scale)
+        for name in ("temperature", "top_k", "top_p", "variance_scale"):
+            object.__setattr__(self, name, getattr(decoding, name))
+        if not isinstance(self.real_weight, str):
+            object.__setattr__(self, "real_weight", str(self.real_weight))
+        if self.real_weight != "none":
+            weight = Schedule.parse(self.real_weight).spec  # its values: RunConfig checks
+            object.__setattr__(self, "real_weight", weight)
+            if self.scheme != "mixture":
+                raise ValueError(
+                    f"real_weight {weight!r} needs scheme 'mixture' (weighted refits of the "
+                    f"real and synthetic parts of each generation), not {self.scheme!r}"
+                )
         object.__setattr__(self, "real_fraction", Schedule.parse(self.real_fraction).spec)
         object.__setattr__(self, "sample_size", Schedule.parse(self.sample_size).spec)
         object.__setattr__(self, "prior_params", _prior_items(self.prior_params))
@@ -151,15 +208,30 @@ class Setting:
         )
 
     @property
+    def decoding(self) -> Decoding:
+        """How the setting's synthetic data are decoded."""
+        return Decoding(self.temperature, self.top_k, self.top_p, self.variance_scale)
+
+    @property
     def fit_label(self) -> str:
-        """How the setting fits and draws, e.g. ``pymc ancestral a0=0.1`` (legend entries)."""
-        if not self.bayesian:
-            return self.method
-        parts = [self.method, self.synthetic]
-        if self.prior_update != "refit":
-            parts.append(f"prior={self.prior_update}")
-        if self.prior_params:
-            parts.append(self.prior_label)
+        """How the setting fits and draws, e.g. ``pymc ancestral a0=0.1`` (legend entries).
+
+        Decoding, weights and a fixed real pool are named when not plain, e.g.
+        ``mle top-k=10 w=0.6 real=fixed``.
+        """
+        parts = [self.method]
+        if self.bayesian:
+            parts.append(self.synthetic)
+            if self.prior_update != "refit":
+                parts.append(f"prior={self.prior_update}")
+            if self.prior_params:
+                parts.append(self.prior_label)
+        if self.decoding.label:
+            parts.append(self.decoding.label)
+        if self.real_weight != "none":
+            parts.append(f"w={self.real_weight}")
+        if self.real_data != "fresh":
+            parts.append(f"real={self.real_data}")
         return " ".join(parts)
 
     def data_key_text(self) -> str:
@@ -171,10 +243,30 @@ class Setting:
         return json.dumps({k: getattr(self, k) for k in keys}, sort_keys=True)
 
     def key_text(self) -> str:
-        """Canonical text of what the setting computes (not its labels), for its seed stream."""
+        """Canonical text of what the setting computes (not its labels): its identity.
+
+        Fields added after a setting's first release (decoding, weights, real pool) appear
+        only when they differ from their defaults.
+        """
         d = asdict(self)
         d.pop("name")
         d.pop("group")
+        for name, default in _SHARED_STREAM_FIELDS.items():
+            if d[name] == default:
+                d.pop(name)
+        return json.dumps(d, sort_keys=True)
+
+    def stream_key_text(self) -> str:
+        """Canonical text of the setting's own random stream (the synthetic data's).
+
+        It leaves out decoding, weights and the real pool: settings that differ only in
+        these draw from the same streams (common random numbers), so a sweep over a
+        temperature or a weight is paired, and a neutral decoding (temperature 1, top-k
+        off or ``>= K``, top-p 1) reproduces the plain loop exactly.
+        """
+        d = asdict(self)
+        for name in ("name", "group", *_SHARED_STREAM_FIELDS):
+            d.pop(name)
         return json.dumps(d, sort_keys=True)
 
 
@@ -380,7 +472,14 @@ class RunConfig:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
         for s in settings:  # schedules must be valid over the whole run
             real_fraction_values(Schedule.parse(s.real_fraction), self.generations)
-            sample_size_values(Schedule.parse(s.sample_size), self.generations)
+            sizes = sample_size_values(Schedule.parse(s.sample_size), self.generations)
+            real_weight_values(s.real_weight, self.generations)
+            if s.real_data == "fixed" and sizes.max() > sizes[0]:
+                raise ValueError(
+                    f"real_data 'fixed' draws each generation's real items without replacement "
+                    f"from generation 0's {sizes[0]}; sample_size {s.sample_size!r} reaches "
+                    f"{sizes.max()} (use real_data 'resampled', which draws with replacement)"
+                )
         kept_generations(self.keep_posteriors, self.generations)  # validates the spec
         family = self.family()  # validates the family's own parameters
         family.make_truth(self.truth)

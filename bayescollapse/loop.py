@@ -22,7 +22,12 @@ from bayescollapse.models.protocols import Family, Fitter
 from bayescollapse.models.registry import make_fitter
 from bayescollapse.results import ResultArrays, build_results, variable_shapes
 from bayescollapse.rng import cell_streams, fresh_seed, stable_key
-from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
+from bayescollapse.schedules import (
+    Schedule,
+    real_fraction_values,
+    real_weight_values,
+    sample_size_values,
+)
 from bayescollapse.schemes import initial_training_set, next_training_set
 
 __all__ = [
@@ -168,6 +173,7 @@ def run_unit(
         truth=own.make_truth(config.truth),
         real_fraction=alphas[s],
         sample_size=sizes[s],
+        real_weight=real_weight_values(setting.real_weight, config.generations),
         seed=config.seed,
         block=b,
         replicates=config.replicate_block,
@@ -250,6 +256,7 @@ def run_block(
     seed: int,
     block: int,
     replicates: int,
+    real_weight: np.ndarray | None = None,
     summarise_posterior: bool = True,
     kept: frozenset[int] = frozenset(),
     progress: Callable[[int], None] | None = None,
@@ -257,6 +264,8 @@ def run_block(
 ) -> tuple[dict[str, np.ndarray], dict[int, dict[str, xr.Dataset]]]:
     """Run one replicate block of one setting through every generation.
 
+    ``real_weight`` holds ``w_t`` per generation (NaN, or None: unweighted). The setting's
+    decoding and ``real_data`` shape the training sets (see :mod:`bayescollapse.schemes`).
     ``sink(name, generation, value)``, if given, receives each generation's values as
     they are made (the run's arrays, with no copy held here); otherwise they are gathered
     into ``rows``.
@@ -273,7 +282,7 @@ def run_block(
     """
     keys = {
         "data_key": stable_key(setting.data_key_text()),
-        "fit_key": stable_key(setting.key_text()),
+        "fit_key": stable_key(setting.stream_key_text()),
     }
     prior = family.initial_prior(replicates)
     previous_fit = None
@@ -311,6 +320,9 @@ def run_block(
                 synthetic=setting.synthetic,
                 real_rng=streams.real,
                 rng=rng,
+                decoding=setting.decoding,
+                real_weight=np.nan if real_weight is None else float(real_weight[t]),
+                real_data=setting.real_data,
             )
         fit = fitter.fit(data.data, prior=prior, rng=rng)
         recorded = family.record(

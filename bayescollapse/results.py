@@ -23,7 +23,10 @@ Per-setting coordinates say how each setting was run: ``group`` (its regime),
 ``fit_label``, ``scheme``, ``fit_method`` (not ``method``, which ``Dataset.sel`` takes as a
 keyword), ``synthetic``, ``prior_update``, ``bayesian``, ``prior_label`` and the value of
 every prior parameter of the model (``prior_concentration``; for the Gaussian model
-``prior`` and its hyperparameters), so a prior can be a setting axis.
+``prior`` and its hyperparameters), so a prior can be a setting axis; how the synthetic
+data were decoded (``temperature``, ``top_k``, ``top_p``, ``variance_scale``), where the
+real data came from (``real_data``) and the weight of the real items in the refits
+(``real_weight_schedule`` and ``real_weight`` per generation, NaN where unweighted).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import numpy as np
 import xarray as xr
 
 from bayescollapse.models import REGISTRY
+from bayescollapse.schedules import real_weight_values
 from bayescollapse.storage import engine_for, write_atomic
 
 __all__ = [
@@ -191,6 +195,15 @@ def build_results(
         "sample_size_schedule": ("setting", [s.sample_size for s in settings]),
         "real_fraction": (("setting", "generation"), real_fraction),
         "sample_size": (("setting", "generation"), sample_size.astype(np.int64)),
+        **{
+            name: ("setting", [getattr(s, name) for s in settings])
+            for name in ("temperature", "top_k", "top_p", "variance_scale", "real_data")
+        },
+        "real_weight_schedule": ("setting", [s.real_weight for s in settings]),
+        "real_weight": (
+            ("setting", "generation"),
+            np.array([real_weight_values(s.real_weight, config.generations) for s in settings]),
+        ),
     }
     attrs = {
         "seed": int(config.seed),

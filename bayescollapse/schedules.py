@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Schedule", "real_fraction_values", "sample_size_values"]
+__all__ = ["Schedule", "real_fraction_values", "real_weight_values", "sample_size_values"]
 
 _KINDS = ("constant", "power", "geometric", "list")
 
@@ -107,8 +107,12 @@ def _number(x: float) -> str:
     return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(float(x))
 
 
-def real_fraction_values(schedule: Schedule, generations: int) -> np.ndarray:
+def real_fraction_values(
+    schedule: Schedule, generations: int, *, name: str = "real_fraction"
+) -> np.ndarray:
     """Real fraction for t = 0 .. ``generations``; t = 0 is 1 (real data only).
+
+    ``name`` is the schedule's name in errors (the same checks serve ``real_weight``).
 
     Raises
     ------
@@ -117,16 +121,32 @@ def real_fraction_values(schedule: Schedule, generations: int) -> np.ndarray:
     """
     if schedule.kind == "list" and len(schedule.params) != generations:
         raise ValueError(
-            f"real_fraction list has {len(schedule.params)} values; it needs one per "
+            f"{name} list has {len(schedule.params)} values; it needs one per "
             f"generation 1..{generations} ({generations} values)"
         )
     values = schedule.values(generations)
     bad = values[(values < 0) | (values > 1)]
     if bad.size:
-        raise ValueError(
-            f"real_fraction {schedule.spec!r} gives {bad[0]:g}; values must lie in [0, 1]"
-        )
+        raise ValueError(f"{name} {schedule.spec!r} gives {bad[0]:g}; values must lie in [0, 1]")
     return np.concatenate([[1.0], values])
+
+
+def real_weight_values(spec: str, generations: int) -> np.ndarray:
+    """Weight ``w_t`` of the real data for t = 0 .. ``generations``; NaN where unweighted.
+
+    ``spec`` is ``none`` (plain pooling: every item counts once) or a schedule with values
+    in [0, 1]. Generation 0 trains on real data only and is never weighted (NaN).
+
+    Examples
+    --------
+    >>> real_weight_values("0.6", 2)
+    array([nan, 0.6, 0.6])
+    """
+    if spec == "none":
+        return np.full(generations + 1, np.nan)
+    values = real_fraction_values(Schedule.parse(spec), generations, name="real_weight")
+    values[0] = np.nan
+    return values
 
 
 def sample_size_values(schedule: Schedule, generations: int) -> np.ndarray:

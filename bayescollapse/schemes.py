@@ -13,6 +13,45 @@ The scheme logic is model-agnostic: a training set is whatever the family's data
   that starts with generation 0's real data; the model trains on the whole pool.
 - ``accumulate-subsample``: as ``accumulate``, but the model trains on ``n_t`` items drawn
   without replacement from the pool.
+
+Three options change what the learner sees (each a Setting field):
+
+- decoding: the synthetic part is written from a decoded law
+  (:mod:`bayescollapse.models.decoding`);
+- ``real_data``: ``fresh`` real items come from ``P*`` every generation; ``fixed`` draws
+  them without replacement from one pool, generation 0's real data (the same corpus
+  again), ``resampled`` with replacement from it. With a fixed pool no new real
+  information ever arrives: a token absent from the pool is never seen again in real
+  data, so once the synthetic data lose it too it is lost for good (under ``fresh`` it
+  comes back at rate ``alpha_t n_t p_k`` per generation); the best the loop can do is to
+  stay near the pool's empirical law, whose error ``E TV(P_pool, P*)`` does not shrink
+  with the generations. The theory curves of :mod:`bayescollapse.theory` assume fresh data.
+- weighted refits (``real_weight`` ``w_t``, mixture scheme): each real item counts ``w``
+  and each synthetic item ``1 - w``, both divided by ``max(w, 1 - w)`` so that no item
+  counts more than once. The MLE is the weighted estimator (the scale cancels); the
+  conjugate and PyMC fits see fractional pseudo-observations, the posterior of a power
+  likelihood (tempered likelihood terms). ``w = 1/2`` is the plain loop, ``w = 1`` fits
+  the real part alone, ``w = 0`` the synthetic part alone.
+
+The best weight, for the mean of a Gaussian fitted by MLE with ``n`` real and ``m``
+synthetic points per generation (synthetic points drawn from the last fit; variance
+``sigma^2`` treated as known): with ``W = w n / (w n + (1 - w) m)`` the real part's share of
+the fit, the error ``e_t = mu_t - mu`` follows
+``e_t = W eps_t + (1 - W) (e_{t-1} + xi_t)``, ``eps_t ~ N(0, sigma^2 / n)``,
+``xi_t ~ N(0, sigma^2 / m)`` independent, so ``V_t = E e_t^2`` follows
+``V_t = W^2 sigma^2 / n + (1 - W)^2 (V_{t-1} + sigma^2 / m)`` and its fixed point is
+``V(W) = sigma^2 (W^2 / n + (1 - W)^2 / m) / (W (2 - W))``. Setting ``dV/dW = 0`` (the
+numerator of the derivative is ``2 (m W^2 + n W - n) / (n m)`` times a positive factor)
+gives ``m W^2 + n W - n = 0``::
+
+    W* = (sqrt(n^2 + 4 n m) - n) / (2 m),      w* = W* m / (W* m + (1 - W*) n)
+
+At ``n = m`` this is ``W* = w* = (sqrt(5) - 1) / 2 = 0.618``, the inverse golden ratio (He,
+Xu and Cheng 2025), with ``V* = 0.618 sigma^2 / n`` against ``sigma^2 / n`` for real data
+alone and ``0.667 sigma^2 / n`` for plain pooling (``W = 1/2``).
+:func:`bayescollapse.theory.optimal_real_weight` computes it, and
+:func:`bayescollapse.theory.weighted_gaussian_mle_error` the exact recursion with the fitted
+variance and the binomial number of real points of the mixture scheme.
 """
 
 from __future__ import annotations
@@ -22,6 +61,8 @@ from typing import Any
 
 import numpy as np
 
+from bayescollapse.models.decoding import PLAIN, Decoding
+
 __all__ = ["TrainingSet", "initial_training_set", "next_training_set"]
 
 
@@ -29,16 +70,18 @@ __all__ = ["TrainingSet", "initial_training_set", "next_training_set"]
 class TrainingSet:
     """One generation's data.
 
-    ``data`` is what the model trains on, ``pool`` what the accumulating schemes keep
-    (both of the family's data type), ``real`` (R,) the fresh real samples in the newest
-    batch, ``synthetic`` the part of that batch the previous model wrote (None at
-    generation 0).
+    ``data`` is what the model trains on (weighted, for a weighted refit), ``pool`` what
+    the accumulating schemes keep (both of the family's data type), ``real`` (R,) the
+    number of real items in the newest batch, ``synthetic`` the part of that batch the
+    previous model wrote (None at generation 0), ``real_pool`` generation 0's real data
+    (the pool of ``real_data`` ``fixed`` and ``resampled``).
     """
 
     data: Any
     pool: Any
     real: np.ndarray
     synthetic: Any = None
+    real_pool: Any = None
 
 
 def initial_training_set(
@@ -47,7 +90,7 @@ def initial_training_set(
     """Draw generation 0: ``size`` real samples per replicate, from the real-data stream."""
     sizes = np.full(replicates, size, dtype=np.int64)
     data = family.sample_truth(truth, sizes, rng=rng)
-    return TrainingSet(data, data, sizes)
+    return TrainingSet(data, data, sizes, real_pool=data)
 
 
 def next_training_set(
@@ -62,6 +105,9 @@ def next_training_set(
     synthetic: str,
     real_rng: np.random.Generator,
     rng: np.random.Generator,
+    decoding: Decoding = PLAIN,
+    real_weight: float = np.nan,
+    real_data: str = "fresh",
 ) -> TrainingSet:
     """Form generation t's training set.
 
@@ -87,21 +133,44 @@ def next_training_set(
         that differ only in how they fit share it (common random numbers).
     rng : numpy.random.Generator
         The cell's own stream: the synthetic part and any subsample.
+    decoding : Decoding
+        How the synthetic part is decoded (plain sampling by default).
+    real_weight : float
+        ``w_t`` of a weighted refit (mixture scheme); NaN: every item counts once.
+    real_data : {"fresh", "fixed", "resampled"}
+        Where the real items come from (see the module docstring).
     """
     replicates = previous.real.shape[0]
     alpha = 0.0 if scheme == "replace" else real_fraction
     sizes = np.full(replicates, sample_size, dtype=np.int64)
     real = real_rng.binomial(sizes, alpha)
-    fresh = family.sample_truth(truth, real, rng=real_rng)
-    written = fit.synthetic(sizes - real, mode=synthetic, rng=rng)
+    pool_of_real = previous.real_pool
+    if real_data == "fresh":
+        fresh = family.sample_truth(truth, real, rng=real_rng)
+    elif real_data == "fixed":
+        fresh = family.subsample(pool_of_real, real, rng=real_rng)
+    elif real_data == "resampled":
+        fresh = family.resample(pool_of_real, real, rng=real_rng)
+    else:
+        raise ValueError(f"real_data {real_data!r} is not one of fresh, fixed, resampled")
+    written = fit.synthetic(sizes - real, mode=synthetic, rng=rng, decoding=decoding)
+    if not np.isnan(real_weight):
+        if scheme != "mixture":
+            raise ValueError(f"real_weight needs scheme 'mixture', not {scheme!r}")
+        top = max(real_weight, 1.0 - real_weight)
+        data = family.combine(
+            family.weigh(fresh, real_weight / top), family.weigh(written, (1.0 - real_weight) / top)
+        )
+        return TrainingSet(data, data, real, written, pool_of_real)
     batch = family.combine(fresh, written)
     if scheme in ("mixture", "replace"):
-        return TrainingSet(batch, batch, real, written)
+        return TrainingSet(batch, batch, real, written, pool_of_real)
     pool = family.combine(previous.pool, batch)
     if scheme == "accumulate":
-        return TrainingSet(pool, pool, real, written)
+        return TrainingSet(pool, pool, real, written, pool_of_real)
     if scheme == "accumulate-subsample":
-        return TrainingSet(family.subsample(pool, sizes, rng=rng), pool, real, written)
+        subsample = family.subsample(pool, sizes, rng=rng)
+        return TrainingSet(subsample, pool, real, written, pool_of_real)
     raise ValueError(
         f"scheme {scheme!r} is not one of mixture, replace, accumulate, accumulate-subsample"
     )

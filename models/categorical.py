@@ -23,6 +23,7 @@ import xarray as xr
 
 from bayescollapse.counts import multinomial_counts, subsample_counts
 from bayescollapse.metrics import categorical_distances
+from bayescollapse.models.decoding import check_token_decoding
 from bayescollapse.models.probability_fits import (
     SYNTHETIC_MODES,
     DirichletPosterior,
@@ -181,6 +182,16 @@ class DirichletCategorical(SamplerSettings):
         """``sizes[r]`` items drawn without replacement from the pool."""
         return subsample_counts(pool, sizes, rng=rng)
 
+    @staticmethod
+    def resample(pool: np.ndarray, sizes: np.ndarray, *, rng) -> np.ndarray:
+        """``sizes[r]`` items drawn with replacement from the pool (its empirical law)."""
+        return multinomial_counts(sizes, pool / pool.sum(axis=-1, keepdims=True), rng=rng)
+
+    @staticmethod
+    def weigh(data: np.ndarray, weight: float) -> np.ndarray:
+        """Return the counts with every item counting ``weight`` (fractional counts)."""
+        return data if weight == 1 else data * float(weight)
+
     def record(
         self, fit, data, truth, previous_fit, summarise_posterior: bool, *, rng=None
     ) -> dict:
@@ -228,7 +239,8 @@ class DirichletCategorical(SamplerSettings):
             raise ValueError("theta_mean does not sum to 1 over tokens")
 
     def check_setting(self, setting) -> None:
-        """Every scheme and registered method runs on this family."""
+        """Every scheme, method and real pool runs here; decoding is by token law."""
+        check_token_decoding(setting, self.name)
 
     def initial_prior(self, replicates: int) -> np.ndarray:
         """Return the prior concentration for every replicate, shape (R, K)."""
@@ -249,8 +261,8 @@ class DirichletCategorical(SamplerSettings):
 
     @staticmethod
     def pymc_data(data, prior) -> dict[str, np.ndarray]:
-        """Return the data: ``counts`` (R, K) int and the Dirichlet ``prior`` (R, K)."""
-        return {"counts": np.asarray(data, np.int64), "prior": np.asarray(prior, float)}
+        """Return the data: ``counts`` (R, K), fractional when weighted, and ``prior`` (R, K)."""
+        return {"counts": np.asarray(data, float), "prior": np.asarray(prior, float)}
 
     def sampled_posterior(self, tree, *, prior, data, diagnostics) -> SampledPosterior:
         """Wrap a sampler's draws of ``theta`` as a posterior fit."""

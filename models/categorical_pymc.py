@@ -6,7 +6,7 @@ k (replicates are a model dimension, so one sampler run fits a whole block)::
     h[r, c, k] ~ Gamma(a[r, c, k] + 1, 1)
     u[r, c, k] ~ Uniform(0, 1)
     g[r, c, k] = h * u ** (1 / a)                     # g ~ Gamma(a, 1)
-    counts[r, c, k] ~ Poisson(g[r, c, k])              # observed
+    counts[r, c, k] ~ Poisson(g[r, c, k])              # observed (a likelihood term)
     theta[r, c] = g[r, c] / sum_k g[r, c, k]           # ~ Dirichlet(a[r, c] + counts[r, c])
 
 It is exact: with independent ``g_k ~ Gamma(a_k, 1)`` and ``c_k ~ Poisson(g_k)``,
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pymc as pm
+from pymc.distributions.dist_math import logpow
 
 from bayescollapse.models.pymc_fit import model_frame
 
@@ -32,12 +33,13 @@ def dirichlet_rows(name: str, concentration, counts, dims: tuple[str, ...]):
     """Rows ``theta ~ Dirichlet(concentration)`` observed through ``counts``, Gamma-Poisson form.
 
     Adds the auxiliaries ``_h``, ``_u`` (left out of the kept posterior), the deterministic
-    ``name`` and the observed ``_obs`` to the model in context; returns ``theta``.
+    ``name`` and the likelihood term ``_obs`` (a potential: counts may be fractional) to the
+    model in context; returns ``theta``.
     """
     h = pm.Gamma("_h", alpha=concentration + 1.0, beta=1.0, dims=dims)
     u = pm.Uniform("_u", 0.0, 1.0, dims=dims)
     g = h * u ** (1.0 / concentration)
-    pm.Poisson("_obs", g, observed=counts, dims=dims)
+    pm.Potential("_obs", (logpow(g, counts) - g).sum())
     return pm.Deterministic(name, g / g.sum(axis=-1, keepdims=True), dims=dims)
 
 
@@ -45,7 +47,7 @@ def build_model(family, replicates: int) -> pm.Model:
     """Build the exact Dirichlet model of a block, with data ``counts`` and ``prior``."""
     coords, dims, shape = model_frame(family, replicates)
     with pm.Model(coords=coords) as model:
-        counts = pm.Data("counts", np.zeros(shape, dtype=np.int64), dims=dims)
+        counts = pm.Data("counts", np.zeros(shape), dims=dims)
         prior = pm.Data("prior", np.ones(shape), dims=dims)
         dirichlet_rows("theta", prior, counts, dims)
     return model

@@ -27,6 +27,7 @@ import numpy as np
 import xarray as xr
 
 from bayescollapse.errors import InputError
+from bayescollapse.models.decoding import check_gaussian_decoding
 from bayescollapse.models.gaussian_fits import (
     GaussianStats,
     GaussianTruth,
@@ -181,6 +182,25 @@ class Gaussian(SamplerSettings):
             "does not keep; use 'accumulate' or 'mixture'"
         )
 
+    @staticmethod
+    def resample(pool, sizes, *, rng):
+        """Refuse: resampling needs individual points, which the statistics do not keep."""
+        raise ValueError(
+            "real_data 'fixed' and 'resampled' need individual points, which the gaussian "
+            "model does not keep; use real_data 'fresh'"
+        )
+
+    @staticmethod
+    def weigh(data: GaussianStats, weight: float) -> GaussianStats:
+        """Return the statistics with every point counting ``weight``: ``n`` and ``m2`` scaled.
+
+        Combined with :meth:`combine`, this gives the weighted mean and the weighted sum of
+        squares about it, the sufficient statistics of a power likelihood.
+        """
+        if weight == 1:
+            return data
+        return GaussianStats(data.n * float(weight), data.mean, data.m2 * float(weight))
+
     def record(
         self, fit, data, truth, previous_fit, summarise_posterior: bool, *, rng=None
     ) -> dict:
@@ -211,6 +231,9 @@ class Gaussian(SamplerSettings):
         """Refuse settings this family cannot run (named in a one-line error)."""
         if setting.scheme == "accumulate-subsample":
             self.subsample(None, None, rng=None)
+        if setting.real_data != "fresh":
+            self.resample(None, None, rng=None)
+        check_gaussian_decoding(setting)
         if setting.method == "conjugate" and self.prior == "weakly-informative":
             raise ValueError(
                 "prior 'weakly-informative' is for the pymc method; the "

@@ -23,6 +23,7 @@ from bayescollapse.metrics import (
     draws_hdi,
     unimodal_hdi,
 )
+from bayescollapse.models.decoding import PLAIN, Decoding
 from bayescollapse.models.probability_fits import check_mode
 
 __all__ = [
@@ -128,10 +129,16 @@ class PointGaussian:
         """The fitted standard deviation."""
         return np.sqrt(self.sigma2)
 
-    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> GaussianStats:
-        """Draw ``sizes[r]`` points from the fitted normal (every mode is plug-in here)."""
+    def synthetic(
+        self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator, decoding: Decoding = PLAIN
+    ) -> GaussianStats:
+        """Draw ``sizes[r]`` points from the fitted normal (every mode is plug-in here).
+
+        ``decoding.variance_scale`` ``c`` draws them from ``N(mu, c sigma2)``.
+        """
         check_mode(mode)
-        return GaussianStats.of_normal(self.mu, np.sqrt(self.sigma2), sizes, rng=rng)
+        sigma = decoding.scale_sigma(np.sqrt(self.sigma2))
+        return GaussianStats.of_normal(self.mu, sigma, sizes, rng=rng)
 
 
 def _invgamma_sqrt_ppf(q, alpha, beta):
@@ -227,21 +234,31 @@ class NIGPosterior:
         dims = ("chain", "draw", "replicate")
         return {"posterior": xr.Dataset({"mu": (dims, mu), "sigma": (dims, np.sqrt(sigma2))})}
 
-    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> GaussianStats:
+    def synthetic(
+        self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator, decoding: Decoding = PLAIN
+    ) -> GaussianStats:
         """Draw ``sizes[r]`` synthetic points per replicate from the posterior predictive.
 
         ``ancestral``: one ``(mu, sigma2)`` posterior draw per replicate writes the set
         (exact statistics). ``plugin``: ``N(mu_n, E sigma2)``. ``predictive``: each point
-        from the Student-t predictive (a fresh parameter draw per point), as points.
+        from the Student-t predictive (a fresh parameter draw per point), as points. A
+        variance scale ``c`` (``decoding``) draws each point with variance ``c sigma2``
+        around its parameter's mean: the predictive's squared scale becomes
+        ``beta (1 + c kappa) / (alpha kappa)``.
         """
         check_mode(mode)
         if mode == "ancestral":
             sigma2 = self.beta / rng.standard_gamma(self.alpha)
             mu = self.mu + np.sqrt(sigma2 / self.kappa) * rng.standard_normal(self.mu.shape)
-            return GaussianStats.of_normal(mu, np.sqrt(sigma2), sizes, rng=rng)
+            return GaussianStats.of_normal(
+                mu, decoding.scale_sigma(np.sqrt(sigma2)), sizes, rng=rng
+            )
         if mode == "plugin":
-            return GaussianStats.of_normal(self.mu, np.sqrt(self.sigma2_mean), sizes, rng=rng)
-        scale = np.sqrt(self.beta * (self.kappa + 1) / (self.alpha * self.kappa))
+            sigma = decoding.scale_sigma(np.sqrt(self.sigma2_mean))
+            return GaussianStats.of_normal(self.mu, sigma, sizes, rng=rng)
+        c = decoding.variance_scale
+        spread = self.kappa + 1 if c == 1 else 1 + c * self.kappa
+        scale = np.sqrt(self.beta * spread / (self.alpha * self.kappa))
         df = 2 * self.alpha
 
         def draw(shape):
@@ -325,20 +342,24 @@ class SampledGaussian:
         """HDIs of mu and sigma from the draws (ArviZ)."""
         return {n: draws_hdi(self.tree["posterior"][n], self.hdi_prob) for n in ("mu", "sigma")}
 
-    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> GaussianStats:
+    def synthetic(
+        self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator, decoding: Decoding = PLAIN
+    ) -> GaussianStats:
         """Draw synthetic statistics from the posterior draws.
 
         ``ancestral``: one posterior draw per replicate; ``plugin``: the posterior means;
-        ``predictive``: a fresh posterior draw per point.
+        ``predictive``: a fresh posterior draw per point. A variance scale ``c``
+        (``decoding``) draws each point with variance ``c sigma^2``.
         """
         check_mode(mode)
-        mu, sigma = self._draws("mu"), self._draws("sigma")
+        mu, sigma = self._draws("mu"), decoding.scale_sigma(self._draws("sigma"))
         rows = np.arange(mu.shape[0])
         if mode == "ancestral":
             pick = rng.integers(mu.shape[1], size=mu.shape[0])
             return GaussianStats.of_normal(mu[rows, pick], sigma[rows, pick], sizes, rng=rng)
         if mode == "plugin":
-            return GaussianStats.of_normal(self.mu_mean, np.sqrt(self.sigma2_mean), sizes, rng=rng)
+            sigma_plugin = decoding.scale_sigma(np.sqrt(self.sigma2_mean))
+            return GaussianStats.of_normal(self.mu_mean, sigma_plugin, sizes, rng=rng)
 
         def draw(shape):
             pick = rng.integers(mu.shape[1], size=shape)

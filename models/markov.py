@@ -26,6 +26,7 @@ import numpy as np
 import xarray as xr
 
 from bayescollapse.metrics import markov_distances
+from bayescollapse.models.decoding import check_token_decoding
 from bayescollapse.models.markov_chain import make_markov_truth, sequence_counts, stationary
 from bayescollapse.models.probability_fits import (
     DirichletPosterior,
@@ -223,6 +224,19 @@ class MarkovLM(SamplerSettings):
             "have to subsample whole sequences); use 'accumulate' or 'mixture'"
         )
 
+    @staticmethod
+    def resample(pool, sizes, *, rng):
+        """Refuse: resampling a pool must draw whole sequences, which the counts do not keep."""
+        raise ValueError(
+            "real_data 'fixed' and 'resampled' are not supported for the markov model (they "
+            "would have to draw whole sequences from the pool); use real_data 'fresh'"
+        )
+
+    @staticmethod
+    def weigh(data, weight: float):
+        """Return the transition counts with every item counting ``weight``."""
+        return data if weight == 1 else data * float(weight)
+
     def initial_prior(self, replicates: int) -> np.ndarray:
         """Return the prior concentration of every row, shape (R, C, V)."""
         return np.full(
@@ -233,6 +247,9 @@ class MarkovLM(SamplerSettings):
         """Refuse settings this family cannot run."""
         if setting.scheme == "accumulate-subsample":
             self.subsample(None, None, rng=None)
+        if setting.real_data != "fresh":
+            self.resample(None, None, rng=None)
+        check_token_decoding(setting, self.name)
 
     @staticmethod
     def data_to_dataset(counts) -> xr.Dataset:
@@ -310,8 +327,8 @@ class MarkovLM(SamplerSettings):
 
     @staticmethod
     def pymc_data(data, prior) -> dict[str, np.ndarray]:
-        """Return the data: ``counts`` (R, C, V) int and every row's Dirichlet ``prior``."""
-        return {"counts": np.asarray(data, np.int64), "prior": np.asarray(prior, float)}
+        """Return the data: ``counts`` (R, C, V), fractional when weighted, and rows' ``prior``."""
+        return {"counts": np.asarray(data, float), "prior": np.asarray(prior, float)}
 
     def sampled_posterior(self, tree, *, prior, data, diagnostics) -> SampledPosterior:
         """Wrap a sampler's draws of ``theta`` (rows) as a posterior fit."""
@@ -336,7 +353,7 @@ class MLEFitter:
             marginal = counts.sum(axis=-2, keepdims=True)
             fill = np.broadcast_to(marginal / marginal.sum(axis=-1, keepdims=True), counts.shape)
         with np.errstate(invalid="ignore", divide="ignore"):
-            probs = np.where(totals > 0, counts / np.maximum(totals, 1), fill)
+            probs = np.where(totals > 0, counts / np.where(totals > 0, totals, 1), fill)
         return PointProbabilities(probs, self.writer)
 
 

@@ -24,7 +24,7 @@ def build_hierarchical_model(family, replicates: int) -> pm.Model:
     coords, dims, shape = model_frame(family, replicates)  # replicate, context, token
     tokens = shape[-1]
     with pm.Model(coords=coords) as model:
-        counts = pm.Data("counts", np.zeros(shape, dtype=np.int64), dims=dims)
+        counts = pm.Data("counts", np.zeros(shape), dims=dims)
         m = pm.Dirichlet("m", a=np.ones((replicates, tokens)), dims=("replicate", "token"))
         log_kappa = pm.Normal("log_kappa", mu=np.log(tokens), sigma=1.5, dims="replicate")
         kappa = pm.Deterministic("kappa", pm.math.exp(log_kappa), dims="replicate")

@@ -36,6 +36,7 @@ from bayescollapse.metrics import (
     draws_hdi,
 )
 from bayescollapse.metrics.drift import dirichlet_kl
+from bayescollapse.models.decoding import PLAIN, Decoding
 
 __all__ = [
     "SYNTHETIC_MODES",
@@ -78,10 +79,10 @@ class PointProbabilities:
         """The fitted probabilities."""
         return self.probs
 
-    def synthetic(self, sizes, *, mode: str, rng: np.random.Generator):
-        """Write ``sizes[r]`` items from the fitted model (every mode is plug-in here)."""
+    def synthetic(self, sizes, *, mode: str, rng: np.random.Generator, decoding: Decoding = PLAIN):
+        """Write ``sizes[r]`` items from the fitted model, decoded (every mode is plug-in)."""
         check_mode(mode)
-        return self.writer.counts(self.probs, sizes, rng)
+        return self.writer.counts(decoding.probabilities(self.probs), sizes, rng)
 
 
 def _draw_dirichlet(concentration: np.ndarray, shape: tuple, rng) -> np.ndarray:
@@ -150,12 +151,18 @@ class DirichletPosterior:
             "posterior": xr.Dataset({"theta": (("chain", "draw", "replicate", *self.dims), theta)})
         }
 
-    def synthetic(self, sizes, *, mode: str, rng: np.random.Generator):
-        """Write ``sizes[r]`` synthetic items per replicate from the posterior predictive."""
+    def synthetic(self, sizes, *, mode: str, rng: np.random.Generator, decoding: Decoding = PLAIN):
+        """Write ``sizes[r]`` synthetic items per replicate from the decoded predictive.
+
+        ``ancestral`` decodes one posterior draw per replicate; the other modes decode
+        the posterior mean (the predictive of one token).
+        """
         check_mode(mode)
         if mode == "ancestral":
-            return self.writer.counts(_draw_dirichlet(self.concentration, (), rng), sizes, rng)
-        return self.writer.counts(self.mean, sizes, rng)
+            probs = _draw_dirichlet(self.concentration, (), rng)
+        else:
+            probs = self.mean
+        return self.writer.counts(decoding.probabilities(probs), sizes, rng)
 
 
 @dataclass(frozen=True)
@@ -231,8 +238,8 @@ class SampledPosterior:
         """ArviZ groups for storage: the NUTS draws and the sampler's statistics."""
         return {name: self.tree[name].to_dataset() for name in ("posterior", "sample_stats")}
 
-    def synthetic(self, sizes, *, mode: str, rng: np.random.Generator):
-        """Write synthetic data from the draws.
+    def synthetic(self, sizes, *, mode: str, rng: np.random.Generator, decoding: Decoding = PLAIN):
+        """Write synthetic data from the draws, decoded.
 
         ``ancestral``: from one posterior draw (the same draw index for every replicate of
         the block); otherwise from the posterior mean.
@@ -240,8 +247,10 @@ class SampledPosterior:
         check_mode(mode)
         if mode == "ancestral":
             draws = self.draws
-            return self.writer.counts(draws[rng.integers(draws.shape[0])], sizes, rng)
-        return self.writer.counts(self.mean, sizes, rng)
+            probs = draws[rng.integers(draws.shape[0])]
+        else:
+            probs = self.mean
+        return self.writer.counts(decoding.probabilities(probs), sizes, rng)
 
 
 def probability_posterior_row(

@@ -46,7 +46,9 @@ class Fit(Protocol):
     bayesian: ClassVar[bool]
     diagnostics: dict
 
-    def synthetic(self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator) -> Any:
+    def synthetic(
+        self, sizes: np.ndarray, *, mode: str, rng: np.random.Generator, decoding: Any = ...
+    ) -> Any:
         """Write the next generation's synthetic data.
 
         Parameters
@@ -58,6 +60,10 @@ class Fit(Protocol):
             estimate writes every mode as ``plugin``.
         rng : numpy.random.Generator
             The cell's ``fit`` stream.
+        decoding : bayescollapse.models.decoding.Decoding, default plain sampling
+            How the law written from is decoded (temperature, top-k, top-p; a variance
+            scale for the Gaussian). The loop passes it always; at its defaults the data
+            must be exactly those of plain sampling.
 
         Returns
         -------
@@ -237,6 +243,18 @@ class Family(Protocol):
 
     def subsample(self, pool, sizes: np.ndarray, *, rng: np.random.Generator) -> Any:
         """``sizes[r]`` items drawn without replacement from a pool (or a ValueError)."""
+        ...
+
+    def resample(self, pool, sizes: np.ndarray, *, rng: np.random.Generator) -> Any:
+        """``sizes[r]`` items drawn with replacement from a pool (or a ValueError)."""
+        ...
+
+    def weigh(self, data, weight: float) -> Any:
+        """Return ``data`` with every item counting ``weight`` (the same object at 1).
+
+        Fractional pseudo-observations: a fit of weighted data is the weighted MLE, or
+        the posterior of a power likelihood.
+        """
         ...
 
     def initial_prior(self, replicates: int) -> Any:

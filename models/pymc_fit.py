@@ -111,9 +111,28 @@ def _compiled(build, family: PyMCFamily, replicates: int) -> tuple:
                 f"the PyMC model for {family.name!r} lacks variable(s) {', '.join(missing)}; "
                 f"it must define {', '.join(family.pymc_variables)}"
             )
-        names = tuple(v.name for v in model.data_vars)
-        _COMPILED[key] = (compile_model(model), names)
+        dtypes = {v.name: np.dtype(v.type.dtype) for v in model.data_vars}
+        _COMPILED[key] = (compile_model(model), dtypes)
     return _COMPILED[key]
+
+
+def _as_declared(name: str, value, dtype: np.dtype) -> np.ndarray:
+    """Cast a data value to the dtype its ``pm.Data`` was declared with.
+
+    Raises
+    ------
+    ValueError
+        If fractional values (a weighted refit's pseudo-counts) would go into an
+        integer container, which would round them.
+    """
+    value = np.asarray(value)
+    if np.issubdtype(dtype, np.integer) and not np.array_equal(value, np.round(value)):
+        raise ValueError(
+            f"the PyMC model declares pm.Data {name!r} as {dtype}, but this fit gives it "
+            "fractional values (a weighted refit's pseudo-counts); declare it as float and "
+            "write the likelihood as a pm.Potential (see categorical_pymc.dirichlet_rows)"
+        )
+    return value.astype(dtype, copy=False)
 
 
 class PyMCModelFitter:
@@ -132,7 +151,8 @@ class PyMCModelFitter:
     def __init__(self, family: PyMCFamily, replicates: int, build) -> None:
         self.family = family
         self.replicates = replicates
-        self.compiled, self.data_names = _compiled(build, family, replicates)
+        self.compiled, self.data_types = _compiled(build, family, replicates)
+        self.data_names = tuple(self.data_types)
         available = family.pymc_data_names
         unknown = [n for n in self.data_names if n not in available]
         if unknown:
@@ -145,7 +165,8 @@ class PyMCModelFitter:
         """Sample the posterior of one generation's block and wrap it as the family's fit."""
         fam = self.family
         values = fam.pymc_data(data, prior)
-        tree = sample_nuts(self.compiled, fam, rng=rng, **{n: values[n] for n in self.data_names})
+        data_in = {n: _as_declared(n, values[n], t) for n, t in self.data_types.items()}
+        tree = sample_nuts(self.compiled, fam, rng=rng, **data_in)
         posterior = tree["posterior"].to_dataset()
         posterior = posterior[[v for v in posterior.data_vars if not str(v).startswith("_")]]
         stats = tree["sample_stats"].to_dataset()
