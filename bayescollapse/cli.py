@@ -24,6 +24,12 @@ _SETTING_FLAGS = {
     "method": "method",
     "synthetic": "synthetic",
     "prior_update": "prior_update",
+    "temperature": "temperature",
+    "top_k": "top_k",
+    "top_p": "top_p",
+    "variance_scale": "variance_scale",
+    "real_weight": "real_weight",
+    "real_data": "real_data",
 }
 _RUN_FLAGS = {
     "model": "model",
@@ -43,6 +49,7 @@ _RUN_FLAGS = {
     "sequence_length": "sequence_length",
     "unseen": "unseen",
     "coverage_levels": "coverage_levels",
+    "tail_rank": "tail_rank",
 }
 
 
@@ -76,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--config", type=Path, help="TOML file with run keys and a [[settings]] list")
     r.add_argument("--model", help="dirichlet-categorical (default) | markov | gaussian")
     r.add_argument("--tokens", type=int, metavar="K", help="vocabulary size (default 20)")
+    r.add_argument(
+        "--tail-rank",
+        type=int,
+        metavar="R",
+        help="the tail metrics' tail: ranks above R (default: half the vocabulary)",
+    )
     r.add_argument(
         "--truth", help="uniform | zipf:S | dirichlet:C:SEED | values:P1,P2,.. (default zipf:1)"
     )
@@ -126,6 +139,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--synthetic", nargs="+", help="ancestral | predictive | plugin")
     r.add_argument("--prior-update", nargs="+", help="refit | carry")
+    dec = r.add_argument_group(
+        "decoding, weights and real pools (each a setting axis; several values cross)"
+    )
+    dec.add_argument(
+        "--temperature", type=float, nargs="+", help="decoding temperature > 0 (default 1)"
+    )
+    dec.add_argument(
+        "--top-k", type=int, nargs="+", help="keep the k most probable tokens (0: off)"
+    )
+    dec.add_argument(
+        "--top-p", type=float, nargs="+", help="nucleus: smallest set of mass >= p (1: off)"
+    )
+    dec.add_argument(
+        "--variance-scale",
+        type=float,
+        nargs="+",
+        help="gaussian: draw synthetic points with variance c sigma^2 (default 1)",
+    )
+    dec.add_argument(
+        "--real-weight",
+        nargs="+",
+        metavar="SPEC",
+        help="weight w_t of real items in the refit (mixture): none (default) | 0.618 | schedule",
+    )
+    dec.add_argument(
+        "--real-data",
+        nargs="+",
+        help="fresh (default) | fixed (one pool, reused) | resampled (the pool, bootstrapped)",
+    )
     r.add_argument("--pairing", choices=("product", "zip"), default="product")
     r.add_argument("--draws", type=int, help="NUTS draws per chain (default 1000)")
     r.add_argument("--tune", type=int, help="NUTS tuning steps per chain (default 500)")

@@ -417,6 +417,7 @@ class RunConfig:
     seed: int | None = None
     # the families' own parameters: their defaults live in one place, the family classes
     prior_concentration: float = DirichletCategorical.prior_concentration
+    tail_rank: int = DirichletCategorical.tail_rank
     hdi_prob: float = SamplerSettings.hdi_prob
     coverage_levels: tuple[float, ...] = SamplerSettings.coverage_levels
     draws: int = SamplerSettings.draws

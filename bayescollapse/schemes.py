@@ -49,8 +49,8 @@ gives ``m W^2 + n W - n = 0``::
 At ``n = m`` this is ``W* = w* = (sqrt(5) - 1) / 2 = 0.618``, the inverse golden ratio (He,
 Xu and Cheng 2025), with ``V* = 0.618 sigma^2 / n`` against ``sigma^2 / n`` for real data
 alone and ``0.667 sigma^2 / n`` for plain pooling (``W = 1/2``).
-:func:`bayescollapse.theory.optimal_real_weight` computes it, and
-:func:`bayescollapse.theory.weighted_gaussian_mle_error` the exact recursion with the fitted
+:func:`bayescollapse.weighting.optimal_real_weight` computes it, and
+:func:`bayescollapse.weighting.weighted_gaussian_mle_error` the exact recursion with the fitted
 variance and the binomial number of real points of the mixture scheme.
 """
 

@@ -23,6 +23,7 @@ import xarray as xr
 
 from bayescollapse.counts import multinomial_counts, subsample_counts
 from bayescollapse.metrics import categorical_distances
+from bayescollapse.metrics.tails import ranks, tail_metrics, zipf_exponent
 from bayescollapse.models.decoding import check_token_decoding
 from bayescollapse.models.probability_fits import (
     SYNTHETIC_MODES,
@@ -62,6 +63,20 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "gini_simpson": (_RGEN, "1 - sum theta_mean^2 (the paper's H)"),
     "lost_tokens": (_RGEN, "tokens with zero training count in the generation"),
     "lost_mass": (_RGEN, "true probability mass of the lost tokens"),
+    "surviving_tokens": (_RGEN, "tokens of the truth's support seen in the training data"),
+    "first_lost_rank": (
+        _RGEN,
+        "rank by true probability (1 = most probable) of the most probable lost token; "
+        "NaN while none is lost",
+    ),
+    "tail_mass_lost": (
+        _RGEN,
+        "true mass beyond rank tail_rank minus the fitted mass there (what the tail lost)",
+    ),
+    "tail_exponent": (
+        _RGEN,
+        "Zipf exponent of theta_mean: slope of -log theta on log true rank (positive entries)",
+    ),
     "hdi_width_mean": (_RGEN, "mean width over tokens of the marginal HDIs"),
     "hdi_coverage": (
         _RGEN,
@@ -120,10 +135,14 @@ class DirichletCategorical(SamplerSettings):
         NUTS target acceptance rate of the ``pymc`` path.
     hdi_prob : float
         Probability of the marginal HDIs reported for Bayesian paths.
+    tail_rank : int
+        ``r`` of the tail metrics: the tail is the tokens of true rank greater than ``r``
+        (see :mod:`bayescollapse.metrics.tails`); 0 (the default) takes half the vocabulary.
     """
 
     num_tokens: int
     prior_concentration: float = 1.0
+    tail_rank: int = 0
     name: ClassVar[str] = "dirichlet-categorical"
     prior_fields: ClassVar[tuple[str, ...]] = ("prior_concentration",)
     #: short names of the prior fields in setting labels
@@ -145,6 +164,15 @@ class DirichletCategorical(SamplerSettings):
 
     def __post_init__(self) -> None:
         check_num_tokens(self.num_tokens)
+        rank = self.tail_rank
+        if not isinstance(rank, int | np.integer) or isinstance(rank, bool) or rank < 0:
+            raise ValueError(f"tail_rank {rank!r} is not an integer >= 0 (0: half of K)")
+        if rank >= self.num_tokens:
+            raise ValueError(
+                f"tail_rank {rank} leaves no tail among {self.num_tokens} tokens; "
+                f"it must be below num_tokens"
+            )
+        object.__setattr__(self, "tail_rank", int(rank) or self.num_tokens // 2)
         if not self.prior_concentration > 0:
             raise ValueError(f"prior_concentration must be > 0, got {self.prior_concentration!r}")
         check_sampler_settings(self)
@@ -160,7 +188,14 @@ class DirichletCategorical(SamplerSettings):
 
     def truth_variables(self, truth: np.ndarray) -> tuple[dict, dict]:
         """Return the data variables and coords that record the truth in the results."""
-        data = {"truth": (("token",), truth, {"description": "the true distribution P*"})}
+        data = {
+            "truth": (("token",), truth, {"description": "the true distribution P*"}),
+            "truth_tail_exponent": (
+                (),
+                float(zipf_exponent(truth, ranks(truth))),
+                {"description": "Zipf exponent of P* fitted as tail_exponent is"},
+            ),
+        }
         return data, {"token": np.arange(self.num_tokens), "level": list(self.coverage_levels)}
 
     @property
@@ -204,6 +239,7 @@ class DirichletCategorical(SamplerSettings):
             "train_count": data.data.astype(float),
             "real_count": data.real.astype(float),
             **categorical_distances(fit.mean, truth, data.data),
+            **tail_metrics(fit.mean, truth, data.data, tail_rank=self.tail_rank),
         }
         if fit.bayesian:
             row["theta_sd"] = np.sqrt(fit.var)

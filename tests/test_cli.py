@@ -93,6 +93,34 @@ def test_zip_pairing_and_alpha_alias(tmp_path):
     assert ds["sample_size_schedule"].values.tolist() == ["20", "80"]
 
 
+def test_decoding_weight_and_pool_flags_are_setting_axes(tmp_path):
+    code, out = _run(
+        tmp_path, "--top-k", "0", "3", "--real-weight", "none", "0.6", "--real-data", "fixed"
+    )
+    assert code == 0
+    ds = open_results(out)
+    assert ds.sizes["setting"] == 2 * 2 * 2 * 2  # method x alpha x top-k x weight
+    assert set(ds["top_k"].values) == {0, 3}
+    assert set(ds["real_weight_schedule"].values) == {"none", "0.6"}
+    assert set(ds["real_data"].values) == {"fixed"}
+
+
+def test_config_file_sets_decoding_and_weights(tmp_path):
+    toml = tmp_path / "study.toml"
+    toml.write_text(
+        "num_tokens = 5\ngenerations = 2\nreplicates = 2\nseed = 3\ntail_rank = 2\n"
+        '[[settings]]\nmethod = "mle"\nreal_fraction = "0.5"\nsample_size = "40"\n'
+        'temperature = 0.5\ntop_p = 0.9\nreal_weight = "0.7"\n'
+    )
+    out = tmp_path / "c.nc"
+    assert main(["run", "--config", str(toml), "--out", str(out), "--no-progress"]) == 0
+    ds = open_results(out)
+    assert float(ds["temperature"][0]) == 0.5 and float(ds["top_p"][0]) == 0.9
+    np.testing.assert_array_equal(ds["real_weight"][0, 1:], [0.7, 0.7])
+    assert ds["fit_label"].values[0] == "mle T=0.5 top-p=0.9 w=0.7"
+    assert json.loads(ds.attrs["config"])["tail_rank"] == 2
+
+
 def test_config_file_crossed_with_flags(tmp_path):
     toml = tmp_path / "study.toml"
     toml.write_text(
@@ -133,6 +161,11 @@ def test_config_file_crossed_with_flags(tmp_path):
         (["--generations", "0"], "generations must be an integer >= 1, got 0"),
         (["--truth", "zipf"], "unknown truth 'zipf'"),
         (["--config", "/nonexistent.toml"], "config file /nonexistent.toml does not exist"),
+        (["--top-p", "2"], "top_p 2.0 is not a number in (0, 1]"),
+        (["--temperature", "0"], "temperature 0.0 is not a finite number > 0"),
+        (["--real-weight", "1.2"], "real_weight '1.2' gives 1.2"),
+        (["--real-data", "corpus"], "real_data 'corpus' is not one of fresh, fixed, resampled"),
+        (["--variance-scale", "0.5"], "variance_scale 0.5 is the gaussian model's decoding"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, argv, message):

@@ -79,3 +79,18 @@ def test_moment_matched_dirichlet_recovers_the_exact_precision(pymc_fit):
     target = exact.concentration.sum(axis=-1)
     ess = fit.diagnostics["ess_bulk_min"]
     assert np.all(np.abs((precision + 1) / (target + 1) - 1) < 4 * np.sqrt(2 / ess))
+
+
+def test_fractional_pseudo_counts_give_the_tempered_posterior(pymc_fit):
+    # law: a weighted refit's pseudo-counts c (fractional) give theta | c ~ Dirichlet(a0 + c),
+    # the posterior of the tempered likelihood. z = 4.5 on the MCSE of each of 10 means.
+    fam, fitter, _, _ = pymc_fit
+    counts = np.array([[7.5, 0.25, 12.0, 0.0, 3.75], [0.5, 0.5, 40.25, 0.0, 0.0]])
+    prior = fam.initial_prior(2)
+    fit = fitter.fit(counts, prior=prior, rng=np.random.default_rng(8))
+    exact = (prior + counts) / (prior + counts).sum(axis=1, keepdims=True)
+    mcse = az.mcse(fit.theta, method="mean").values
+    assert np.all(np.abs(fit.mean - exact) < 4.5 * mcse)
+    # and not the posterior of the counts rounded to integers, which a cast would give
+    rounded = (prior + np.round(counts)) / (prior + np.round(counts)).sum(axis=1, keepdims=True)
+    assert np.any(np.abs(fit.mean - rounded) > 4.5 * mcse)

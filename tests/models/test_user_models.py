@@ -190,3 +190,19 @@ def test_entry_points_are_loaded_once(monkeypatch):
     registry.method_names()
     registry.method_names()
     assert loaded == [1]
+
+
+def test_integer_counts_model_refuses_fractional_pseudo_counts(user_tree):
+    # a user model that declares integer counts would see a weighted refit's pseudo-counts
+    # rounded; the fitter refuses in one line instead (the model is compiled already)
+    from bayescollapse.models.categorical import DirichletCategorical
+    from bayescollapse.models.registry import make_fitter
+
+    fam = DirichletCategorical(4, draws=300, tune=300)
+    fitter = make_fitter(fam, "logistic-normal", 2)
+    counts = np.array([[1.5, 2.0, 0.0, 3.0], [4.0, 0.0, 0.0, 1.0]])
+    with pytest.raises(ValueError, match="declares pm.Data 'counts' as int") as err:
+        fitter.fit(counts, prior=fam.initial_prior(2), rng=np.random.default_rng(1))
+    assert "\n" not in str(err.value)
+    fit = fitter.fit(np.round(counts), prior=fam.initial_prior(2), rng=np.random.default_rng(1))
+    assert fit.mean.shape == (2, 4)  # integral values go in

@@ -1,0 +1,179 @@
+"""Training sets through the loop: decoding, weighted refits and fixed real pools."""
+
+import numpy as np
+import pytest
+
+from bayescollapse import RunConfig, Setting, run
+from bayescollapse.weighting import weighted_gaussian_mle_error
+
+
+def _run(*settings, **kw):
+    kw = {"generations": 4, "replicates": 6, "seed": 11, **kw}
+    return run(RunConfig(settings=settings, **kw))
+
+
+def _assert_same(a, b):
+    for name in a.data_vars:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    ("model", "method", "neutral"),
+    [
+        ("dirichlet-categorical", "mle", {"temperature": 1.0, "top_k": 20, "top_p": 1.0}),
+        ("dirichlet-categorical", "conjugate", {"top_k": 25}),
+        ("markov", "conjugate", {"top_k": 20, "top_p": 1.0}),
+        ("gaussian", "conjugate", {"variance_scale": 1.0, "real_weight": "0.5"}),
+    ],
+)
+def test_neutral_decoding_and_weight_reproduce_the_plain_loop_exactly(model, method, neutral):
+    # temperature 1, top-k >= K, top-p 1, a variance scale of 1 and w = 1/2 (every item counts
+    # once) change nothing: same seed, same numbers, bit for bit
+    base = {"method": method, "scheme": "mixture", "real_fraction": "0.2", "sample_size": "200"}
+    plain = _run(Setting(**base), model=model)
+    other = _run(Setting(**base, **neutral), model=model)
+    _assert_same(plain, other)
+
+
+def test_decoding_settings_share_the_synthetic_stream():
+    # a stream keyed by the decoding would draw the shared tokens differently; with one
+    # stream, temperature 0.999999 writes nearly the same counts as plain sampling
+    base = {"method": "mle", "scheme": "replace", "real_fraction": "zero", "sample_size": "500"}
+    ds = _run(Setting(**base), Setting(**base, temperature=0.999999), generations=1)
+    counts = ds["train_count"].isel(generation=1).values
+    assert np.abs(counts[0] - counts[1]).sum() <= 2 * counts.shape[0]
+
+
+@pytest.mark.parametrize("rule", [{"top_k": 5}, {"top_p": 0.6}, {"top_k": 8, "temperature": 0.5}])
+def test_truncation_loses_exactly_the_tokens_outside_the_kept_set(rule):
+    # replace scheme, MLE: generation 1's data are written from decode(theta_0) alone, so the
+    # tokens outside the kept set have count 0 and (n = 20,000; kept tokens have p >= 0.03
+    # here, so P(missing one) < 1e-200) every kept token is seen
+    from bayescollapse.models.decoding import Decoding
+
+    setting = Setting(method="mle", scheme="replace", real_fraction="zero", sample_size="20000")
+    ds = _run(Setting(**{**vars(setting), "name": "", "group": "", **rule}), generations=1)
+    theta0 = ds["theta_mean"].isel(setting=0, generation=0).values
+    kept = Decoding(**rule).probabilities(theta0) > 0
+    counts = ds["train_count"].isel(setting=0, generation=1).values
+    np.testing.assert_array_equal(counts > 0, kept)
+    lost = ds["lost_tokens"].isel(setting=0, generation=1).values
+    np.testing.assert_array_equal(lost, (~kept).sum(axis=1))
+
+
+def test_weight_one_fits_the_real_part_alone():
+    # w = 1: synthetic items count 0, so the training data are the real items and the
+    # conjugate posterior is Dirichlet(a0 + real counts); the real count is the one every
+    # paired setting sees
+    kw = {"scheme": "mixture", "real_fraction": "0.3", "sample_size": "300"}
+    ds = _run(Setting(method="conjugate", **kw), Setting(method="conjugate", real_weight="1", **kw))
+    weighted = ds.isel(setting=1, generation=slice(1, None))
+    np.testing.assert_array_equal(
+        ds["real_count"].isel(setting=0).values, ds["real_count"].isel(setting=1).values
+    )
+    np.testing.assert_array_equal(weighted["train_count"].sum("token"), weighted["real_count"])
+    a0, k = 1.0, ds.sizes["token"]
+    expected = (a0 + weighted["train_count"]) / (k * a0 + weighted["real_count"])
+    np.testing.assert_allclose(weighted["theta_mean"], expected, rtol=1e-12)
+
+
+def test_weights_give_fractional_pseudo_counts():
+    # w = 0.8: real items count 1, synthetic items (1 - 0.8) / 0.8 = 0.25
+    kw = {"scheme": "mixture", "real_fraction": "0.5", "sample_size": "400"}
+    ds = _run(Setting(method="conjugate", real_weight="0.8", **kw), model="gaussian")
+    t = ds.isel(setting=0, generation=slice(1, None))
+    np.testing.assert_allclose(t["train_size"], t["real_count"] + 0.25 * (400 - t["real_count"]))
+
+
+def test_weighted_mle_follows_its_exact_recursion_at_every_generation():
+    # law: weighting.weighted_gaussian_mle_error, exact with the binomial number of real points
+    # and the fitted variance. Mean over 3000 replicates of (mu_t - mu*)^2 and sigma2_t against
+    # it at each of 21 generations, z = 4 each: family-wise false alarm ~ 42 x 6e-5 = 3e-3.
+    # The unweighted recursion (w = 1/2) has a third of the limit: outside these bounds.
+    reps, n, alpha, w, z = 3000, 40, 0.4, 0.2, 4.0
+    setting = Setting(
+        method="mle", real_fraction=str(alpha), sample_size=str(n), real_weight=str(w)
+    )
+    ds = _run(setting, model="gaussian", generations=20, replicates=reps, seed=5)
+    exact = weighted_gaussian_mle_error(
+        1.0, ds["real_fraction"][0], ds["sample_size"][0], ds["real_weight"][0]
+    )
+    for name, key in (("mu_sq_error", "mean_sq_error"), ("sigma2_mean", "variance")):
+        x = ds[name].isel(setting=0).values
+        se = x.std(axis=0, ddof=1) / np.sqrt(reps)
+        assert np.all(np.abs(x.mean(axis=0) - exact[key]) < z * se), name
+    plain = weighted_gaussian_mle_error(
+        1.0, ds["real_fraction"][0], ds["sample_size"][0], np.full(21, 0.5)
+    )
+    x = ds["mu_sq_error"].isel(setting=0).values
+    se = x.std(axis=0, ddof=1) / np.sqrt(reps)
+    assert np.all(np.abs(x.mean(axis=0) - plain["mean_sq_error"])[5:] > z * se[5:])
+
+
+def test_fixed_pool_never_recovers_a_token_it_lacks():
+    # real_data 'fixed': every real item comes from generation 0's sample. A token absent from
+    # it (count 0 at generation 0) is in no real or MLE-synthetic set afterwards; with fresh
+    # real data such tokens come back (K = 60 tokens under zipf:1.5 with n = 100 misses many)
+    kw = {"method": "mle", "real_fraction": "0.5", "sample_size": "100"}
+    ds = _run(
+        Setting(**kw),
+        Setting(**kw, real_data="fixed"),
+        num_tokens=60,
+        truth="zipf:1.5",
+        generations=8,
+        replicates=20,
+    )
+    counts = ds["train_count"].values  # setting, replicate, generation, token
+    absent = counts[:, :, 0, :] == 0
+    fixed_later = counts[1, :, 1:, :]
+    assert absent[1].any()
+    assert np.all(fixed_later[np.broadcast_to(absent[1][:, None, :], fixed_later.shape)] == 0)
+    fresh_later = counts[0, :, 1:, :]
+    assert np.any(fresh_later[np.broadcast_to(absent[0][:, None, :], fresh_later.shape)] > 0)
+
+
+def test_fixed_pool_at_alpha_one_is_the_pool_every_generation():
+    # alpha = 1 and n_t = n_0: the real part is a subsample of the whole pool, the pool itself
+    ds = _run(Setting(method="mle", real_fraction="1", sample_size="50", real_data="fixed"))
+    counts = ds["train_count"].isel(setting=0).values
+    np.testing.assert_array_equal(counts, np.broadcast_to(counts[:, :1, :], counts.shape))
+
+
+def test_resampled_pool_draws_from_the_pools_empirical_law():
+    # law: with alpha = 1 each generation's counts are Multinomial(n, pool / n0): the mean over
+    # generations 1..T of a token's count is n p_pool, variance n p (1 - p) / T per replicate.
+    # z = 4.5 per cell over the cells with n p >= 5 (Bonferroni-sized for ~300 cells).
+    gens, n = 60, 200
+    ds = _run(
+        Setting(method="mle", real_fraction="1", sample_size=str(n), real_data="resampled"),
+        generations=gens,
+        replicates=15,
+    )
+    counts = ds["train_count"].isel(setting=0).values
+    pool = counts[:, 0, :] / n
+    mean = counts[:, 1:, :].mean(axis=1)
+    se = np.sqrt(n * pool * (1 - pool) / gens)
+    cells = n * pool >= 5
+    assert np.all(np.abs(mean - n * pool)[cells] < 4.5 * se[cells])
+    assert np.all(
+        counts[:, 1:, :][np.broadcast_to(pool[:, None, :] == 0, counts[:, 1:].shape)] == 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "config", "message"),
+    [
+        ({"real_weight": "0.6", "scheme": "accumulate"}, {}, "real_weight '0.6' needs scheme"),
+        ({"real_weight": "1.5"}, {}, "real_weight '1.5' gives 1.5"),
+        ({"real_data": "pool"}, {}, "real_data 'pool' is not one of"),
+        ({"real_data": "fixed", "sample_size": "power:100:1"}, {}, "reaches"),
+        ({"variance_scale": 0.5}, {}, "variance_scale 0.5 is the gaussian"),
+        ({"top_k": 3}, {"model": "gaussian"}, "top_k 3 decodes token laws"),
+        ({"real_data": "fixed"}, {"model": "gaussian"}, "need individual points"),
+        ({"real_data": "resampled"}, {"model": "markov"}, "not supported for the markov"),
+    ],
+)
+def test_settings_that_cannot_run_are_refused_in_one_line(setting, config, message):
+    with pytest.raises(ValueError, match=message) as err:
+        RunConfig(settings=(Setting(**setting),), generations=3, **config)
+    assert "\n" not in str(err.value)
