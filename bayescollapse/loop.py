@@ -92,9 +92,11 @@ def run_collecting(
     posteriors : dict
         ``(setting index, generation) -> {group name: Dataset}`` with the ArviZ groups
         ``posterior`` (and ``sample_stats`` for a sampler), ``observed_data`` (the
-        training set), ``posterior_predictive`` (one replicate of the training set per
-        posterior draw) and ``synthetic_data`` (the synthetic set this generation's model
-        wrote for the next one; absent for the last generation), all replicates together.
+        training set, each item counted once even in a weighted refit, whose fit saw
+        them weighted: the ``real_weight`` coordinate of the results),
+        ``posterior_predictive`` (one replicate of the training set per posterior draw)
+        and ``synthetic_data`` (the synthetic set this generation's model wrote for the
+        next one; absent for the last generation), all replicates together.
         Empty when ``keep`` is False. Point-estimate methods have no posterior to keep.
     """
     if config.seed is None:
@@ -336,7 +338,7 @@ def run_block(
             kept_groups = fit.posterior_groups(
                 draws=family.draws, chains=family.chains, rng=streams.store
             )
-            observed = family.data_to_dataset(data.data)
+            observed = family.data_to_dataset(data.items)  # each item once, even if weighted
             groups[t] = {
                 **kept_groups,
                 "posterior_predictive": family.predictive_dataset(

@@ -74,7 +74,8 @@ class TrainingSet:
     the accumulating schemes keep (both of the family's data type), ``real`` (R,) the
     number of real items in the newest batch, ``synthetic`` the part of that batch the
     previous model wrote (None at generation 0), ``real_pool`` generation 0's real data
-    (the pool of ``real_data`` ``fixed`` and ``resampled``).
+    (the pool of ``real_data`` ``fixed`` and ``resampled``), ``unweighted`` the items of a
+    weighted refit counted once each (None when unweighted: then they are ``data``).
     """
 
     data: Any
@@ -82,6 +83,12 @@ class TrainingSet:
     real: np.ndarray
     synthetic: Any = None
     real_pool: Any = None
+    unweighted: Any = None
+
+    @property
+    def items(self) -> Any:
+        """The training items, each counted once (what a posterior predictive replicates)."""
+        return self.data if self.unweighted is None else self.unweighted
 
 
 def initial_training_set(
@@ -161,7 +168,8 @@ def next_training_set(
         data = family.combine(
             family.weigh(fresh, real_weight / top), family.weigh(written, (1.0 - real_weight) / top)
         )
-        return TrainingSet(data, data, real, written, pool_of_real)
+        batch = family.combine(fresh, written)
+        return TrainingSet(data, data, real, written, pool_of_real, unweighted=batch)
     batch = family.combine(fresh, written)
     if scheme in ("mixture", "replace"):
         return TrainingSet(batch, batch, real, written, pool_of_real)

@@ -45,6 +45,12 @@ from ``M_0 = s*^2 / n_0`` and ``V_0 = s*^2 (n_0 - 1) / (n_0 - ddof)``. Pure synt
 (``ddof = 0``) gives ``V_t = s*^2 ((n - 1)/n)^(t + 1)``; the unbiased fit (``ddof = 1``)
 keeps ``V_t = s*^2``.
 
+Every curve here assumes plain loops: fresh real data every generation, plain sampling
+of the synthetic part and every item counted once. A fixed real pool
+(``real_data='fixed'``) replaces ``P*`` by the pool's empirical law, whose own error does
+not shrink; decoding replaces the previous fit by its decoded law; the weighted Gaussian
+MLE has its own exact recursion in :mod:`bayescollapse.weighting`.
+
 References
 ----------
 Bakshi, S. and Chakraborty, A. (2026). From collapse to improvement: statistical

@@ -177,3 +177,33 @@ def test_settings_that_cannot_run_are_refused_in_one_line(setting, config, messa
     with pytest.raises(ValueError, match=message) as err:
         RunConfig(settings=(Setting(**setting),), generations=3, **config)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("model", ["dirichlet-categorical", "markov", "gaussian"])
+def test_kept_posteriors_of_weighted_refits_hold_whole_items(model):
+    # the fit sees fractional pseudo-observations; the kept observed data and the posterior
+    # predictive count each item once (integers summing to n_t), so ArviZ's PPC compares
+    # like with like
+    from bayescollapse import run_tree
+    from bayescollapse.posteriors import posterior_node
+
+    setting = Setting(method="conjugate", real_weight="0.7", real_fraction="0.3", sample_size="50")
+    tree = run_tree(
+        RunConfig(
+            settings=(setting,),
+            model=model,
+            generations=2,
+            replicates=2,
+            seed=1,
+            keep_posteriors="last",
+        )
+    )
+    node = posterior_node(tree, 0, 2)
+    observed = node["observed_data"].to_dataset()
+    size = observed["n"] if model == "gaussian" else observed["counts"]
+    values = size.values
+    np.testing.assert_array_equal(values, np.round(values))
+    if model == "dirichlet-categorical":
+        np.testing.assert_array_equal(values.sum(axis=-1), [50, 50])
+    if model == "gaussian":
+        np.testing.assert_array_equal(values, [50, 50])

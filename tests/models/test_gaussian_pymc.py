@@ -34,6 +34,28 @@ def test_posterior_means_match_conjugate(fits):
     assert np.all(pymc.diagnostics["r_hat_max"] < 1.05)
 
 
+def test_weighted_statistics_give_the_tempered_posterior():
+    # law: a weighted refit's statistics (fractional n, weighted m2) enter the likelihood
+    # -n log sigma - (m2 + n (mean - mu)^2) / (2 sigma^2) as they are: NUTS targets the NIG
+    # update of the same statistics (the power posterior). z = 4.5 MCSEs on 4 means.
+    fam = Gaussian(
+        prior_mean=0.0, prior_kappa=1.0, prior_alpha=2.0, prior_beta=2.0, draws=500, tune=500
+    )
+    stats = GaussianStats(np.array([12, 40]), np.array([0.8, -2.0]), np.array([20.0, 35.0]))
+    weighted = Gaussian.weigh(stats, 0.35)
+    pymc = make_fitter(fam, "pymc", 2).fit(
+        weighted, prior=fam.initial_prior(2), rng=np.random.default_rng(2)
+    )
+    exact = make_fitter(fam, "conjugate", 2).fit(weighted, prior=fam.initial_prior(2), rng=None)
+    post = pymc.tree["posterior"]
+    z = 4.5
+    assert np.all(np.abs(pymc.mu_mean - exact.mu_mean) < z * az.mcse(post["mu"]).values)
+    assert np.all(np.abs(pymc.sigma_mean - exact.sigma_mean) < z * az.mcse(post["sigma"]).values)
+    # and not the untempered posterior: its sd of mu is ~sqrt(0.35) times the tempered one's
+    plain = make_fitter(fam, "conjugate", 2).fit(stats, prior=fam.initial_prior(2), rng=None)
+    assert np.all(post["mu"].std(("chain", "draw")).values > 1.4 * np.sqrt(plain.mu_var))
+
+
 def test_carried_prior_is_the_exact_posterior(fits):
     pymc, exact = fits
     for a, b in zip(pymc.carried_prior, exact.carried_prior, strict=True):
