@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import sys
 import tomllib
 import traceback
@@ -57,6 +58,19 @@ class _UsageError(Exception):
     """A problem with what the user asked for: reported in one line, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line with a pointer to ``--help``."""
+
+    def error(self, message: str):
+        """Print ``PROG: error: MESSAGE (see PROG --help)`` and exit with status 2."""
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+#: outputs this process has reserved, to say truly what an interruption left behind
+_RESERVED: list = []
+
+
 @contextlib.contextmanager
 def _input():
     """Report a ValueError raised while reading what the user gave as a usage error."""
@@ -66,8 +80,13 @@ def _input():
         raise _UsageError(str(err)) from None
 
 
+_MEMORY_HELP = (
+    "refuse a run estimated to need more memory than SIZE, e.g. 64G (default: the memory available)"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="bayescollapse",
         description="Simulate model collapse under iterative retraining (MLE, conjugate, PyMC).",
     )
@@ -219,6 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--figure", type=Path, help="also write a PNG of error against generation")
     r.add_argument("--force", action="store_true", help="overwrite existing output files")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    r.add_argument("--memory-limit", metavar="SIZE", help=_MEMORY_HELP)
     r.set_defaults(func=_cmd_run)
 
     ph = sub.add_parser(
@@ -292,6 +312,7 @@ def _parser() -> argparse.ArgumentParser:
         help="tokens whose posterior path is drawn (categorical model)",
     )
     d.add_argument("--replicate", type=int, default=0, help="replicate of the posterior paths")
+    d.add_argument("--force", action="store_true", help="overwrite existing figures")
     d.set_defaults(func=_cmd_diagnose)
 
     w = sub.add_parser(
@@ -314,6 +335,7 @@ def _parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace a store of another configuration"
     )
     w.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    w.add_argument("--memory-limit", metavar="SIZE", help=_MEMORY_HELP)
     w.set_defaults(func=_cmd_sweep)
 
     s = sub.add_parser(
@@ -341,6 +363,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load_toml(path: Path) -> dict:
+    if path.is_dir():
+        raise _UsageError(f"config file {path} is a folder, not a TOML file")
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -389,50 +413,72 @@ def config_from_args(args: argparse.Namespace):
     return RunConfig.from_dict(data)
 
 
-def _check_writable(path: Path, force: bool, suffixes=(".nc", ".zarr", ".png")) -> None:
-    if path.suffix not in suffixes:
-        raise _UsageError(f"{path} must end in {' or '.join(suffixes)}")
-    if path.exists() and not force:
-        raise _UsageError(f"{path} exists; pass --force to overwrite it")
-    if path.exists() and path.is_dir() and path.suffix != ".zarr":
-        raise _UsageError(f"{path} is a directory, not a file")
+def _reserve(stack: contextlib.ExitStack, path: Path | None, force: bool, suffixes):
+    """Reserve an output before the work (checked writable, locked); None for no path."""
+    if path is None:
+        return None
+    from bayescollapse.storage import reserve
+
+    try:
+        taken = stack.enter_context(reserve(path, overwrite=force, suffixes=suffixes))
+    except FileExistsError as err:
+        raise _UsageError(
+            str(err).replace("pass overwrite (CLI: --force)", "pass --force")
+        ) from None
+    except ValueError as err:
+        raise _UsageError(str(err)) from None
+    _RESERVED.append(taken)
+    return taken
 
 
-def _save_figure(fig, path: Path, *, dpi: int) -> None:
-    """Save a figure and close it (a long session must not pile figures up)."""
+def _save_figure(fig, reservation, *, dpi: int) -> None:
+    """Save a figure through its reservation and close it (figures must not pile up)."""
     import matplotlib.pyplot as plt
 
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
+    try:
+        reservation.commit(lambda temp: fig.savefig(temp, dpi=dpi, format="png"))
+    finally:
+        plt.close(fig)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+
+    from bayescollapse.memory import check_memory
+
+    with _input():
+        config = config_from_args(args)
+        check_memory(config, args.memory_limit)
+    stack = contextlib.ExitStack()
+    with stack:
+        out = _reserve(stack, args.out, args.force, (".nc", ".zarr"))
+        figure = _reserve(stack, args.figure, args.force, (".png",))
+        return _run_into(args, config, out, figure)
+
+
+def _run_into(args, config, out, figure) -> int:
+    """Run ``config`` and write it into the reserved ``out`` (and ``figure``)."""
     from bayescollapse import tables
     from bayescollapse.loop import run
     from bayescollapse.posteriors import run_tree, save_tree
     from bayescollapse.progress import cells, progress_bar
     from bayescollapse.results import save_results
 
-    with _input():
-        config = config_from_args(args)
-    _check_writable(args.out, args.force, (".nc", ".zarr"))
-    if args.figure:
-        _check_writable(args.figure, args.force, (".png",))
     print(
         f"bayescollapse: {len(config.settings)} setting(s) x {config.replicates} replicate(s) x "
         f"{config.generations + 1} generations, model {config.model}",
         file=sys.stderr,
     )
     with progress_bar(cells(config), disable=args.no_progress) as advance:
+        limit = args.memory_limit
         if config.keep_posteriors == "none":
-            ds = run(config, progress=advance)
+            ds = run(config, progress=advance, memory_limit=limit)
         else:
-            tree = run_tree(config, progress=advance)
+            tree = run_tree(config, progress=advance, memory_limit=limit)
             ds = tree["results"].to_dataset()
     if config.keep_posteriors == "none":
-        path = save_results(ds, args.out, overwrite=args.force)
+        path = save_results(ds, args.out, overwrite=args.force, reservation=out)
     else:
-        path = save_tree(tree, args.out, overwrite=args.force)
+        path = save_tree(tree, args.out, overwrite=args.force, reservation=out)
     tables.console().print(tables.summary_table(ds, generation=-1))
     if "truth_stationary" in ds and not ds["truth_stationary"].attrs.get("irreducible", 1):
         print(
@@ -441,12 +487,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(f"results: {path}")
-    if args.figure:
+    if figure is not None:
         from bayescollapse.plots import plot_error
 
-        fig = plot_error(ds)
-        args.figure.parent.mkdir(parents=True, exist_ok=True)
-        _save_figure(fig, args.figure, dpi=120)
+        _save_figure(plot_error(ds), figure, dpi=120)
         print(f"figure:  {args.figure}")
     return 0
 
@@ -485,9 +529,14 @@ def _cmd_phase(args: argparse.Namespace) -> int:
         raise _UsageError(f"--real-fraction0 {args.real_fraction0:g} must lie in (0, 1]")
     if args.horizon < 10:
         raise _UsageError(f"--horizon {args.horizon} must be >= 10")
-    _check_writable(args.out, args.force, (".nc",))
-    if args.figure:
-        _check_writable(args.figure, args.force, (".png",))
+    from bayescollapse.config import SEED_LIMIT
+
+    if args.seed is not None and not 0 <= args.seed < SEED_LIMIT:
+        raise _UsageError(f"--seed {args.seed} is not an integer in [0, 2**63)")
+    for name in ("tokens", "generations", "replicates"):
+        if getattr(args, name) < (2 if name == "tokens" else 1):
+            low = 2 if name == "tokens" else 1
+            raise _UsageError(f"--{name} {getattr(args, name)} must be an integer >= {low}")
     seed = fresh_seed() if args.seed is None else args.seed
     total = (
         len(args.prior_concentration) * len(sim_betas) * len(sim_gammas) * (args.generations + 1)
@@ -495,6 +544,8 @@ def _cmd_phase(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise _UsageError(f"--workers must be >= 1, got {args.workers}")
     with contextlib.ExitStack() as stack:
+        out = _reserve(stack, args.out, args.force, (".nc",))
+        figure = _reserve(stack, args.figure, args.force, (".png",))
         runner = None
         if args.workers or args.scheduler:
             from bayescollapse.sweep import open_client, run_distributed
@@ -531,17 +582,16 @@ def _cmd_phase(args: argparse.Namespace) -> int:
             generations=args.generations,
             replicates=args.replicates,
         )
-    from bayescollapse.storage import write_atomic
+        from bayescollapse.storage import write_atomic
 
-    write_atomic(ds, args.out, overwrite=args.force)
-    tables.console().print(tables.phase_table(ds))
-    print(f"results: {args.out}")
-    if args.figure:
-        from bayescollapse.plots import plot_phase
+        write_atomic(ds, args.out, overwrite=args.force, reservation=out)
+        tables.console().print(tables.phase_table(ds))
+        print(f"results: {args.out}")
+        if figure is not None:
+            from bayescollapse.plots import plot_phase
 
-        args.figure.parent.mkdir(parents=True, exist_ok=True)
-        _save_figure(plot_phase(ds), args.figure, dpi=120)
-        print(f"figure:  {args.figure}")
+            _save_figure(plot_phase(ds), figure, dpi=120)
+            print(f"figure:  {args.figure}")
     return 0
 
 
@@ -595,6 +645,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 overwrite=args.overwrite,
                 progress=advance,
                 announce=announce,
+                memory_limit=args.memory_limit,
                 on_failure=lambda unit, error: print(
                     f"bayescollapse: unit (setting {unit[0]}, block {unit[1]}) failed: {error}",
                     file=sys.stderr,
@@ -658,6 +709,9 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     with _input():
         ds = open_results(args.file)
     _report_missing_units(args.file, ds)
+    folder = args.figures or args.file.with_name(f"{args.file.stem}_diagnostics")
+    if folder.exists() and not folder.is_dir():
+        raise _UsageError(f"--figures {folder} is a file, not a folder")
     settings = bayesian_settings(ds)
     if not settings:
         raise _UsageError(f"{args.file} has no Bayesian setting (conjugate or pymc) to diagnose")
@@ -705,33 +759,39 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
             calib.add_row(s, str(g), *[f"{c:.3f}" for c in cover], f"{p:.2g}")
     console.print(calib)
 
-    folder = args.figures or args.file.with_name(f"{args.file.stem}_diagnostics")
-    folder.mkdir(parents=True, exist_ok=True)
-    figures = {
-        "posterior_paths.png": plot_posterior_paths(
-            ds, tokens=args.tokens, replicate=args.replicate
-        ),
-        "calibration.png": plot_calibration(ds),
-        "drift.png": plot_drift(ds),
-    }
-    for name, fig in figures.items():
-        _save_figure(fig, folder / name, dpi=110)
-        print(f"figure: {folder / name}")
+    names = ("posterior_paths.png", "calibration.png", "drift.png")
+    with contextlib.ExitStack() as stack:
+        taken = [_reserve(stack, folder / name, args.force, (".png",)) for name in names]
+        figures = (
+            plot_posterior_paths(ds, tokens=args.tokens, replicate=args.replicate),
+            plot_calibration(ds),
+            plot_drift(ds),
+        )
+        for name, fig, reservation in zip(names, figures, taken, strict=True):
+            _save_figure(fig, reservation, dpi=110)
+            print(f"figure: {folder / name}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bayescollapse`` command; returns the exit status."""
+    from bayescollapse.storage import Terminated
+
     parser = _parser()
     args = parser.parse_args(argv)
+    _RESERVED.clear()
+    previous = _on_sigterm()
     try:
         return args.func(args)
     except (_UsageError, InputError, FileExistsError, FileNotFoundError) as err:
         print(f"bayescollapse: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("bayescollapse: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as err:
+        written = [str(r.path) for r in _RESERVED if r.committed]
+        what = f"after writing {', '.join(written)} (whole)" if written else "nothing was written"
+        name = "SIGTERM" if isinstance(err, Terminated) else "interrupted"
+        print(f"bayescollapse: {name}; {what}", file=sys.stderr)
+        return 143 if isinstance(err, Terminated) else 130
     except Exception:  # a bug, not the user's input: say so, with the traceback
         traceback.print_exc()
         print(
@@ -740,6 +800,27 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm():
+    """Make SIGTERM raise Terminated (as SIGINT raises KeyboardInterrupt): clean exits.
+
+    Returns the previous handler (None outside the main thread, where none is set).
+    """
+    import threading
+
+    from bayescollapse.storage import Terminated
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def terminate(number, frame):
+        raise Terminated()
+
+    return signal.signal(signal.SIGTERM, terminate)
 
 
 if __name__ == "__main__":

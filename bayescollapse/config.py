@@ -19,10 +19,12 @@ from bayescollapse.models.registry import get_method, is_bayesian, load_plugins
 from bayescollapse.models.sampling import SamplerSettings
 from bayescollapse.schedules import (
     Schedule,
+    kept_generations,
     real_fraction_values,
     real_weight_values,
     sample_size_values,
 )
+from bayescollapse.validation import conform_fields
 
 __all__ = [
     "PRIOR_FIELDS",
@@ -39,7 +41,11 @@ __all__ = [
 
 SCHEMES = ("mixture", "replace", "accumulate", "accumulate-subsample")
 PRIOR_UPDATES = ("refit", "carry")
+#: Setting fields that are schedule specs: a number is taken as a constant schedule
+_SCHEDULE_FIELDS = frozenset({"real_fraction", "sample_size", "real_weight"})
 REAL_DATA = ("fresh", "fixed", "resampled")
+#: seeds are recorded as 64-bit signed integers (NetCDF attributes)
+SEED_LIMIT = 2**63
 #: fields of a Setting that shape only its synthetic data, its weights and its real pool:
 #: settings that differ in them alone share every random stream (see Setting.stream_key_text)
 #: and, at their defaults, leave a setting's key (and so its draws) as before they existed
@@ -155,6 +161,7 @@ class Setting:
     name: str = ""
 
     def __post_init__(self) -> None:
+        conform_fields(self, numbers_as_text=_SCHEDULE_FIELDS)
         _one_of("scheme", self.scheme, SCHEMES)
         is_bayesian(self.method)  # a registered method
         _one_of("synthetic mode", self.synthetic, SYNTHETIC_MODES)
@@ -270,31 +277,20 @@ class Setting:
         return json.dumps(d, sort_keys=True)
 
 
-def kept_generations(spec: str, generations: int) -> frozenset[int]:
-    """Return the generations ``keep_posteriors`` keeps.
+def _check_model_size(family) -> None:
+    """Refuse a model whose arrays alone (the truth, one fit) exceed the memory available."""
+    from bayescollapse.memory import available_memory, format_size
 
-    ``none``, ``all``, ``last``, or ``every:K`` (generations 0, K, 2K, ... and the last).
-
-    Raises
-    ------
-    ValueError
-        If ``spec`` is not ``none``, ``all``, ``last`` or ``every:K`` with ``K >= 1``.
-
-    Examples
-    --------
-    >>> sorted(kept_generations("every:4", 10))
-    [0, 4, 8, 10]
-    """
-    if spec == "none":
-        return frozenset()
-    if spec == "all":
-        return frozenset(range(generations + 1))
-    if spec == "last":
-        return frozenset({generations})
-    kind, _, k = spec.partition(":")
-    if kind == "every" and k.isdigit() and int(k) >= 1:
-        return frozenset(range(0, generations + 1, int(k))) | {generations}
-    raise ValueError(f"keep_posteriors {spec!r} is not one of none, all, last, every:K (K >= 1)")
+    cells = 1
+    for size in family.dim_sizes.values():
+        cells *= size
+    needed, available = 32 * cells, available_memory()
+    if needed > available:
+        sizes = ", ".join(f"{d} {n}" for d, n in family.dim_sizes.items())
+        raise ValueError(
+            f"a model of {sizes} needs {format_size(needed)} for its truth and one fit "
+            f"alone, more than the {format_size(available)} of memory available"
+        )
 
 
 def make_setting(fields_: dict) -> Setting:
@@ -438,8 +434,9 @@ class RunConfig:
     prior_sigma_scale: float = Gaussian.prior_sigma_scale
 
     def __post_init__(self) -> None:
-        plugins = (self.plugins,) if isinstance(self.plugins, str) else tuple(self.plugins)
-        object.__setattr__(self, "plugins", plugins)
+        if isinstance(self.plugins, str):
+            object.__setattr__(self, "plugins", (self.plugins,))
+        conform_fields(self)  # types and finite values of every field, first
         load_plugins(self.plugins)
         object.__setattr__(self, "coverage_levels", tuple(float(q) for q in self.coverage_levels))
         if self.model not in REGISTRY:
@@ -462,15 +459,15 @@ class RunConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        block = self.replicate_block or self.replicates
-        if not isinstance(block, int) or block < 1 or self.replicates % block:
+        block = self.replicates if self.replicate_block is None else self.replicate_block
+        if block < 1 or self.replicates % block:
             raise ValueError(
                 f"replicate_block {self.replicate_block!r} must be an integer >= 1 that divides "
                 f"replicates ({self.replicates})"
             )
         object.__setattr__(self, "replicate_block", block)
-        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.seed is not None and not 0 <= self.seed < SEED_LIMIT:
+            raise ValueError(f"seed {self.seed!r} is not an integer in [0, 2**63)")
         for s in settings:  # schedules must be valid over the whole run
             real_fraction_values(Schedule.parse(s.real_fraction), self.generations)
             sizes = sample_size_values(Schedule.parse(s.sample_size), self.generations)
@@ -483,6 +480,7 @@ class RunConfig:
                 )
         kept_generations(self.keep_posteriors, self.generations)  # validates the spec
         family = self.family()  # validates the family's own parameters
+        _check_model_size(family)  # before the truth, which allocates the model's arrays
         family.make_truth(self.truth)
         for s in settings:
             method = get_method(self.model, s.method)  # the model has the method

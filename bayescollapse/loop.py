@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import xarray as xr
 
 from bayescollapse.config import RunConfig, Setting, kept_generations
+from bayescollapse.memory import check_memory
 from bayescollapse.models.protocols import Family, Fitter
 from bayescollapse.models.registry import make_fitter
 from bayescollapse.results import ResultArrays, build_results, variable_shapes
@@ -42,7 +44,12 @@ __all__ = [
 ]
 
 
-def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> xr.Dataset:
+def run(
+    config: RunConfig,
+    *,
+    progress: Callable[[int], None] | None = None,
+    memory_limit: int | str | None = None,
+) -> xr.Dataset:
     """Run every setting of ``config`` and return the labelled results.
 
     Parameters
@@ -51,6 +58,10 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
         The study. When its seed is None a fresh seed is drawn and recorded.
     progress : callable, optional
         Called with 1 after every (setting, block, generation) cell.
+    memory_limit : int or str, optional
+        The most memory the run may need (bytes, or a size such as ``"64G"``); by default
+        the memory available. A run estimated to need more is refused before it starts
+        (see :mod:`bayescollapse.memory`).
 
     Returns
     -------
@@ -77,13 +88,19 @@ def run(config: RunConfig, *, progress: Callable[[int], None] | None = None) -> 
             UserWarning,
             stacklevel=2,
         )
-    return run_collecting(config, progress=progress, keep=False)[0]
+    return run_collecting(config, progress=progress, keep=False, memory_limit=memory_limit)[0]
 
 
 def run_collecting(
-    config: RunConfig, *, progress: Callable[[int], None] | None = None, keep: bool = True
+    config: RunConfig,
+    *,
+    progress: Callable[[int], None] | None = None,
+    keep: bool = True,
+    memory_limit: int | str | None = None,
 ) -> tuple[xr.Dataset, dict[tuple[int, int], dict[str, xr.Dataset]]]:
     """Run ``config``; also return the posteriors its ``keep_posteriors`` asks for.
+
+    ``memory_limit`` is that of :func:`run`.
 
     Returns
     -------
@@ -101,6 +118,7 @@ def run_collecting(
     """
     if config.seed is None:
         config = config.with_seed(fresh_seed())
+    check_memory(config if keep else replace(config, keep_posteriors="none"), memory_limit)
     kept = kept_generations(config.keep_posteriors, config.generations) if keep else frozenset()
     posteriors: dict[tuple[int, int], list[dict]] = {}
     arrays = results_arrays(config)

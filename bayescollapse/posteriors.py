@@ -99,16 +99,25 @@ def build_tree(results: xr.Dataset, posteriors: dict) -> xr.DataTree:
     return xr.DataTree.from_dict(nodes)
 
 
-def run_tree(config, *, progress: Callable[[int], None] | None = None) -> xr.DataTree:
-    """Run ``config`` and return its results with the kept posteriors as one DataTree."""
+def run_tree(
+    config, *, progress: Callable[[int], None] | None = None, memory_limit=None
+) -> xr.DataTree:
+    """Run ``config`` and return its results with the kept posteriors as one DataTree.
+
+    ``memory_limit`` is that of :func:`bayescollapse.run`.
+    """
     from bayescollapse.loop import run_collecting
 
-    results, posteriors = run_collecting(config, progress=progress, keep=True)
+    results, posteriors = run_collecting(
+        config, progress=progress, keep=True, memory_limit=memory_limit
+    )
     return build_tree(results, posteriors)
 
 
-def save_tree(tree: xr.DataTree, path, *, overwrite: bool = False):
+def save_tree(tree: xr.DataTree, path, *, overwrite: bool = False, reservation=None):
     """Write a results tree to NetCDF or Zarr (by suffix), atomically.
+
+    ``reservation`` is one taken with :func:`bayescollapse.storage.reserve` before the run.
 
     Raises
     ------
@@ -116,4 +125,4 @@ def save_tree(tree: xr.DataTree, path, *, overwrite: bool = False):
         If ``path`` exists and ``overwrite`` is False.
     """
     validate_results(tree["results"].to_dataset())
-    return write_atomic(tree, path, overwrite=overwrite)
+    return write_atomic(tree, path, overwrite=overwrite, reservation=reservation)

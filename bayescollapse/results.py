@@ -270,8 +270,14 @@ def validate_results(ds: xr.Dataset) -> None:
     family.validate(ds)
 
 
-def save_results(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+def save_results(
+    ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False, reservation=None
+) -> Path:
     """Validate a run's results and write them atomically to NetCDF, or Zarr for ``.zarr``.
+
+    ``reservation`` is one taken with :func:`bayescollapse.storage.reserve` before the run
+    (so an unwritable place is refused before the work); without one the path is
+    reserved now.
 
     Raises
     ------
@@ -279,7 +285,7 @@ def save_results(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = F
         If ``path`` exists and ``overwrite`` is False.
     """
     validate_results(ds)
-    return write_atomic(for_file(ds), path, overwrite=overwrite)
+    return write_atomic(for_file(ds), path, overwrite=overwrite, reservation=reservation)
 
 
 def for_file(ds: xr.Dataset) -> xr.Dataset:

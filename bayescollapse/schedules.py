@@ -25,7 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Schedule", "real_fraction_values", "real_weight_values", "sample_size_values"]
+__all__ = [
+    "Schedule",
+    "kept_generations",
+    "real_fraction_values",
+    "real_weight_values",
+    "sample_size_values",
+]
 
 _KINDS = ("constant", "power", "geometric", "list")
 
@@ -171,9 +177,44 @@ def sample_size_values(schedule: Schedule, generations: int) -> np.ndarray:
             f"sample_size {schedule.spec!r} overflows within {generations} generations"
         )
     rounded = np.rint(values).astype(np.int64)
+    text = _number(schedule.params[0]) if schedule.kind == "constant" else schedule.spec
     if rounded.min() < 1:
         raise ValueError(
-            f"sample_size {schedule.spec!r} gives {values[rounded.argmin()]:g}; "
+            f"sample_size {text!r} gives {values[rounded.argmin()]:g}; "
             "sample sizes must be integers >= 1"
         )
+    typed = values if schedule.kind == "list" else values[:1]  # what the user wrote
+    fractional = typed[typed != np.rint(typed)]
+    if fractional.size:
+        raise ValueError(
+            f"sample_size {text!r} gives {fractional[0]:g}; a sample size is a whole number "
+            "(schedules such as power:N0:GAMMA are rounded, written values are not)"
+        )
     return rounded
+
+
+def kept_generations(spec: str, generations: int) -> frozenset[int]:
+    """Return the generations ``keep_posteriors`` keeps.
+
+    ``none``, ``all``, ``last``, or ``every:K`` (generations 0, K, 2K, ... and the last).
+
+    Raises
+    ------
+    ValueError
+        If ``spec`` is not ``none``, ``all``, ``last`` or ``every:K`` with ``K >= 1``.
+
+    Examples
+    --------
+    >>> sorted(kept_generations("every:4", 10))
+    [0, 4, 8, 10]
+    """
+    if spec == "none":
+        return frozenset()
+    if spec == "all":
+        return frozenset(range(generations + 1))
+    if spec == "last":
+        return frozenset({generations})
+    kind, _, k = spec.partition(":")
+    if kind == "every" and k.isdigit() and int(k) >= 1:
+        return frozenset(range(0, generations + 1, int(k))) | {generations}
+    raise ValueError(f"keep_posteriors {spec!r} is not one of none, all, last, every:K (K >= 1)")

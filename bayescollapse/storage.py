@@ -1,22 +1,59 @@
-"""Writing and reading result files: NetCDF or Zarr by suffix, every write atomic.
+"""Writing and reading result files: NetCDF or Zarr by suffix, every write atomic and exclusive.
 
-A file is written to a temporary path beside its target and renamed into place, so an
-existing result is replaced only whole, only when asked (``overwrite``), and a crash
-never leaves half a file under the target's name.
+A write goes through a :class:`Reservation` of its final name, taken before any work:
+
+- **exclusive**: the reservation holds a lock file beside the target (``.NAME.lock``,
+  created with ``O_CREAT | O_EXCL`` and holding the owner's pid), so two processes
+  cannot both write one path; a lock whose owner is dead (``kill -9``) is taken over,
+  and the temporary files that owner left are removed;
+- **checked first**: it creates its temporary file beside the target at once, so an
+  unwritable place (read-only directory, a path under a file, a name too long) is refused
+  before the run, in one line naming the user's path;
+- **atomic**: the data are written to the temporary path and moved into place: a new
+  file is hard-linked to its name (which fails rather than replace a file that appeared
+  meanwhile), an overwritten file is replaced with ``rename``, and an overwritten
+  directory (Zarr) is swapped in with ``renameat2(RENAME_EXCHANGE)``, so the final name
+  always holds a whole result, the old or the new;
+- **uninterruptible while writing**: SIGINT and SIGTERM that arrive while the data are
+  being written and moved are held (the handlers only note them) and raised once the
+  result is in place. An exception raised inside the NetCDF/HDF5 writer could leave its
+  lock held and hang the process's cleanup; deferring the signal means none is raised there.
+
+An interrupted run (exception, SIGINT, SIGTERM) removes its temporary files and its lock
+on the way out; only ``kill -9`` leaves them, and the next writer of the path cleans up.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import os
 import shutil
+import signal
 import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import xarray as xr
 
-__all__ = ["engine_for", "open_tree", "write_atomic"]
+__all__ = [
+    "Reservation",
+    "Terminated",
+    "deferred_signals",
+    "engine_for",
+    "open_tree",
+    "reserve",
+    "write_atomic",
+]
 
 _SUFFIXES = {".nc": "netcdf4", ".nc4": "netcdf4", ".netcdf": "netcdf4", ".zarr": "zarr"}
+_RENAME_EXCHANGE = 2
+
+
+class Terminated(BaseException):  # noqa: N818 - named like KeyboardInterrupt, its sibling
+    """Raised (like KeyboardInterrupt for SIGINT) when the process receives SIGTERM."""
 
 
 def engine_for(path: str | os.PathLike) -> str:
@@ -33,42 +70,241 @@ def engine_for(path: str | os.PathLike) -> str:
         raise ValueError(f"{path} must end in .nc (NetCDF) or .zarr (Zarr)") from None
 
 
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[list[int]]:
+    """Hold SIGINT and SIGTERM for the block; raise the first one noted when it ends.
+
+    SIGINT becomes KeyboardInterrupt and SIGTERM :class:`Terminated`, as outside the block.
+    Outside the main thread (where handlers cannot be set) the block runs as it is.
+    """
+    noted: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda number, frame: noted.append(number))
+    try:
+        yield noted
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if noted:
+        raise KeyboardInterrupt if noted[0] == signal.SIGINT else Terminated()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2``); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_cwd = -100
+    result = renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+class Reservation:
+    """The right to write one path: its lock, its temporary path, and the move into place.
+
+    Made by :func:`reserve`; see the module docstring.
+    """
+
+    def __init__(self, path: Path, temp: Path, overwrite: bool) -> None:
+        self.path = path
+        self.temp = temp
+        self.overwrite = overwrite
+        self.committed = False
+
+    def commit(self, write: Callable[[Path], None]) -> Path:
+        """Write with ``write(temp_path)`` and move the result into place, signals held.
+
+        Raises
+        ------
+        FileExistsError
+            If the path appeared meanwhile and ``overwrite`` is False.
+        """
+        with deferred_signals():
+            _remove(self.temp)
+            write(self.temp)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.temp, (0o777 if self.temp.is_dir() else 0o666) & ~umask)
+            self._move()
+            self.committed = True
+        return self.path
+
+    def _move(self) -> None:
+        path, temp = self.path, self.temp
+        if not path.exists() and not path.is_symlink():
+            if temp.is_dir():
+                os.rename(temp, path)  # the lock keeps other writers of ours away
+            else:
+                os.link(temp, path)  # fails, rather than replaces, if the name appeared
+                temp.unlink()
+            return
+        if not self.overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
+        if temp.is_dir() or path.is_dir():
+            if _exchange(temp, path):
+                _remove(temp)  # the old result, now at the temporary name
+                return
+            old = path.with_name(f".{path.name}.old")  # no atomic swap here: two renames,
+            _remove(old)  # and reserve() restores the old one if a crash falls between
+            os.rename(path, old)
+            os.rename(temp, path)
+            _remove(old)
+            return
+        os.replace(temp, path)
+
+
+def _describe(err: OSError, path: Path) -> str:
+    reason = err.strerror or str(err)
+    if err.errno == errno.ENAMETOOLONG:
+        reason = "the file name is too long"
+    elif err.errno in (errno.ENOTDIR, errno.EEXIST):
+        reason = "a part of its folder is a file, not a folder"
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = "its folder is not writable"
+    elif err.errno == errno.ENOSPC:
+        reason = "no space left on the device"
+    return f"cannot write {path}: {reason}"
+
+
+def _take_lock(lock: Path, path: Path) -> None:
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                owner = int(lock.read_text() or 0)
+            except (OSError, ValueError):
+                owner = 0
+            if owner and owner != os.getpid() and _alive(owner):
+                raise FileExistsError(
+                    f"another bayescollapse process (pid {owner}) is writing {path}; wait for "
+                    "it or write elsewhere"
+                ) from None
+            _remove(lock)  # its owner is gone (kill -9): take it over
+            for stale in lock.parent.glob(f".{path.name}.tmp*"):
+                _remove(stale)
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(os.getpid()))
+        return
+    raise FileExistsError(f"could not take the lock {lock} of {path}")
+
+
+@contextlib.contextmanager
+def reserve(
+    path: str | os.PathLike, *, overwrite: bool = False, suffixes: tuple[str, ...] | None = None
+) -> Iterator[Reservation]:
+    """Reserve ``path`` for a write: check it, lock it, create its temporary path.
+
+    ``suffixes`` are the allowed suffixes (default: NetCDF and Zarr). The lock and any
+    temporary files are removed when the block ends, however it ends.
+
+    Raises
+    ------
+    ValueError
+        On a bad suffix, or a place that cannot be written (one line, naming ``path``).
+    FileExistsError
+        If ``path`` exists and ``overwrite`` is False, or another process writes it.
+    """
+    path = Path(path)
+    allowed = suffixes or tuple(_SUFFIXES)
+    if path.suffix not in allowed:
+        raise ValueError(f"{path} must end in {' or '.join(allowed)}")
+    try:
+        if path.is_dir() and path.suffix != ".zarr":
+            raise ValueError(f"{path} is a folder, not a file")
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = path.with_name(f".{path.name}.lock")
+        _take_lock(lock, path)
+    except OSError as err:
+        if isinstance(err, FileExistsError) and not err.filename:
+            raise
+        raise ValueError(_describe(err, path)) from None
+    folder = None
+    try:
+        old = path.with_name(f".{path.name}.old")
+        if old.exists() and not path.exists():  # a crash fell between two renames
+            os.rename(old, path)
+        elif old.exists():
+            _remove(old)
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
+        try:
+            folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp", dir=path.parent))
+            temp = folder / path.name
+            temp.touch()  # the final name's length and the folder's writability, checked now
+        except OSError as err:
+            raise ValueError(_describe(err, path)) from None
+        yield Reservation(path, temp, overwrite)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        _remove(lock)
+
+
 def write_atomic(
-    data: xr.Dataset | xr.DataTree, path: str | os.PathLike, *, overwrite: bool = False
+    data: xr.Dataset | xr.DataTree,
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    reservation: Reservation | None = None,
 ) -> Path:
     """Write a Dataset or DataTree to ``path`` (NetCDF or Zarr by suffix), atomically.
+
+    With ``reservation`` (from :func:`reserve`, taken before the work) the write goes
+    through it; otherwise the path is reserved now.
 
     Raises
     ------
     FileExistsError
         If ``path`` exists and ``overwrite`` is False.
     ValueError
-        On a suffix that is neither NetCDF nor Zarr.
+        On a suffix that is neither NetCDF nor Zarr, or a place that cannot be written.
     """
     path = Path(path)
     engine = engine_for(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)) / path.name
-    try:
+
+    def write(temp: Path) -> None:
         if engine == "zarr":
-            data.to_zarr(tmp, consolidated=False)
+            data.to_zarr(temp, consolidated=False)
         else:
-            data.to_netcdf(tmp, engine="netcdf4")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, (0o777 if tmp.is_dir() else 0o666) & ~umask)  # mkdtemp makes 0700
-        if path.exists():
-            old = path.with_name(f".{path.name}.old")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
-        else:
-            os.replace(tmp, path)
-    finally:
-        shutil.rmtree(tmp.parent, ignore_errors=True)
-    return path
+            data.to_netcdf(temp, engine="netcdf4")
+
+    if reservation is not None:
+        return reservation.commit(write)
+    with reserve(path, overwrite=overwrite) as taken:
+        return taken.commit(write)
 
 
 def open_tree(path: str | os.PathLike) -> xr.DataTree:

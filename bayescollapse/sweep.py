@@ -34,6 +34,7 @@ import xarray as xr
 
 from bayescollapse.config import RunConfig, kept_generations
 from bayescollapse.loop import finish_results, place_rows, results_arrays, run_unit, units
+from bayescollapse.memory import check_memory
 from bayescollapse.posteriors import node_name
 from bayescollapse.rng import fresh_seed
 
@@ -280,6 +281,7 @@ def sweep(
     progress: Callable[[int], None] | None = None,
     announce: Callable[[str], None] | None = None,
     on_failure: Callable[[tuple[int, int], str], None] | None = None,
+    memory_limit: int | str | None = None,
 ) -> SweepReport:
     """Run ``config`` on Dask distributed into a resumable Zarr store.
 
@@ -306,6 +308,9 @@ def sweep(
         Called with the Dask dashboard address once the cluster is up.
     on_failure : callable, optional
         Called with ``(setting, block)`` and the error as soon as a unit fails.
+    memory_limit : int or str, optional
+        The most memory one unit may need on a worker (default: what is available here);
+        the results go to the store, not to memory.
 
     Returns
     -------
@@ -320,6 +325,7 @@ def sweep(
     store = Path(store)
     if store.suffix != ".zarr":
         raise ValueError(f"{store} must end in .zarr (a sweep writes a Zarr store)")
+    check_memory(config, memory_limit, results=False)
     config = _prepare(config, store, overwrite=overwrite)
     done = {u for u, rec in store_status(store).items() if rec["status"] == "done"}
     report = SweepReport(store, skipped=[u for u in units(config) if u in done])

@@ -31,8 +31,11 @@ def check_probabilities(probs: np.ndarray, *, num_tokens: int | None = None) -> 
         )
     if num_tokens is not None and p.size != num_tokens:
         raise ValueError(f"truth has {p.size} tokens but num_tokens is {num_tokens}")
-    if not np.all(np.isfinite(p)) or p.min() < 0:
-        raise ValueError(f"truth probabilities must be finite and >= 0, got min {p.min():g}")
+    bad = np.flatnonzero(~np.isfinite(p) | (p < 0))
+    if bad.size:
+        raise ValueError(
+            f"truth probability {p[bad[0]]:g} (token {bad[0]}) is not a finite number >= 0"
+        )
     if abs(p.sum() - 1) > 1e-9:
         raise ValueError(f"truth probabilities must sum to 1, got {p.sum():.12g}")
     return p / p.sum()
@@ -68,12 +71,17 @@ def make_truth(spec: str | np.ndarray, num_tokens: int) -> np.ndarray:
         if name == "uniform" and not args:
             return np.full(num_tokens, 1.0 / num_tokens)
         if name == "zipf" and len(args) == 1:
-            w = np.arange(1, num_tokens + 1, dtype=float) ** -float(args[0])
+            exponent = float(args[0])
+            if not np.isfinite(exponent):
+                raise ValueError(f"truth {spec!r}: the zipf exponent must be a finite number")
+            w = np.arange(1, num_tokens + 1, dtype=float) ** -exponent
             return w / w.sum()
         if name == "dirichlet" and len(args) == 2:
             concentration, seed = float(args[0]), int(args[1])
-            if concentration <= 0:
-                raise ValueError(f"dirichlet concentration must be > 0, got {concentration:g}")
+            if not (np.isfinite(concentration) and concentration > 0):
+                raise ValueError(
+                    f"truth {spec!r}: the dirichlet concentration must be a finite number > 0"
+                )
             rng = np.random.default_rng(seed)
             return check_probabilities(rng.dirichlet(np.full(num_tokens, concentration)))
         if name == "values" and len(args) == 1:

@@ -148,8 +148,10 @@ class Gaussian(SamplerSettings):
             if len(values) != 2:
                 raise ValueError(f"a Gaussian truth is (mu, sigma), got {spec!r}")
             mu, sigma = values
-        if not (np.isfinite(mu) and np.isfinite(sigma) and sigma > 0):
-            raise ValueError(f"the true sigma must be finite and > 0, got {sigma:g} (mu {mu:g})")
+        if not np.isfinite(mu):
+            raise ValueError(f"truth {spec!r}: the true mean {mu:g} is not a finite number")
+        if not (np.isfinite(sigma) and sigma > 0):
+            raise ValueError(f"truth {spec!r}: the true sigma {sigma:g} is not a finite number > 0")
         return GaussianTruth(mu, sigma)
 
     def truth_variables(self, truth: GaussianTruth) -> tuple[dict, dict]:

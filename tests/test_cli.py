@@ -306,7 +306,7 @@ def test_gaussian_run_and_summary(tmp_path, capsys):
         )
         == 2
     )
-    assert "the true sigma must be finite and > 0, got -1" in capsys.readouterr().err
+    assert "the true sigma -1 is not a finite number > 0" in capsys.readouterr().err
 
 
 def test_markov_pymc_keeps_posteriors(tmp_path):

@@ -104,7 +104,7 @@ def test_carry_prior_accumulates_concentration():
             {"replicates": 4, "replicate_block": 3},
             "replicate_block 3 must be an integer >= 1 that divides",
         ),
-        ({"seed": -1}, "seed must be a non-negative integer"),
+        ({"seed": -1}, r"seed -1 is not an integer in \[0, 2\*\*63\)"),
         ({"model": "gpt"}, "model 'gpt' is not one of"),
         ({"truth": "zipf"}, "unknown truth 'zipf'"),
         ({"settings": (Setting(), Setting())}, "two settings are identical"),

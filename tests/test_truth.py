@@ -22,7 +22,7 @@ def test_recipes():
         ("gauss:1", 3, "unknown truth"),
         ("values:0.5,0.6", 2, "sum to 1"),
         ("values:0.5,0.5", 3, "num_tokens is 3"),
-        ("dirichlet:0:1", 3, "must be > 0"),
+        ("dirichlet:0:1", 3, "must be a finite number > 0"),
         ("uniform", 1, "num_tokens must be an integer >= 2"),
     ],
 )

@@ -176,8 +176,8 @@ def test_constant_real_fraction_bounds_the_error(method):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"truth": "normal:0:0"}, "the true sigma must be finite and > 0, got 0"),
-        ({"truth": "normal:0:-1"}, "the true sigma must be finite and > 0, got -1"),
+        ({"truth": "normal:0:0"}, "the true sigma 0 is not a finite number > 0"),
+        ({"truth": "normal:0:-1"}, "the true sigma -1 is not a finite number > 0"),
         ({"truth": "gauss:0:1"}, "unknown truth 'gauss:0:1': use 'normal:MU:SIGMA'"),
         ({"prior": "flat"}, "prior 'flat' is not one of nig, jeffreys, weakly-informative"),
         ({"prior_kappa": 0.0}, "prior_kappa must be > 0 for the NIG prior"),

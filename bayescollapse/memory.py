@@ -1,0 +1,151 @@
+"""How much memory a run needs, estimated before it starts, and the refusal if it will not fit.
+
+The estimate is an upper bound made from the configuration alone:
+
+- the results: every variable of the family at the run's sizes, 8 bytes a value (a run
+  allocates only the variables it writes, so this is the most it can take);
+- one unit's working set: a few copies of a block's data and fit (replicate block x the
+  family's inner sizes), plus what a method samples at once: the points of the Gaussian
+  ``predictive`` mode (block x n_t), the draws of a sampler (chains x draws x block x
+  inner sizes) and the items of a few-draw multinomial (block x n_t, when n_t < K);
+- the posteriors ``keep_posteriors`` keeps (kept generations x Bayesian settings x
+  chains x draws x replicates x inner sizes, with their predictive data).
+
+:func:`check_memory` refuses a run whose estimate exceeds the limit: by default the memory
+the operating system reports available (``MemAvailable``), raised or lowered with
+``memory_limit`` (CLI ``--memory-limit``, e.g. ``64G``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+
+import numpy as np
+
+__all__ = ["available_memory", "check_memory", "estimate_memory", "format_size", "parse_size"]
+
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+#: copies of a block's data and fit alive at once in a unit (counts, probabilities, the
+#: fit's arrays, intervals, metric temporaries)
+_WORKING_COPIES = 24
+
+
+def parse_size(text: str | int | float) -> int:
+    """Read a size such as ``8G``, ``512M``, ``1.5T`` or a number of bytes.
+
+    Raises
+    ------
+    ValueError
+        One line naming the text, if it is not a positive size.
+
+    Examples
+    --------
+    >>> parse_size("1.5K"), parse_size(2048)
+    (1536, 2048)
+    """
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        value, unit = float(text), ""
+    else:
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][0-9]+)?)\s*([KMGT]?)i?B?\s*", str(text))
+        if not match:
+            raise ValueError(f"memory limit {text!r} is not a size such as 8G, 512M or 1.5T")
+        value, unit = float(match.group(1)), match.group(2)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"memory limit {text!r} must be a positive size")
+    return int(value * _UNITS[unit])
+
+
+def format_size(size: float) -> str:
+    """Return ``size`` bytes as a short text such as ``3.2 GB``.
+
+    Examples
+    --------
+    >>> format_size(3.2 * 2**30)
+    '3.2 GB'
+    """
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024:
+            return f"{size:.3g} {unit}"
+        size /= 1024
+    return f"{size:.3g} TB"
+
+
+def available_memory() -> int:
+    """Return the memory available to a new allocation, as the system reports it."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def estimate_memory(config, *, results: bool = True) -> dict[str, int]:
+    """Return the estimated peak bytes of a run, by part (see the module docstring).
+
+    ``results=False`` leaves the results out (a sweep writes them to its store).
+    """
+    from bayescollapse.models.registry import get_method
+    from bayescollapse.results import variable_shapes
+    from bayescollapse.schedules import Schedule, kept_generations, sample_size_values
+
+    family = config.family()
+    inner = math.prod(family.dim_sizes.get(d, 1) for d in ("context", "token", "parameter"))
+    shapes = variable_shapes(
+        family, len(config.settings), config.replicates, config.generations, config.blocks
+    )
+    parts = {"results": 8 * sum(math.prod(s) for s in shapes.values()) if results else 0}
+    block = config.replicate_block
+    sizes = max(
+        int(sample_size_values(Schedule.parse(s.sample_size), config.generations).max())
+        for s in config.settings
+    )
+    draws = config.chains * config.draws
+    sampled = [  # PyMC methods: their factories carry the model's build function
+        s for s in config.settings if hasattr(get_method(config.model, s.method).factory, "build")
+    ]
+    work = _WORKING_COPIES * block * max(inner, 2)
+    if config.model == "gaussian" and any(
+        s.bayesian and s.synthetic == "predictive" for s in config.settings
+    ):
+        work += 4 * block * sizes  # the points of the predictive mode
+    if config.model != "gaussian" and sizes < inner:
+        work += 3 * block * sizes  # a few-draw multinomial, item by item
+    if sampled:
+        work += 4 * draws * block * max(inner, 2)
+    parts["working"] = 8 * work
+    kept = len(kept_generations(config.keep_posteriors, config.generations))
+    bayesian = sum(s.bayesian for s in config.settings)
+    parts["kept posteriors"] = 8 * 2 * kept * bayesian * draws * config.replicates * max(inner, 2)
+    return parts
+
+
+def check_memory(config, limit: int | str | None = None, *, results: bool = True) -> int:
+    """Refuse a run whose estimated memory exceeds ``limit`` (default: what is available).
+
+    Returns
+    -------
+    int
+        The estimate in bytes.
+
+    Raises
+    ------
+    ValueError
+        One line with the estimate, its largest part and the limit.
+    """
+    parts = estimate_memory(config, results=results)
+    total = int(sum(parts.values()))
+    allowed = available_memory() if limit is None else parse_size(limit)
+    if total > allowed:
+        largest = max(parts, key=parts.get)
+        raise ValueError(
+            f"this run needs about {format_size(total)} of memory (mostly its {largest}, "
+            f"{format_size(parts[largest])}) but the limit is {format_size(allowed)}"
+            f"{' (the memory available now)' if limit is None else ''}; make it smaller "
+            "or raise the limit (memory_limit, CLI --memory-limit)"
+        )
+    return int(np.int64(total))
