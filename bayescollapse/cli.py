@@ -778,7 +778,10 @@ def main(argv: list[str] | None = None) -> int:
     from bayescollapse.storage import Terminated
 
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help (0) or a usage error, already printed (2)
+        return done.code if isinstance(done.code, int) else 0
     _RESERVED.clear()
     previous = _on_sigterm()
     try:

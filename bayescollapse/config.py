@@ -304,6 +304,8 @@ def make_setting(fields_: dict) -> Setting:
     ValueError
         On an unknown key, naming it and the keys allowed.
     """
+    if not isinstance(fields_, dict):
+        raise ValueError(f"setting {fields_!r} is not a table of setting fields")
     fields_ = dict(fields_)
     allowed = {f.name for f in fields(Setting)}
     prior = dict(fields_.pop("prior_params", None) or {})
@@ -546,6 +548,13 @@ class RunConfig:
         data = dict(data)
         load_plugins(data.get("plugins", ()))  # their methods may name the settings
         cross = data.pop("cross", None) or {}
+        if not isinstance(cross, dict):
+            raise ValueError(f"cross {cross!r} is not a table of setting axes")
+        if "settings" in data and not isinstance(data["settings"], list | tuple):
+            raise ValueError(
+                f"settings {data['settings']!r} is not a list of settings (tables of setting "
+                "fields)"
+            )
         if "settings" in data:
             if cross:
                 data["settings"] = cross_settings(data["settings"], cross)
