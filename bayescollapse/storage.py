@@ -43,6 +43,7 @@ __all__ = [
     "Terminated",
     "deferred_signals",
     "engine_for",
+    "locked",
     "open_tree",
     "reserve",
     "write_atomic",
@@ -150,7 +151,10 @@ class Reservation:
         """
         with deferred_signals():
             _remove(self.temp)
-            write(self.temp)
+            try:
+                write(self.temp)
+            except OSError as err:  # a full disk, a folder removed meanwhile: not a bug
+                raise ValueError(_describe(err, self.path)) from None
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(self.temp, (0o777 if self.temp.is_dir() else 0o666) & ~umask)
@@ -217,6 +221,27 @@ def _take_lock(lock: Path, path: Path) -> None:
             fh.write(str(os.getpid()))
         return
     raise FileExistsError(f"could not take the lock {lock} of {path}")
+
+
+@contextlib.contextmanager
+def locked(path: str | os.PathLike) -> Iterator[Path]:
+    """Hold the lock of ``path`` (``.NAME.lock``) for the block, as :func:`reserve` does.
+
+    For stores written in place (a sweep's Zarr store), where only the exclusion matters.
+
+    Raises
+    ------
+    FileExistsError
+        If a live process holds the lock.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_name(f".{path.name}.lock")
+    _take_lock(lock, path)
+    try:
+        yield path
+    finally:
+        _remove(lock)
 
 
 @contextlib.contextmanager

@@ -37,6 +37,7 @@ from bayescollapse.loop import finish_results, place_rows, results_arrays, run_u
 from bayescollapse.memory import check_memory
 from bayescollapse.posteriors import node_name
 from bayescollapse.rng import fresh_seed
+from bayescollapse.storage import locked
 
 __all__ = ["SweepReport", "open_client", "run_distributed", "store_status", "sweep"]
 
@@ -326,6 +327,16 @@ def sweep(
     if store.suffix != ".zarr":
         raise ValueError(f"{store} must end in .zarr (a sweep writes a Zarr store)")
     check_memory(config, memory_limit, results=False)
+    with locked(store):  # one sweep at a time into a store
+        return _sweep_locked(
+            config, store, client, workers, scheduler, overwrite, progress, announce, on_failure
+        )
+
+
+def _sweep_locked(
+    config, store, client, workers, scheduler, overwrite, progress, announce, on_failure
+) -> SweepReport:
+    """Run the body of :func:`sweep`, its store locked."""
     config = _prepare(config, store, overwrite=overwrite)
     done = {u for u, rec in store_status(store).items() if rec["status"] == "done"}
     report = SweepReport(store, skipped=[u for u in units(config) if u in done])

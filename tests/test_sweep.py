@@ -345,3 +345,16 @@ def test_cli_phase_on_workers_equals_phase_in_process(tmp_path):
     local = xr.open_dataset(tmp_path / "local.nc").load()
     dask = xr.open_dataset(tmp_path / "dask.nc").load()
     xr.testing.assert_identical(local, dask)
+
+
+def test_a_store_another_sweep_holds_is_refused(tmp_path):
+    # the store's lock names a live process: a second sweep into it stops at once
+    from bayescollapse.storage import locked
+
+    store = tmp_path / "s.zarr"
+    config = RunConfig(generations=1, replicates=2, seed=1)
+    with locked(store):
+        (tmp_path / ".s.zarr.lock").write_text(str(os.getppid()))  # held by another process
+        with pytest.raises(FileExistsError, match="is writing"):
+            sweep(config, store, workers=1)
+    assert not store.exists()
