@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 \
 	  if "$$c" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done)
 
-.PHONY: install demo test test-all bench lint analyses clean
+.PHONY: install demo test test-all seeds bench lint analyses clean
 
 install: $(STAMP)
 
@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml | $(PY)
 demo: $(STAMP)
 	$(VENV)/bin/bayescollapse run --config configs/demo.toml --out results/demo.nc \
 	    --figure results/demo.png --force
-	$(VENV)/bin/bayescollapse diagnose results/demo.nc
+	$(VENV)/bin/bayescollapse diagnose results/demo.nc --force
 	$(VENV)/bin/bayescollapse run --model markov --tokens 8 --order 1 --sequence-length 20 \
 	    --method conjugate --real-fraction zero 0.1 power:0.5:-0.5 \
 	    --sample-size 50 50 power:50:1.5 --pairing zip --generations 15 --replicates 20 \
@@ -42,6 +42,9 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	@$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+
+seeds: $(STAMP)
+	$(PY) scripts/seed_sweep.py --salts 20
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

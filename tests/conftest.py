@@ -1,5 +1,54 @@
+import inspect
+import re
+
 import numpy as np
 import pytest
+
+#: a test that states a law or a z tolerance is statistical: its false-alarm rate is checked
+#: across seeds by scripts/seed_sweep.py
+_STATISTICAL = re.compile(r"\blaw\b|\bz = \d|\bz=\d|z standard errors", re.IGNORECASE)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--seed-salt",
+        type=int,
+        default=0,
+        help="mix this salt into every seed numpy is given, so each statistical test draws "
+        "new data (scripts/seed_sweep.py)",
+    )
+
+
+def pytest_configure(config):
+    """Salt every ``np.random.default_rng`` seed when ``--seed-salt`` is given."""
+    salt = config.getoption("--seed-salt")
+    if not salt:
+        return
+    original = np.random.default_rng
+
+    def salted(seed=None):
+        if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+            seed = np.random.SeedSequence([int(seed), salt])
+        elif isinstance(seed, np.random.SeedSequence):
+            entropy = np.atleast_1d(seed.entropy).tolist()
+            seed = np.random.SeedSequence([*entropy, salt], spawn_key=seed.spawn_key)
+        return original(seed)
+
+    np.random.default_rng = salted
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests whose code states a law or a z tolerance as ``statistical``."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None:
+            continue
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            continue
+        if _STATISTICAL.search(source):
+            item.add_marker(pytest.mark.statistical)
 
 
 @pytest.fixture

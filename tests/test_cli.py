@@ -152,32 +152,6 @@ def test_config_file_crossed_with_flags(tmp_path):
     assert sorted(set(ds["group"].values)) == ["collapse", "stable"]
 
 
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (["--real-fraction", "1.5"], "real_fraction '1.5' gives 1.5; values must lie in [0, 1]"),
-        (["--method", "magic"], "method 'magic' is not one of mle, conjugate, pymc"),
-        (["--sample-size", "0"], "sample sizes must be integers >= 1"),
-        (["--generations", "0"], "generations must be an integer >= 1, got 0"),
-        (["--truth", "zipf"], "unknown truth 'zipf'"),
-        (["--config", "/nonexistent.toml"], "config file /nonexistent.toml does not exist"),
-        (["--top-p", "2"], "top_p 2.0 is not a number in (0, 1]"),
-        (["--temperature", "0"], "temperature 0.0 is not a finite number > 0"),
-        (["--real-weight", "1.2"], "real_weight '1.2' gives 1.2"),
-        (["--real-data", "corpus"], "real_data 'corpus' is not one of fresh, fixed, resampled"),
-        (["--variance-scale", "0.5"], "variance_scale 0.5 is the gaussian model's decoding"),
-    ],
-)
-def test_bad_input_exits_2_with_one_line(tmp_path, capsys, argv, message):
-    out = tmp_path / "bad.nc"
-    code = main(["run", "--out", str(out), "--no-progress", *argv])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert message in err
-    assert err.count("\n") == 1 and "Traceback" not in err
-    assert not out.exists()
-
-
 def test_existing_output_is_kept_without_force(tmp_path, capsys):
     code, out = _run(tmp_path)
     assert code == 0

@@ -207,3 +207,35 @@ def test_kept_posteriors_of_weighted_refits_hold_whole_items(model):
         np.testing.assert_array_equal(values.sum(axis=-1), [50, 50])
     if model == "gaussian":
         np.testing.assert_array_equal(values, [50, 50])
+
+
+def test_accumulate_subsample_draws_from_the_whole_pool():
+    # law: the n items are drawn without replacement from the pool (all batches so far), so
+    # E[count_k] = n pool_k / |pool| (hypergeometric). Pool: [900, 100, 0] plus a batch of
+    # 300 synthetic items from a uniform fit: E = 300 (pool_k + 100) / 1300 = (230.8, 46.2,
+    # 23.1). Drawing from the newest batch alone would give (100, 100, 100). z = 4 per token.
+    from bayescollapse.models.categorical import WRITER, DirichletCategorical
+    from bayescollapse.models.probability_fits import PointProbabilities
+    from bayescollapse.schemes import TrainingSet, next_training_set
+
+    reps, n = 4000, 300
+    pool = np.tile([900, 100, 0], (reps, 1))
+    previous = TrainingSet(pool, pool, np.full(reps, 1000))
+    fit = PointProbabilities(np.full((reps, 3), 1 / 3), WRITER)
+    out = next_training_set(
+        "accumulate-subsample",
+        previous,
+        fit,
+        family=DirichletCategorical(3),
+        truth=np.array([0.9, 0.1, 0.0]),
+        real_fraction=0.0,
+        sample_size=n,
+        synthetic="plugin",
+        real_rng=np.random.default_rng(1),
+        rng=np.random.default_rng(2),
+    )
+    assert np.all(out.data <= out.pool) and np.all(out.data.sum(axis=1) == n)
+    np.testing.assert_array_equal(out.pool, pool + out.synthetic)
+    expected = n * (np.array([900, 100, 0]) + n / 3) / (1000 + n)
+    se = out.data.std(axis=0) / np.sqrt(reps)
+    assert np.all(np.abs(out.data.mean(axis=0) - expected) < 4 * se)

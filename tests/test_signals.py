@@ -103,6 +103,7 @@ def test_two_runs_to_one_path_cannot_both_succeed(tmp_path):
     assert _leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_kill_9_then_rerun_cleans_up_and_succeeds(tmp_path):
     out = tmp_path / "r.nc"
     proc = _start(out)
@@ -116,6 +117,7 @@ def test_kill_9_then_rerun_cleans_up_and_succeeds(tmp_path):
     assert _leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_force_overwrite_of_a_tree_keeps_a_whole_result_under_its_name(tmp_path):
     # a kept-posterior tree in Zarr, overwritten with --force while a reader polls its name:
     # the name always holds a whole tree (renameat2 swaps the folders in one step)

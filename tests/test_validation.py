@@ -154,6 +154,16 @@ CLI_CASES = [
     (["--memory-limit", "lots"], "memory limit 'lots' is not a size"),
     (["--memory-limit", "1K"], "the limit is 1 KB"),
     (["--plugin", "no.such.module"], "no.such.module"),
+    (["--real-fraction", "1.5"], "real_fraction '1.5' gives 1.5; values must lie in [0, 1]"),
+    (["--method", "magic"], "method 'magic' is not one of mle, conjugate, pymc"),
+    (["--generations", "0"], "generations must be an integer >= 1, got 0"),
+    (["--truth", "zipf"], "unknown truth 'zipf'"),
+    (["--config", "/nonexistent.toml"], "config file /nonexistent.toml does not exist"),
+    (["--top-p", "2"], "top_p 2.0 is not a number in (0, 1]"),
+    (["--temperature", "0"], "temperature 0.0 is not a finite number > 0"),
+    (["--real-weight", "1.2"], "real_weight '1.2' gives 1.2"),
+    (["--real-data", "corpus"], "real_data 'corpus' is not one of fresh, fixed, resampled"),
+    (["--variance-scale", "0.5"], "variance_scale 0.5 is the gaussian model's decoding"),
 ]
 
 

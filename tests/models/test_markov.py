@@ -96,21 +96,6 @@ def test_pure_synthetic_mle_never_regains_a_transition():
     assert lost[:, -1].mean() > lost[:, 0].mean()
 
 
-def test_hierarchical_model_recovers_its_base_distribution(rng):
-    # law: counts simulated from theta_c ~ Dirichlet(kappa m); the posterior of m must hold
-    # the true m within z = 4 posterior standard deviations, for every token
-    m = np.array([0.5, 0.25, 0.15, 0.1])
-    kappa, contexts = 30.0, 16
-    theta = rng.dirichlet(kappa * m, size=contexts)
-    counts = np.stack([rng.multinomial(60, row) for row in theta])[None]
-    fam = MarkovLM(4, order=2, draws=400, tune=400)
-    fit = make_fitter(fam, "pymc-hierarchical", 1).fit(counts, prior=None, rng=rng)
-    post_m = fit.tree["posterior"]["m"].isel(replicate=0)
-    mean, sd = post_m.mean(("chain", "draw")).values, post_m.std(("chain", "draw")).values
-    assert np.all(np.abs(mean - m) < 4 * sd)
-    assert fit.diagnostics["divergences"] == 0
-
-
 def test_markov_through_the_cli(tmp_path, capsys):
     out = tmp_path / "lm.nc"
     assert (

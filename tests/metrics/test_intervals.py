@@ -1,0 +1,67 @@
+"""Intervals at other probabilities than the default, and contraction, pinned exactly."""
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.special import betainc
+
+from bayescollapse import RunConfig, Setting, run
+from bayescollapse.metrics.intervals import beta_hdi, contraction
+from bayescollapse.models.categorical import WRITER
+from bayescollapse.models.gaussian import NIGPosterior
+from bayescollapse.models.probability_fits import DirichletPosterior, probability_posterior_row
+
+
+@pytest.mark.parametrize("prob", [0.5, 0.8])
+def test_beta_hdi_holds_its_probability_at_equal_density(prob):
+    a = np.array([2.0, 5.0, 30.0, 1.5])
+    b = np.array([8.0, 5.0, 3.0, 40.0])
+    lo, hi = beta_hdi(a, b, prob)
+    np.testing.assert_allclose(betainc(a, b, hi) - betainc(a, b, lo), prob, atol=1e-9)
+    np.testing.assert_allclose(stats.beta.pdf(lo, a, b), stats.beta.pdf(hi, a, b), rtol=1e-6)
+
+
+@pytest.mark.parametrize("prob", [0.5, 0.8])
+def test_posterior_fits_use_their_own_hdi_probability(prob):
+    post = DirichletPosterior(np.array([[6.0, 3.0, 1.5]]), WRITER, hdi_prob=prob)
+    lo, hi = post.hdi()
+    a, b = post.concentration, post.concentration.sum() - post.concentration
+    np.testing.assert_allclose(betainc(a, b, hi) - betainc(a, b, lo), prob, atol=1e-9)
+    nig = NIGPosterior(
+        np.array([0.2]), np.array([4.0]), np.array([3.0]), np.array([2.0]), hdi_prob=prob
+    )
+    (mu_lo, mu_hi), (s_lo, s_hi) = nig.hdi()["mu"], nig.hdi()["sigma"]
+    t = stats.t(df=6.0, loc=0.2, scale=np.sqrt(2.0 / (3.0 * 4.0)))
+    np.testing.assert_allclose(t.cdf(mu_hi) - t.cdf(mu_lo), prob, atol=1e-9)
+    inv_gamma = stats.invgamma(3.0, scale=2.0)  # sigma^2; sigma's interval maps through sqrt
+    np.testing.assert_allclose(inv_gamma.cdf(s_hi**2) - inv_gamma.cdf(s_lo**2), prob, atol=1e-6)
+
+
+def test_a_runs_hdi_probability_reaches_its_recorded_intervals():
+    # the conjugate posterior is Dirichlet(1 + train_count): the recorded HDIs hold 0.8 of
+    # each Beta marginal, not the default 0.94
+    ds = run(
+        RunConfig(
+            settings=(Setting(method="conjugate"),),
+            hdi_prob=0.8,
+            num_tokens=5,
+            generations=2,
+            replicates=3,
+            seed=4,
+        )
+    )
+    a = 1.0 + ds["train_count"].values
+    b = a.sum(axis=-1, keepdims=True) - a
+    lo, hi = ds["theta_hdi_lower"].values, ds["theta_hdi_upper"].values
+    np.testing.assert_allclose(betainc(a, b, hi) - betainc(a, b, lo), 0.8, atol=1e-8)
+
+
+def test_contraction_divides_by_the_prior_variance():
+    # prior Dir(1, 1, 1): each marginal variance 1 * 2 / (9 * 4) = 1/18. Posterior
+    # Dir(4, 2, 1), A = 7: variances (12, 10, 6) / 392. Contraction 1 - mean(ratio) = 4/7.
+    post = DirichletPosterior(np.array([[4.0, 2.0, 1.0]]), WRITER, prior=np.ones((1, 3)))
+    row = probability_posterior_row(
+        post, np.array([0.5, 0.3, 0.2]), None, levels=(0.5,), axis=-1, rng=None
+    )
+    assert row["contraction"][0] == pytest.approx(4 / 7, rel=1e-12)
+    assert contraction(np.array([[1.0, 3.0]]), np.array([4.0, 4.0]))[0] == 0.5

@@ -1,0 +1,43 @@
+"""What the Gaussian family records of a fit: distances, and the contraction of mu."""
+
+import numpy as np
+import pytest
+
+from bayescollapse.metrics.distances import gaussian_distances
+from bayescollapse.models.gaussian import (
+    Gaussian,
+    GaussianStats,
+    GaussianTruth,
+    NIGPosterior,
+    PointGaussian,
+    nig_update,
+)
+from bayescollapse.schemes import TrainingSet
+
+DATA = TrainingSet(
+    GaussianStats(np.array([10]), np.array([0.4]), np.array([18.0])), None, np.array([10])
+)
+TRUTH = GaussianTruth(0.0, 1.0)
+
+
+def test_a_point_fit_records_its_distances_and_no_posterior_summary():
+    fit = PointGaussian(np.array([0.4]), np.array([1.8]))
+    row = Gaussian().record(fit, DATA, TRUTH, None, True)
+    for name, value in gaussian_distances(fit.mu, fit.sigma2, 0.0, 1.0).items():
+        np.testing.assert_array_equal(row[name], value)
+    assert row["train_size"][0] == 10 and row["train_var"][0] == pytest.approx(1.8)
+    assert "contraction" not in row and "mu_covered" not in row
+
+
+def test_contraction_of_mu_divides_by_its_prior_variance():
+    # NIG prior (0, kappa0 = 2, alpha0 = 3, beta0 = 4): Var mu = beta0 / ((alpha0 - 1)
+    # kappa0) = 1. The posterior after (n = 10, mean 0.4, m2 = 18) has kappa 12, alpha 8,
+    # beta 4 + 9 + 2 * 10 * 0.16 / 24 = 13.1333: Var mu = 13.1333 / (7 * 12) = 0.15635,
+    # so the contraction is 1 - 0.15635 / 1 = 0.84365
+    family = Gaussian(prior_kappa=2.0, prior_alpha=3.0, prior_beta=4.0)
+    prior = family.initial_prior(1)
+    mu, kappa, alpha, beta = nig_update(prior, DATA.data)
+    fit = NIGPosterior(mu, kappa, alpha, beta, prior=prior)
+    row = family.record(fit, DATA, TRUTH, None, True)
+    assert (kappa[0], alpha[0], beta[0]) == pytest.approx((12, 8, 4 + 9 + 3.2 / 24))
+    assert row["contraction"][0] == pytest.approx(1 - (4 + 9 + 3.2 / 24) / 84, rel=1e-12)

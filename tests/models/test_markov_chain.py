@@ -1,0 +1,28 @@
+"""The Markov chain's own laws: where a written sequence starts, and the stationary law."""
+
+import numpy as np
+import pytest
+
+from bayescollapse.models.markov_chain import sequence_counts, stationary
+
+#: a 2-state chain whose stationary law (3/7, 4/7) differs from uniform and from the
+#: truth's of tests/metrics/test_distances.py (2/3, 1/3)
+CHAIN = np.array([[0.6, 0.4], [0.3, 0.7]])
+
+
+def test_stationary_law_of_a_two_state_chain():
+    np.testing.assert_allclose(stationary(CHAIN[None], 1)[0], [3 / 7, 4 / 7], rtol=1e-12)
+
+
+@pytest.mark.parametrize("sequences", [3, 50_000])  # written one by one, or by occupancy
+def test_sequences_start_in_the_generating_chains_stationary_law(sequences):
+    # law: with length 1 each sequence emits one token from its start context, so a row's
+    # total is the number of sequences starting there: Binomial(N, pi(c)) with pi = (3/7,
+    # 4/7). Over 4000 replicates the mean share is within z = 4 SE; a uniform start (1/2) or
+    # the truth's law would be hundreds of SE away.
+    reps = 4000
+    rng = np.random.default_rng(11)
+    counts = sequence_counts(CHAIN, np.full(reps, sequences), order=1, length=1, rng=rng)
+    share = counts.sum(axis=-1)[:, 0] / sequences
+    se = np.sqrt(3 / 7 * 4 / 7 / (sequences * reps))
+    assert abs(share.mean() - 3 / 7) < 4 * se

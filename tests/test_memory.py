@@ -1,0 +1,71 @@
+"""The memory estimate: sizes read and written, and the estimate against what a run holds."""
+
+import numpy as np
+import pytest
+
+from bayescollapse import RunConfig, Setting, run
+from bayescollapse.memory import check_memory, estimate_memory, format_size, parse_size
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("512", 512),
+        ("2K", 2048),
+        ("1.5M", 1.5 * 2**20),
+        ("8G", 8 * 2**30),
+        ("1TiB", 2**40),
+        (4096, 4096),
+    ],
+)
+def test_sizes_are_read(text, size):
+    assert parse_size(text) == int(size)
+
+
+@pytest.mark.parametrize("text", ["lots", "-1G", "0", "1X", True])
+def test_bad_sizes_are_refused_by_name(text):
+    with pytest.raises(ValueError, match="memory limit"):
+        parse_size(text)
+
+
+def test_sizes_are_written_in_units():
+    assert [format_size(x) for x in (512, 2048, 3 * 2**30, 5 * 2**40)] == [
+        "512 B",
+        "2 KB",
+        "3 GB",
+        "5 TB",
+    ]
+
+
+def test_the_results_estimate_is_the_full_schema_a_run_can_fill():
+    # every variable of the family at the run's sizes, 8 bytes a value: what the saved
+    # Dataset holds once every variable is there
+    config = RunConfig(
+        settings=(Setting(method="conjugate"), Setting(method="mle")),
+        num_tokens=6,
+        generations=3,
+        replicates=4,
+        seed=1,
+    )
+    ds = run(config)
+    family = config.family()
+    held = sum(ds[name].size * 8 for name in family.variables)
+    assert estimate_memory(config)["results"] == held
+
+
+def test_the_predictive_points_are_counted():
+    # the Gaussian predictive mode draws every point: 4 arrays of block x n_t floats more
+    base = {"method": "conjugate", "sample_size": "1000"}
+    plug = RunConfig(model="gaussian", settings=(Setting(**base, synthetic="plugin"),))
+    pred = RunConfig(model="gaussian", settings=(Setting(**base, synthetic="predictive"),))
+    extra = estimate_memory(pred)["working"] - estimate_memory(plug)["working"]
+    assert extra == 8 * 4 * pred.replicate_block * 1000
+
+
+def test_check_memory_names_the_estimate_and_the_limit():
+    config = RunConfig(generations=2, replicates=2)
+    total = check_memory(config, "1G")
+    assert total == sum(estimate_memory(config).values())
+    with pytest.raises(ValueError, match=r"needs about .* \(mostly its results.*limit is 1 KB"):
+        check_memory(config, 1024)
+    assert np.isfinite(total)
