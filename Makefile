@@ -38,10 +38,10 @@ demo: $(STAMP)
 	    --seed 2026 --out results/demo_lm.nc --figure results/demo_lm.png --force
 
 test: $(STAMP)
-	@$(PY) -m pytest -m "not slow" -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+	@$(PY) -m pytest -m "not slow" -q -n 2 --dist loadfile; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 test-all: $(STAMP)
-	@$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+	@$(PY) -m pytest -q -n 2 --dist loadfile; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 seeds: $(STAMP)
 	$(PY) scripts/seed_sweep.py --salts 20
