@@ -167,9 +167,17 @@ class Reservation:
         if not path.exists() and not path.is_symlink():
             if temp.is_dir():
                 os.rename(temp, path)  # the lock keeps other writers of ours away
-            else:
+                return
+            try:
                 os.link(temp, path)  # fails, rather than replaces, if the name appeared
-                temp.unlink()
+            except FileExistsError:
+                raise
+            except OSError as err:  # a filesystem without hard links: rename, under the lock
+                if err.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV):
+                    raise
+                os.rename(temp, path)
+                return
+            temp.unlink()
             return
         if not self.overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
