@@ -87,7 +87,10 @@ def test_expected_curves_only_where_exact():
     )
     ds = run(RunConfig(settings=settings, num_tokens=3, generations=3, replicates=2, seed=1))
     curves = expected_curves(ds)
-    assert np.isfinite(curves["sq_l2_to_truth"].isel(setting=0)).all()
+    exact = mle_sq_error(
+        ds["truth"].values, ds["real_fraction"][0].values, ds["sample_size"][0].values
+    )
+    np.testing.assert_allclose(curves["sq_l2_to_truth"].isel(setting=0), exact, rtol=1e-12)
     assert np.isnan(curves["sq_l2_to_truth"].isel(setting=[1, 2])).all()
 
 
