@@ -29,6 +29,16 @@ def _reap():
         proc.communicate()
 
 
+def _default_signals() -> None:
+    """Give the child the default SIGINT and SIGTERM handling.
+
+    A test runner's worker may ignore them, and Python keeps an inherited ignore (then no
+    KeyboardInterrupt is raised), as a shell's nohup would want.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _start(out: Path, *extra: str) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "bayescollapse.cli", "run", *ARGS, "--seed", "1"]
     proc = subprocess.Popen(
@@ -36,6 +46,7 @@ def _start(out: Path, *extra: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_signals,
     )
     _STARTED.append(proc)
     return proc
