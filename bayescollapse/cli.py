@@ -14,7 +14,7 @@ import tomllib
 import traceback
 from pathlib import Path
 
-from bayescollapse.errors import InputError
+from bayescollapse.errors import InputError, Terminated
 
 __all__ = ["main"]
 
@@ -775,8 +775,6 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bayescollapse`` command; returns the exit status."""
-    from bayescollapse.storage import Terminated
-
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -814,8 +812,6 @@ def _on_sigterm():
     Returns the previous handler (None outside the main thread, where none is set).
     """
     import threading
-
-    from bayescollapse.storage import Terminated
 
     if threading.current_thread() is not threading.main_thread():
         return None

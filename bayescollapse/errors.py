@@ -9,8 +9,12 @@ during a run is a bug, reported as one.
 
 from __future__ import annotations
 
-__all__ = ["InputError"]
+__all__ = ["InputError", "Terminated"]
 
 
 class InputError(ValueError):
     """Bad input that surfaced during a run (reported in one line, like a config error)."""
+
+
+class Terminated(BaseException):  # noqa: N818 - named like KeyboardInterrupt, its sibling
+    """Raised (like KeyboardInterrupt for SIGINT) when the command receives SIGTERM."""

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import xarray as xr
 
+from bayescollapse.errors import Terminated
+
 __all__ = [
     "Reservation",
     "Terminated",
@@ -51,10 +53,6 @@ __all__ = [
 
 _SUFFIXES = {".nc": "netcdf4", ".nc4": "netcdf4", ".netcdf": "netcdf4", ".zarr": "zarr"}
 _RENAME_EXCHANGE = 2
-
-
-class Terminated(BaseException):  # noqa: N818 - named like KeyboardInterrupt, its sibling
-    """Raised (like KeyboardInterrupt for SIGINT) when the process receives SIGTERM."""
 
 
 def engine_for(path: str | os.PathLike) -> str:

@@ -314,3 +314,19 @@ def test_internal_errors_are_not_reported_as_bad_input(tmp_path, capsys, monkeyp
     assert code == 1
     assert "internal error (a bug, not a problem with your input)" in err
     assert "Traceback" in err and "a bug somewhere inside" in err
+
+
+def test_help_imports_nothing_heavy():
+    # --help must answer at once: no xarray, scipy, numpy or PyMC behind it (a fresh process,
+    # since this one has imported them all)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from bayescollapse.cli import main\n"
+        "try:\n    main(['run', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('xarray', 'scipy', 'numpy', 'pymc', 'rich') if m in sys.modules]\n"
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
