@@ -125,7 +125,8 @@ class Setting:
         ``fresh`` (new draws from the truth every generation), ``fixed`` (a pool drawn
         once, generation 0's real data, from which each generation's real items are
         drawn without replacement: the same corpus again) or ``resampled`` (drawn from
-        that pool with replacement). Categorical model only.
+        that pool with replacement). Categorical and Gaussian models (the Gaussian pool
+        is kept as points); the Markov model refuses it.
     prior_params : dict or tuple of (name, value) pairs
         The setting's own values of the model's prior parameters (for example
         ``{"prior_concentration": 0.1}``, or ``{"prior": "jeffreys"}`` for the Gaussian

@@ -326,7 +326,12 @@ def run_block(
         rng = streams.fit
         if t == 0:
             data = initial_training_set(
-                family, truth, int(sample_size[0]), replicates, rng=streams.real
+                family,
+                truth,
+                int(sample_size[0]),
+                replicates,
+                rng=streams.real,
+                real_data=setting.real_data,
             )
         else:
             data = next_training_set(

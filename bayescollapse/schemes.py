@@ -92,12 +92,25 @@ class TrainingSet:
 
 
 def initial_training_set(
-    family, truth, size: int, replicates: int, *, rng: np.random.Generator
+    family,
+    truth,
+    size: int,
+    replicates: int,
+    *,
+    rng: np.random.Generator,
+    real_data: str = "fresh",
 ) -> TrainingSet:
-    """Draw generation 0: ``size`` real samples per replicate, from the real-data stream."""
+    """Draw generation 0: ``size`` real samples per replicate, from the real-data stream.
+
+    With ``real_data`` fixed or resampled they are drawn as the family's pool
+    (``family.real_pool``), which later generations draw their real items from.
+    """
     sizes = np.full(replicates, size, dtype=np.int64)
-    data = family.sample_truth(truth, sizes, rng=rng)
-    return TrainingSet(data, data, sizes, real_pool=data)
+    if real_data == "fresh":
+        data = family.sample_truth(truth, sizes, rng=rng)
+        return TrainingSet(data, data, sizes, real_pool=data)
+    pool, data = family.real_pool(truth, sizes, rng=rng)
+    return TrainingSet(data, data, sizes, real_pool=pool)
 
 
 def next_training_set(

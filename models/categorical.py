@@ -218,6 +218,12 @@ class DirichletCategorical(SamplerSettings):
         return subsample_counts(pool, sizes, rng=rng)
 
     @staticmethod
+    def real_pool(truth: np.ndarray, sizes: np.ndarray, *, rng) -> tuple:
+        """Draw a fixed real pool (generation 0's real data): the pool and the data, one array."""
+        data = multinomial_counts(sizes, truth, rng=rng)
+        return data, data
+
+    @staticmethod
     def resample(pool: np.ndarray, sizes: np.ndarray, *, rng) -> np.ndarray:
         """``sizes[r]`` items drawn with replacement from the pool (its empirical law)."""
         return multinomial_counts(sizes, pool / pool.sum(axis=-1, keepdims=True), rng=rng)

@@ -29,6 +29,7 @@ import xarray as xr
 from bayescollapse.errors import InputError
 from bayescollapse.models.decoding import check_gaussian_decoding
 from bayescollapse.models.gaussian_fits import (
+    GaussianPool,
     GaussianStats,
     GaussianTruth,
     NIGPosterior,
@@ -177,20 +178,36 @@ class Gaussian(SamplerSettings):
         return a + b
 
     @staticmethod
+    def real_pool(truth: GaussianTruth, sizes: np.ndarray, *, rng) -> tuple:
+        """Draw a fixed real pool as points (generation 0 of ``real_data`` fixed/resampled).
+
+        Returns the pool and generation 0's training data (the pool's statistics). The
+        points are drawn from the real-data stream like fresh statistics are, but not the
+        same draws: generation 0 of a pooled setting is not paired with a fresh one's.
+        """
+        width = int(np.max(sizes))
+        points = truth.mu + truth.sigma * rng.standard_normal((len(sizes), width))
+        pool = GaussianPool(points)
+        return pool, pool.stats
+
+    @staticmethod
     def subsample(pool, sizes, *, rng):
-        """Refuse: a subsample's statistics are not determined by the pool's statistics."""
+        """Points drawn without replacement from a fixed real pool.
+
+        Refused for an accumulated pool of statistics (``accumulate-subsample``), whose
+        subsample is not determined by its statistics.
+        """
+        if isinstance(pool, GaussianPool):
+            return pool.draw(sizes, replace=False, rng=rng)
         raise ValueError(
             "scheme 'accumulate-subsample' needs individual points, which the gaussian model "
             "does not keep; use 'accumulate' or 'mixture'"
         )
 
     @staticmethod
-    def resample(pool, sizes, *, rng):
-        """Refuse: resampling needs individual points, which the statistics do not keep."""
-        raise ValueError(
-            "real_data 'fixed' and 'resampled' need individual points, which the gaussian "
-            "model does not keep; use real_data 'fresh'"
-        )
+    def resample(pool: GaussianPool, sizes, *, rng) -> GaussianStats:
+        """Points drawn with replacement from a fixed real pool."""
+        return pool.draw(sizes, replace=True, rng=rng)
 
     @staticmethod
     def weigh(data: GaussianStats, weight: float) -> GaussianStats:
@@ -233,8 +250,6 @@ class Gaussian(SamplerSettings):
         """Refuse settings this family cannot run (named in a one-line error)."""
         if setting.scheme == "accumulate-subsample":
             self.subsample(None, None, rng=None)
-        if setting.real_data != "fresh":
-            self.resample(None, None, rng=None)
         check_gaussian_decoding(setting)
         if setting.method == "conjugate" and self.prior == "weakly-informative":
             raise ValueError(

@@ -27,6 +27,7 @@ from bayescollapse.models.decoding import PLAIN, Decoding
 from bayescollapse.models.probability_fits import check_mode
 
 __all__ = [
+    "GaussianPool",
     "GaussianStats",
     "GaussianTruth",
     "NIGPosterior",
@@ -79,6 +80,41 @@ class GaussianStats:
         mean = self.mean + delta * other.n / safe
         m2 = self.m2 + other.m2 + delta**2 * self.n * other.n / safe
         return GaussianStats(n, mean, m2)
+
+
+@dataclass(frozen=True)
+class GaussianPool:
+    """A fixed corpus of real points per replicate, ``points`` of shape (R, N).
+
+    The pool of ``real_data`` ``fixed`` and ``resampled``: kept as points, since the
+    statistics of a subsample are not determined by the pool's statistics.
+    """
+
+    points: np.ndarray
+
+    @property
+    def stats(self) -> GaussianStats:
+        """The statistics of the whole pool."""
+        reps, size = self.points.shape
+        return GaussianStats.of_points(self.points, np.full(reps, size))
+
+    def draw(self, sizes, *, replace: bool, rng: np.random.Generator) -> GaussianStats:
+        """Statistics of ``sizes[r]`` points drawn from each replicate's pool.
+
+        Without replacement: the first ``sizes[r]`` of a random permutation (so at most the
+        pool's size); with replacement: independent uniform picks.
+        """
+        sizes = np.asarray(sizes, dtype=np.int64)
+        reps, size = self.points.shape
+        width = max(int(sizes.max(initial=0)), 1)
+        if replace:
+            pick = rng.integers(size, size=(reps, width))
+        else:
+            if np.any(sizes > size):
+                raise ValueError(f"cannot draw {int(sizes.max())} points from a pool of {size}")
+            pick = np.argsort(rng.random((reps, size)), axis=1)[:, :width]
+        chosen = np.take_along_axis(self.points, pick, axis=1)
+        return GaussianStats.of_points(chosen, sizes)
 
 
 def _predictive_points(sizes, draw, rng) -> GaussianStats:

@@ -224,6 +224,10 @@ class MarkovLM(SamplerSettings):
             "have to subsample whole sequences); use 'accumulate' or 'mixture'"
         )
 
+    def real_pool(self, truth, sizes, *, rng) -> tuple:
+        """Refuse a fixed real pool, as :meth:`resample` does."""
+        return self.resample(None, None, rng=None)
+
     @staticmethod
     def resample(pool, sizes, *, rng):
         """Refuse: resampling a pool must draw whole sequences, which the counts do not keep."""

@@ -245,6 +245,14 @@ class Family(Protocol):
         """``sizes[r]`` items drawn without replacement from a pool (or a ValueError)."""
         ...
 
+    def real_pool(self, truth, sizes: np.ndarray, *, rng: np.random.Generator) -> tuple:
+        """Draw generation 0's real data as a fixed pool: ``(pool, training data)``.
+
+        The pool is what :meth:`subsample` and :meth:`resample` draw from later (for
+        ``real_data`` fixed and resampled); or a one-line ValueError if the family has none.
+        """
+        ...
+
     def resample(self, pool, sizes: np.ndarray, *, rng: np.random.Generator) -> Any:
         """``sizes[r]`` items drawn with replacement from a pool (or a ValueError)."""
         ...

@@ -169,7 +169,6 @@ def test_resampled_pool_draws_from_the_pools_empirical_law():
         ({"real_data": "fixed", "sample_size": "power:100:1"}, {}, "reaches"),
         ({"variance_scale": 0.5}, {}, "variance_scale 0.5 is the gaussian"),
         ({"top_k": 3}, {"model": "gaussian"}, "top_k 3 decodes token laws"),
-        ({"real_data": "fixed"}, {"model": "gaussian"}, "need individual points"),
         ({"real_data": "resampled"}, {"model": "markov"}, "not supported for the markov"),
     ],
 )
@@ -239,3 +238,35 @@ def test_accumulate_subsample_draws_from_the_whole_pool():
     expected = n * (np.array([900, 100, 0]) + n / 3) / (1000 + n)
     se = out.data.std(axis=0) / np.sqrt(reps)
     assert np.all(np.abs(out.data.mean(axis=0) - expected) < 4 * se)
+
+
+def test_gaussian_fixed_pool_is_the_same_points_every_generation():
+    # alpha = 1 and n_t = n_0: every generation's real part is the whole pool of points
+    ds = _run(
+        Setting(method="mle", real_fraction="1", sample_size="60", real_data="fixed"),
+        model="gaussian",
+    )
+    for name in ("train_mean", "train_var"):
+        x = ds[name].isel(setting=0).values
+        np.testing.assert_allclose(x, np.broadcast_to(x[:, :1], x.shape), rtol=1e-12)
+
+
+def test_gaussian_resampled_pool_is_a_bootstrap_of_the_pool():
+    # law: n points drawn with replacement from a pool of N: the set mean has mean xbar_pool
+    # and variance s2_pool / n (s2 with divisor N), given the pool. Over 40 generations and
+    # 300 replicates, the mean of (xbar_t - xbar_pool)^2 n / s2_pool is 1 within z = 4 SE.
+    # Fixed (no replacement, m = N / 2) has the finite-population variance: half as large.
+    gens, reps, n = 40, 300, 50
+    for pool, factor in (("resampled", 1.0), ("fixed", (100 - 50) / (100 - 1))):
+        sizes = "list:" + ",".join(["100"] + ["50"] * gens)
+        ds = _run(
+            Setting(method="mle", real_fraction="1", sample_size=sizes, real_data=pool),
+            model="gaussian",
+            generations=gens,
+            replicates=reps,
+        )
+        mean0 = ds["train_mean"].isel(setting=0, generation=0).values[:, None]
+        var0 = ds["train_var"].isel(setting=0, generation=0).values[:, None]
+        later = ds["train_mean"].isel(setting=0, generation=slice(1, None)).values
+        ratio = (later - mean0) ** 2 * n / (var0 * factor)
+        assert abs(ratio.mean() - 1) < 4 * ratio.std() / np.sqrt(ratio.size), pool
