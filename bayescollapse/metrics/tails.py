@@ -38,6 +38,8 @@ def ranks(truth: np.ndarray) -> np.ndarray:
 def zipf_exponent(probs: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """Least-squares slope of ``-log probs`` on ``log rank`` over positive entries (last axis).
 
+    Computed from masked sums (matrix-vector products), one pass over the probabilities.
+
     Examples
     --------
     >>> p = np.arange(1, 6) ** -1.5
@@ -46,18 +48,19 @@ def zipf_exponent(probs: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """
     probs = np.asarray(probs, dtype=float)
     keep = probs > 0
-    x = np.broadcast_to(np.log(rank), probs.shape)
+    x = np.log(np.asarray(rank, dtype=float))
     with np.errstate(divide="ignore"):
-        y = np.where(keep, -np.log(probs), 0.0)
-    count = keep.sum(axis=-1)
-    safe = np.maximum(count, 1)
-    x_mean = np.where(keep, x, 0.0).sum(axis=-1) / safe
-    y_mean = y.sum(axis=-1) / safe
-    dx = np.where(keep, x - x_mean[..., None], 0.0)
-    sxx = (dx**2).sum(axis=-1)
-    sxy = (dx * (y - y_mean[..., None])).sum(axis=-1)
+        y = -np.log(np.where(keep, probs, 1.0))  # 0 where left out
+    weight = keep.astype(float)
+    count = weight.sum(axis=-1)
+    sx, sxx = weight @ x, weight @ (x * x)
+    sy, sxy = y.sum(axis=-1), y @ x
+    denominator = count * sxx - sx * sx
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where((count >= 2) & (sxx > 0), sxy / sxx, np.nan)
+        slope = (count * sxy - sx * sy) / denominator
+    return np.where(
+        (count >= 2) & (denominator > 1e-12 * np.maximum(count * sxx, 1e-300)), slope, np.nan
+    )
 
 
 def tail_metrics(
@@ -85,12 +88,13 @@ def tail_metrics(
      ('tail_exponent', [0.585])]
     """
     rank = ranks(truth)
-    lost = (counts == 0) & (truth > 0)
-    first = np.where(lost, rank, rank.size + 1).min(axis=-1).astype(float)
-    tail = rank > tail_rank
+    support = truth > 0
+    seen = counts > 0
+    first = np.where(~seen & support, rank, rank.size + 1).min(axis=-1).astype(float)
+    tail = (rank > tail_rank).astype(float)
     return {
-        "surviving_tokens": ((counts > 0) & (truth > 0)).sum(axis=-1).astype(float),
+        "surviving_tokens": (seen & support).sum(axis=-1).astype(float),
         "first_lost_rank": np.where(first > rank.size, np.nan, first),
-        "tail_mass_lost": np.where(tail, truth - point, 0.0).sum(axis=-1),
+        "tail_mass_lost": truth @ tail - point @ tail,
         "tail_exponent": zipf_exponent(point, rank),
     }
