@@ -217,7 +217,7 @@ def _take_lock(lock: Path, path: Path) -> None:
             if owner and owner != os.getpid() and _alive(owner):
                 raise FileExistsError(
                     f"another bayescollapse process (pid {owner}) is writing {path}; wait for "
-                    "it or write elsewhere"
+                    f"it or write elsewhere (if no such run is going, remove {lock})"
                 ) from None
             _remove(lock)  # its owner is gone (kill -9): take it over
             for stale in lock.parent.glob(f".{path.name}.tmp*"):
