@@ -137,3 +137,34 @@ def test_a_read_only_folder_is_refused(tmp_path):
     folder.mkdir(mode=0o555)
     with pytest.raises(ValueError, match="its folder is not writable"), reserve(folder / "a.nc"):
         pass
+
+
+def test_a_full_disk_during_the_write_is_one_line_and_keeps_the_old_result(tmp_path):
+    # the device fills up mid-write (simulated: the writer raises ENOSPC): one line naming the
+    # user's path, the earlier result untouched, no temporary files left
+    import errno
+
+    path = tmp_path / "a.nc"
+    write_atomic(_ds(1.0), path)
+    before = path.read_bytes()
+
+    def full(temp):
+        temp.write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device", str(temp))
+
+    with pytest.raises(ValueError, match=f"cannot write {path}: no space left") as err:
+        with reserve(path, overwrite=True) as taken:
+            taken.commit(full)
+    assert "\n" not in str(err.value) and ".tmp" not in str(err.value)
+    assert path.read_bytes() == before and _leftovers(tmp_path, "a.nc") == []
+
+
+def test_an_unwritable_folder_is_named_even_for_root(tmp_path, monkeypatch):
+    # root writes into read-only folders, so the refusal is simulated where it happens
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr(storage.tempfile, "mkdtemp", refuse)
+    with pytest.raises(ValueError, match="its folder is not writable"), reserve(tmp_path / "a.nc"):
+        pass
+    assert list(tmp_path.iterdir()) == []
