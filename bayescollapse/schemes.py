@@ -63,7 +63,7 @@ import numpy as np
 
 from bayescollapse.models.decoding import PLAIN, Decoding
 
-__all__ = ["TrainingSet", "initial_training_set", "next_training_set"]
+__all__ = ["TrainingSet", "initial_training_set", "item_weights", "next_training_set"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,18 @@ class TrainingSet:
     def items(self) -> Any:
         """The training items, each counted once (what a posterior predictive replicates)."""
         return self.data if self.unweighted is None else self.unweighted
+
+
+def item_weights(w: float) -> tuple[float, float]:
+    """Return the weights of one real and one synthetic item: ``w``, ``1 - w`` over the larger.
+
+    Examples
+    --------
+    >>> item_weights(0.5), item_weights(0.8)
+    ((1.0, 1.0), (1.0, 0.24999999999999994))
+    """
+    top = max(w, 1.0 - w)
+    return w / top, (1.0 - w) / top
 
 
 def initial_training_set(
@@ -177,10 +189,8 @@ def next_training_set(
     if not np.isnan(real_weight):
         if scheme != "mixture":
             raise ValueError(f"real_weight needs scheme 'mixture', not {scheme!r}")
-        top = max(real_weight, 1.0 - real_weight)
-        data = family.combine(
-            family.weigh(fresh, real_weight / top), family.weigh(written, (1.0 - real_weight) / top)
-        )
+        real_item, synthetic_item = item_weights(real_weight)
+        data = family.combine(family.weigh(fresh, real_item), family.weigh(written, synthetic_item))
         batch = family.combine(fresh, written)
         return TrainingSet(data, data, real, written, pool_of_real, unweighted=batch)
     batch = family.combine(fresh, written)

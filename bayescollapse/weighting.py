@@ -40,24 +40,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import binom
 
+from bayescollapse.schemes import item_weights
+
 __all__ = [
     "item_weights",
     "optimal_real_weight",
     "stationary_mean_error",
     "weighted_gaussian_mle_error",
 ]
-
-
-def item_weights(w: float) -> tuple[float, float]:
-    """Return the weights of one real and one synthetic item: ``w``, ``1 - w`` over the larger.
-
-    Examples
-    --------
-    >>> item_weights(0.5), item_weights(0.8)
-    ((1.0, 1.0), (1.0, 0.24999999999999994))
-    """
-    top = max(w, 1.0 - w)
-    return w / top, (1.0 - w) / top
 
 
 def optimal_real_weight(n: float, m: float) -> tuple[float, float]:
