@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 import xarray as xr
@@ -118,7 +117,7 @@ def run_collecting(
     """
     if config.seed is None:
         config = config.with_seed(fresh_seed())
-    check_memory(config if keep else replace(config, keep_posteriors="none"), memory_limit)
+    check_memory(config, memory_limit, posteriors=keep)
     kept = kept_generations(config.keep_posteriors, config.generations) if keep else frozenset()
     posteriors: dict[tuple[int, int], list[dict]] = {}
     arrays = results_arrays(config)

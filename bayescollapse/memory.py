@@ -84,10 +84,11 @@ def available_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def estimate_memory(config, *, results: bool = True) -> dict[str, int]:
+def estimate_memory(config, *, results: bool = True, posteriors: bool = True) -> dict[str, int]:
     """Return the estimated peak bytes of a run, by part (see the module docstring).
 
-    ``results=False`` leaves the results out (a sweep writes them to its store).
+    ``results=False`` leaves the results out (a sweep writes them to its store);
+    ``posteriors=False`` the kept posteriors (a run that does not keep them).
     """
     from bayescollapse.models.registry import get_method
     from bayescollapse.results import variable_shapes
@@ -118,13 +119,15 @@ def estimate_memory(config, *, results: bool = True) -> dict[str, int]:
     if sampled:
         work += 4 * draws * block * max(inner, 2)
     parts["working"] = 8 * work
-    kept = len(kept_generations(config.keep_posteriors, config.generations))
+    kept = len(kept_generations(config.keep_posteriors, config.generations)) if posteriors else 0
     bayesian = sum(s.bayesian for s in config.settings)
     parts["kept posteriors"] = 8 * 2 * kept * bayesian * draws * config.replicates * max(inner, 2)
     return parts
 
 
-def check_memory(config, limit: int | str | None = None, *, results: bool = True) -> int:
+def check_memory(
+    config, limit: int | str | None = None, *, results: bool = True, posteriors: bool = True
+) -> int:
     """Refuse a run whose estimated memory exceeds ``limit`` (default: what is available).
 
     Returns
@@ -137,7 +140,7 @@ def check_memory(config, limit: int | str | None = None, *, results: bool = True
     ValueError
         One line with the estimate, its largest part and the limit.
     """
-    parts = estimate_memory(config, results=results)
+    parts = estimate_memory(config, results=results, posteriors=posteriors)
     total = int(sum(parts.values()))
     allowed = available_memory() if limit is None else parse_size(limit)
     if total > allowed:

@@ -1,6 +1,5 @@
 """The memory estimate: sizes read and written, and the estimate against what a run holds."""
 
-import numpy as np
 import pytest
 
 from bayescollapse import RunConfig, Setting, run
@@ -68,4 +67,11 @@ def test_check_memory_names_the_estimate_and_the_limit():
     assert total == sum(estimate_memory(config).values())
     with pytest.raises(ValueError, match=r"needs about .* \(mostly its results.*limit is 1 KB"):
         check_memory(config, 1024)
-    assert np.isfinite(total)
+
+
+def test_kept_posteriors_count_only_when_kept():
+    # chains x draws x replicates x tokens x 8 bytes, twice (draws and predictive), per
+    # kept generation and Bayesian setting: 2 x 1000 x 2 x 20 x 8 x 2 x 3 generations
+    config = RunConfig(generations=2, replicates=2, keep_posteriors="all")
+    assert estimate_memory(config)["kept posteriors"] == 2 * 1000 * 2 * 20 * 8 * 2 * 3
+    assert estimate_memory(config, posteriors=False)["kept posteriors"] == 0
