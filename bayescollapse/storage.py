@@ -231,19 +231,27 @@ def _take_lock(lock: Path, path: Path) -> None:
 
 @contextlib.contextmanager
 def locked(path: str | os.PathLike) -> Iterator[Path]:
-    """Hold the lock of ``path`` (``.NAME.lock``) for the block, as :func:`reserve` does.
+    """Hold the lock of ``path`` (``.NAME.lock``) for the block; :func:`reserve` takes it too.
 
-    For stores written in place (a sweep's Zarr store), where only the exclusion matters.
+    Alone, for stores written in place (a sweep's Zarr store), where only the exclusion
+    matters.
 
     Raises
     ------
     FileExistsError
         If a live process holds the lock.
+    ValueError
+        If the lock cannot be made there (one line naming ``path``).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock = path.with_name(f".{path.name}.lock")
-    _take_lock(lock, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _take_lock(lock, path)
+    except OSError as err:
+        if isinstance(err, FileExistsError) and not err.filename:
+            raise
+        raise ValueError(_describe(err, path)) from None
     try:
         yield path
     finally:
@@ -275,33 +283,30 @@ def reserve(
             raise ValueError(f"{path} is a folder, not a file")
         if path.exists() and not overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = path.with_name(f".{path.name}.lock")
-        _take_lock(lock, path)
     except OSError as err:
         if isinstance(err, FileExistsError) and not err.filename:
             raise
         raise ValueError(_describe(err, path)) from None
     folder = None
-    try:
-        old = path.with_name(f".{path.name}.old")
-        if old.exists() and not path.exists():  # a crash fell between two renames
-            os.rename(old, path)
-        elif old.exists():
-            _remove(old)
-        if path.exists() and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
+    with locked(path):
         try:
-            folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp", dir=path.parent))
-            temp = folder / path.name
-            temp.touch()  # the final name's length and the folder's writability, checked now
-        except OSError as err:
-            raise ValueError(_describe(err, path)) from None
-        yield Reservation(path, temp, overwrite)
-    finally:
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-        _remove(lock)
+            old = path.with_name(f".{path.name}.old")
+            if old.exists() and not path.exists():  # a crash fell between two renames
+                os.rename(old, path)
+            elif old.exists():
+                _remove(old)
+            if path.exists() and not overwrite:
+                raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
+            try:
+                folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp", dir=path.parent))
+                temp = folder / path.name
+                temp.touch()  # the final name's length and the folder's writability, now
+            except OSError as err:
+                raise ValueError(_describe(err, path)) from None
+            yield Reservation(path, temp, overwrite)
+        finally:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_atomic(
