@@ -6,7 +6,7 @@ import pytest
 
 #: a test that states a law or a z tolerance is statistical: its false-alarm rate is checked
 #: across seeds by scripts/seed_sweep.py
-_STATISTICAL = re.compile(r"\blaw\b|\bz = \d|\bz=\d|z standard errors", re.IGNORECASE)
+_STATISTICAL = re.compile(r"\blaws?\b|\bz = \d|\bz=\d|z standard errors", re.IGNORECASE)
 
 
 def pytest_addoption(parser):
