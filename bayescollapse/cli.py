@@ -45,6 +45,7 @@ _RUN_FLAGS = {
     "tune": "tune",
     "chains": "chains",
     "target_accept": "target_accept",
+    "diagnostics_every": "diagnostics_every",
     "keep_posteriors": "keep_posteriors",
     "order": "order",
     "sequence_length": "sequence_length",
@@ -192,6 +193,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--tune", type=int, help="NUTS tuning steps per chain (default 500)")
     r.add_argument("--chains", type=int, help="NUTS chains (default 2)")
     r.add_argument("--target-accept", type=float, help="NUTS target acceptance (default 0.8)")
+    r.add_argument(
+        "--diagnostics-every",
+        type=int,
+        metavar="K",
+        help="NUTS R-hat/ESS/MCSE at generations 0, K, 2K, ... and the last (default 1: all)",
+    )
     r.add_argument("--hdi-prob", type=float, help="HDI probability (default 0.94)")
     r.add_argument(
         "--coverage-levels",

@@ -423,6 +423,7 @@ class RunConfig:
     tune: int = SamplerSettings.tune
     chains: int = SamplerSettings.chains
     target_accept: float = SamplerSettings.target_accept
+    diagnostics_every: int = SamplerSettings.diagnostics_every
     posterior_metrics: bool = True
     keep_posteriors: str = "none"
     order: int = MarkovLM.order

@@ -85,5 +85,11 @@ def sampler_row(ds: xr.Dataset, setting) -> list[str]:
         f"{float(row['ess_bulk_min'].min()):.0f}",
         f"{float(row['ess_tail_min'].min()):.0f}",
         f"{int(row['divergences'].sum())}",
-        f"{int(flagged.sum())} of {row.sizes['generation']}",
+        f"{int(flagged.sum())} of {row.sizes['generation']}{_diagnosed_note(r_hat)}",
     ]
+
+
+def _diagnosed_note(r_hat: np.ndarray) -> str:
+    """`` (D with R-hat/ESS)`` when a ``diagnostics_every`` schedule left generations out."""
+    diagnosed = int(np.isfinite(r_hat).any(axis=1).sum())
+    return "" if diagnosed == r_hat.shape[0] else f" ({diagnosed} with R-hat/ESS)"

@@ -11,6 +11,7 @@ settings that differ in how they fit are paired: they see the same real data.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable
 
@@ -320,6 +321,10 @@ def run_block(
             rows[name][:, t] = value
 
     store = sink or gather
+    # fitters that sample take ``diagnose`` (see models.pymc_fit); others run every time
+    takes = "diagnose" in inspect.signature(fitter.fit).parameters
+    diagnosed = getattr(family, "diagnosed", None) if takes else None
+    diagnosed = diagnosed or (lambda t, last: True)
     for t in range(real_fraction.size):
         streams = cell_streams(seed, block=block, generation=t, **keys)
         rng = streams.fit
@@ -348,7 +353,8 @@ def run_block(
                 real_weight=np.nan if real_weight is None else float(real_weight[t]),
                 real_data=setting.real_data,
             )
-        fit = fitter.fit(data.data, prior=prior, rng=rng)
+        skip = {} if diagnosed(t, generations - 1) else {"diagnose": False}
+        fit = fitter.fit(data.data, prior=prior, rng=rng, **skip)
         recorded = family.record(
             fit, data, truth, previous_fit, summarise_posterior, rng=streams.metric
         )

@@ -294,8 +294,11 @@ class DirichletCategorical(SamplerSettings):
     pymc_prior_data: ClassVar[tuple[str, ...]] = ("prior",)
 
     def model_key(self) -> tuple:
-        """Return what a built model depends on: the vocabulary size only."""
-        return (self.num_tokens,)
+        """Return what a built model depends on: the vocabulary size and the Gamma form.
+
+        Concentrations below 1 need the boosted Gamma form (see ``categorical_pymc``).
+        """
+        return (self.num_tokens, self.prior_concentration < 1)
 
     def pymc_coords(self, replicates: int) -> dict[str, np.ndarray]:
         """Coords ``replicate`` and ``token`` of a block's model."""

@@ -318,8 +318,11 @@ class MarkovLM(SamplerSettings):
     pymc_prior_data: ClassVar[tuple[str, ...]] = ("prior",)
 
     def model_key(self) -> tuple:
-        """Return what a built model depends on: the vocabulary size and the order."""
-        return (self.num_tokens, self.order)
+        """Return what a built model depends on: the vocabulary size, the order, the Gamma form.
+
+        Concentrations below 1 need the boosted Gamma form (see ``categorical_pymc``).
+        """
+        return (self.num_tokens, self.order, self.prior_concentration < 1)
 
     def pymc_coords(self, replicates: int) -> dict[str, np.ndarray]:
         """Coords ``replicate``, ``context`` and ``token`` of a block's model."""

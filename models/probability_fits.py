@@ -32,10 +32,9 @@ from bayescollapse.metrics import (
     dirichlet_from_draws,
     dirichlet_variance,
     draws_cdf,
-    draws_central_intervals,
-    draws_hdi,
 )
 from bayescollapse.metrics.drift import dirichlet_kl
+from bayescollapse.metrics.intervals import sorted_central_intervals, sorted_draws, sorted_hdi
 from bayescollapse.models.decoding import PLAIN, Decoding
 
 __all__ = [
@@ -222,17 +221,22 @@ class SampledPosterior:
             raise ValueError("prior_update 'carry' needs a model whose prior is Dirichlet data")
         return self.prior + self.counts
 
+    @functools.cached_property
+    def ordered(self) -> np.ndarray:
+        """The draws sorted per parameter, shape (R, ..., K, S): one sort for every interval."""
+        return sorted_draws(self.draws)
+
     def central_intervals(self, levels) -> tuple[np.ndarray, np.ndarray]:
         """Central credible intervals from the draws' quantiles, shape (level, R, ..., K)."""
-        return draws_central_intervals(self.draws, levels)
+        return sorted_central_intervals(self.ordered, levels)
 
     def cdf(self, values: np.ndarray, *, rng: np.random.Generator | None = None) -> np.ndarray:
         """Return the PIT of ``values`` from the draws (see ``metrics.draws_cdf``)."""
         return draws_cdf(self.draws, values, rng=rng)
 
     def hdi(self) -> tuple[np.ndarray, np.ndarray]:
-        """Marginal HDIs at ``hdi_prob`` from the draws (ArviZ)."""
-        return draws_hdi(self.theta, self.hdi_prob)
+        """Marginal HDIs at ``hdi_prob`` from the draws (ArviZ's nearest estimate)."""
+        return sorted_hdi(self.ordered, self.hdi_prob)
 
     def posterior_groups(self, **_) -> dict:
         """ArviZ groups for storage: the NUTS draws and the sampler's statistics."""

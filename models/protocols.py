@@ -161,6 +161,10 @@ class Fitter(Protocol):
             posterior); point estimators ignore it.
         rng : numpy.random.Generator
             The cell's ``fit`` stream (sampler seeds).
+
+        A fitter that samples may also take ``diagnose`` (bool): the run passes
+        ``diagnose=False`` at the generations its ``diagnostics_every`` schedule skips,
+        and the fitter then leaves out its costly per-parameter diagnostics.
         """
         ...
 

@@ -161,8 +161,12 @@ class PyMCModelFitter:
                 f"{family.name!r} family does not provide; it provides {', '.join(available)}"
             )
 
-    def fit(self, data, *, prior, rng: np.random.Generator) -> PosteriorFit:
-        """Sample the posterior of one generation's block and wrap it as the family's fit."""
+    def fit(self, data, *, prior, rng: np.random.Generator, diagnose=True) -> PosteriorFit:
+        """Sample the posterior of one generation's block and wrap it as the family's fit.
+
+        ``diagnose=False`` skips the per-parameter diagnostics (R-hat, ESS, MCSE: NaN in
+        the results); the divergences are counted all the same.
+        """
         fam = self.family
         values = fam.pymc_data(data, prior)
         data_in = {n: _as_declared(n, values[n], t) for n, t in self.data_types.items()}
@@ -174,7 +178,10 @@ class PyMCModelFitter:
             {k: v for k, v in SAMPLE_STATS.items() if k in stats and k != v}
         )
         kept = xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
-        diagnostics = nuts_diagnostics(posterior, stats, fam.pymc_variables)
+        if diagnose:
+            diagnostics = nuts_diagnostics(posterior, stats, fam.pymc_variables)
+        else:
+            diagnostics = {"divergences": np.float64(stats["diverging"].sum())}
         uses_prior = any(n in self.data_names for n in fam.pymc_prior_data)
         return fam.sampled_posterior(
             kept, prior=prior if uses_prior else None, data=data, diagnostics=diagnostics

@@ -18,6 +18,7 @@ from bayescollapse.validation import conform
 API_CASES = [
     ({"draws": 2.5}, "draws 2.5 is not an integer"),
     ({"draws": "500"}, "draws '500' is not an integer"),
+    ({"diagnostics_every": 0}, "diagnostics_every must be >= 1, got 0"),
     ({"hdi_prob": "0.9"}, "hdi_prob '0.9' is not a finite number"),
     ({"replicate_block": 0}, "replicate_block 0 must be an integer >= 1"),
     ({"prior_concentration": float("inf")}, "prior_concentration inf is not a finite number"),
@@ -136,6 +137,7 @@ def test_toml_values_are_refused_by_name(tmp_path, capsys, text, message):
 CLI_CASES = [
     (["--generations", "x"], "argument --generations: invalid int value: 'x'"),
     (["--bogus"], "unrecognized arguments: --bogus"),
+    (["--diagnostics-every", "0"], "diagnostics_every must be >= 1, got 0"),
     (["--model", "lstm"], "model 'lstm' is not one of"),
     (["--tokens", "1"], "num_tokens must be an integer >= 2, got 1"),
     (["--sample-size", "0"], "sample_size '0' gives 0"),

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy import fft, special, stats
+from scipy import fft, special
+
+from bayescollapse.metrics.intervals import sorted_quantiles
 
 __all__ = ["DIAGNOSTICS", "ess", "nuts_diagnostics", "rhat"]
 
@@ -25,18 +27,37 @@ def _split(x: np.ndarray) -> np.ndarray:
     return np.concatenate([x[..., :half], x[..., x.shape[-1] - half :]], axis=-2)
 
 
-def _z_scale(x: np.ndarray) -> np.ndarray:
-    """Rank-normalise over all draws of each parameter (average ranks for ties)."""
+def _sorted(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the order of every row (P, N) and the row's values in that order."""
+    order = np.argsort(flat, axis=-1)
+    return order, np.take_along_axis(flat, order, axis=-1)
+
+
+def _z_scale(x: np.ndarray, sorted_: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Rank-normalise over all draws of each parameter (average ranks for ties, as ArviZ).
+
+    ``sorted_`` is :func:`_sorted` of ``x`` flattened per parameter, when already made.
+    The average rank of a tie group is the mean of its first and last places in the order,
+    found by running maxima and minima over the sorted row (no second sort).
+    """
     flat = x.reshape(x.shape[0], -1)
-    order = np.argsort(flat, axis=-1, kind="stable")
-    ordered = np.take_along_axis(flat, order, axis=-1)
-    if (np.diff(ordered, axis=-1) == 0).any():  # ties: average ranks, as ArviZ
-        rank = stats.rankdata(flat, method="average", axis=-1)
-    else:  # no ties: the rank of a draw is its place in the order
-        rank = np.empty(flat.shape)
-        np.put_along_axis(rank, order, np.arange(1.0, flat.shape[-1] + 1), axis=-1)
+    order, ordered = _sorted(flat) if sorted_ is None else sorted_
+    n = flat.shape[-1]
+    place = np.arange(n, dtype=float)
+    starts = np.ones(flat.shape, bool)  # a place that opens a group of equal values
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    if starts.all():  # no ties: the rank of a draw is its place in the order
+        in_order = np.broadcast_to(place + 1.0, flat.shape)
+    else:
+        ends = np.ones(flat.shape, bool)  # a place that closes a group
+        ends[:, :-1] = starts[:, 1:]
+        first = np.maximum.accumulate(np.where(starts, place, 0.0), axis=-1)
+        last = np.minimum.accumulate(np.where(ends, place, n)[:, ::-1], axis=-1)[:, ::-1]
+        in_order = (first + last) / 2 + 1.0
+    rank = np.empty(flat.shape)
+    np.put_along_axis(rank, order, in_order, axis=-1)
     c = 3 / 8
-    return special.ndtri((rank - c) / (flat.shape[-1] - 2 * c + 1)).reshape(x.shape)
+    return special.ndtri((rank - c) / (n - 2 * c + 1)).reshape(x.shape)
 
 
 def _basic_rhat(x: np.ndarray) -> np.ndarray:
@@ -46,15 +67,17 @@ def _basic_rhat(x: np.ndarray) -> np.ndarray:
     return np.sqrt((between / within + n - 1) / n)
 
 
-def rhat(x: np.ndarray, *, z_split: np.ndarray | None = None) -> np.ndarray:
+def rhat(x: np.ndarray, *, z_split: np.ndarray | None = None, median=None) -> np.ndarray:
     """Rank-normalised split R-hat of draws (P, chain, draw), per parameter.
 
-    ``z_split``, the rank-normalised split draws, may be given when already computed.
+    ``z_split``, the rank-normalised split draws, and ``median``, each parameter's median,
+    may be given when already computed.
     """
     split = _split(x)
     if z_split is None:
         z_split = _z_scale(split)
-    median = np.median(split.reshape(split.shape[0], -1), axis=-1)
+    if median is None:
+        median = np.median(split.reshape(split.shape[0], -1), axis=-1)
     folded = np.abs(split - median[:, None, None])
     return np.maximum(_basic_rhat(z_split), _basic_rhat(_z_scale(folded)))
 
@@ -109,8 +132,11 @@ def ess(x: np.ndarray) -> np.ndarray:
 TAIL_QUANTILES = (0.11, 0.89)
 
 
-def _ess_tail(x: np.ndarray) -> np.ndarray:
-    q = np.quantile(x.reshape(x.shape[0], -1), TAIL_QUANTILES, axis=-1)  # (2, P)
+def _ess_tail(x: np.ndarray, quantiles: np.ndarray | None = None) -> np.ndarray:
+    """Return the tail ESS; ``quantiles`` (2, P) at :data:`TAIL_QUANTILES`, if computed."""
+    q = quantiles
+    if q is None:
+        q = np.quantile(x.reshape(x.shape[0], -1), TAIL_QUANTILES, axis=-1)  # (2, P)
     return np.minimum(ess(_split(x <= q[0][:, None, None])), ess(_split(x <= q[1][:, None, None])))
 
 
@@ -143,11 +169,15 @@ def nuts_diagnostics(
         shape = da.shape[:-2]
         x = np.ascontiguousarray(da.values.reshape(-1, *da.shape[-2:]))  # (P, chain, draw)
         split = _split(x)
-        z_split = _z_scale(split)  # shared by R-hat and the bulk ESS
+        # one sort per parameter serves the ranks (R-hat, bulk ESS) and the quantiles
+        sorted_ = _sorted(split.reshape(split.shape[0], -1))
+        z_split = _z_scale(split, sorted_)
+        median, *tails = sorted_quantiles(sorted_[1], (0.5, *TAIL_QUANTILES))
+        whole = x.shape[-1] % 2 == 0  # else the split drops each chain's middle draw
         values = {
-            "r_hat": rhat(x, z_split=z_split),
+            "r_hat": rhat(x, z_split=z_split, median=median),
             "ess_bulk": ess(z_split),
-            "ess_tail": _ess_tail(x),
+            "ess_tail": _ess_tail(x, np.array(tails) if whole else None),
             "mcse_mean": x.reshape(x.shape[0], -1).std(axis=-1, ddof=1) / np.sqrt(ess(split)),
         }
         for name, value in values.items():

@@ -65,3 +65,33 @@ def test_contraction_divides_by_the_prior_variance():
     )
     assert row["contraction"][0] == pytest.approx(4 / 7, rel=1e-12)
     assert contraction(np.array([[1.0, 3.0]]), np.array([4.0, 4.0]))[0] == 0.5
+
+
+@pytest.mark.parametrize("draws", [400, 401])
+def test_sorted_draw_summaries_equal_arviz_and_numpy(draws):
+    # closed form: one sort serves the HDIs (ArviZ's nearest estimate: the first narrowest
+    # window of floor(prob S) gaps) and the central intervals (numpy's linear quantiles);
+    # skewed draws, an odd S and ties (rounded draws, a constant parameter) included
+    import arviz as az
+    import xarray as xr
+
+    from bayescollapse.metrics.intervals import draws_central_intervals, draws_hdi
+
+    rng = np.random.default_rng(11)
+    x = rng.gamma(0.7, size=(2, draws, 3, 4))
+    x[..., 0] = np.round(x[..., 0])
+    x[..., 1, 1] = 0.25
+    da = xr.DataArray(x, dims=("chain", "draw", "replicate", "token"))
+    lower, upper = draws_hdi(da, 0.89)
+    ref = az.hdi(da, prob=0.89)
+    np.testing.assert_array_equal(lower, ref.sel(ci_bound="lower").values)
+    np.testing.assert_array_equal(upper, ref.sel(ci_bound="upper").values)
+    levels = (0.5, 0.8, 0.94)
+    low, high = draws_central_intervals(x.reshape(-1, 3, 4), levels)
+    q = np.asarray(levels)
+    np.testing.assert_allclose(
+        low, np.quantile(x.reshape(-1, 3, 4), (1 - q) / 2, axis=0), rtol=1e-14
+    )
+    np.testing.assert_allclose(
+        high, np.quantile(x.reshape(-1, 3, 4), (1 + q) / 2, axis=0), rtol=1e-14
+    )

@@ -3,15 +3,19 @@
 import arviz as az
 import numpy as np
 import pytest
+import xarray as xr
 
+from bayescollapse import RunConfig, Setting, run
 from bayescollapse.models.categorical import DirichletCategorical
+from bayescollapse.models.categorical_pymc import build_model
 from bayescollapse.models.registry import make_fitter
 
 
-@pytest.fixture(scope="module")
-def pymc_fit():
-    # zero counts included on purpose: collapse creates them and they are NUTS's hard case
-    fam = DirichletCategorical(5, prior_concentration=0.5, draws=400, tune=400, chains=2)
+@pytest.fixture(scope="module", params=[0.5, 1.0], ids=["boosted", "log-gamma"])
+def pymc_fit(request):
+    # zero counts included on purpose: collapse creates them and they are NUTS's hard case;
+    # a0 = 0.5 builds the boosted Gamma form, a0 = 1 the plain log-Gamma form
+    fam = DirichletCategorical(5, prior_concentration=request.param, draws=400, tune=400)
     counts = np.array([[30, 0, 7, 0, 63], [0, 0, 100, 0, 0]])
     fitter = make_fitter(fam, "pymc", 2)
     fit = fitter.fit(counts, prior=fam.initial_prior(2), rng=np.random.default_rng(5))
@@ -94,3 +98,68 @@ def test_fractional_pseudo_counts_give_the_tempered_posterior(pymc_fit):
     # and not the posterior of the counts rounded to integers, which a cast would give
     rounded = (prior + np.round(counts)) / (prior + np.round(counts)).sum(axis=1, keepdims=True)
     assert np.any(np.abs(fit.mean - rounded) > 4.5 * mcse)
+
+
+@pytest.mark.parametrize(
+    ("a0", "auxiliaries"),
+    [(0.5, {"_h", "_u"}), (0.99, {"_h", "_u"}), (1.0, {"_log_g"}), (3.0, {"_log_g"})],
+)
+def test_gamma_form_follows_the_smallest_concentration(a0, auxiliaries):
+    # the plain log-Gamma form stalls below a = 1 (see categorical_pymc): it must be built
+    # only when every concentration the model sees is >= 1, and compiled apart
+    fam = DirichletCategorical(5, prior_concentration=a0)
+    names = set(build_model(fam, 2).named_vars)
+    assert auxiliaries <= names and not ({"_log_g", "_h", "_u"} - auxiliaries) & names
+    same_as_one = fam.model_key() == DirichletCategorical(5, prior_concentration=1.0).model_key()
+    assert same_as_one == (a0 >= 1)
+
+
+def test_carried_prior_far_above_one_matches_conjugate(pymc_fit):
+    # law: theta | c ~ Dirichlet(a + c) for a carried prior a (a0 plus earlier counts), the
+    # case 'carry' creates every generation; z = 4.5 on the MCSE of each of 10 means
+    fam, fitter, _, _ = pymc_fit
+    prior = fam.initial_prior(2) + np.array([[40, 0, 3, 0, 200], [0, 0, 500, 0, 1]])
+    counts = np.array([[10, 0, 1, 0, 40], [0, 0, 90, 0, 0]])
+    fit = fitter.fit(counts, prior=prior, rng=np.random.default_rng(4))
+    exact = (prior + counts) / (prior + counts).sum(axis=1, keepdims=True)
+    assert np.all(np.abs(fit.mean - exact) < 4.5 * az.mcse(fit.theta, method="mean").values)
+
+
+def test_diagnostics_schedule_leaves_everything_else_unchanged():
+    # diagnostics_every=3 computes R-hat/ESS/MCSE at generations 0, 3 and 4 (the last) only;
+    # they use no random stream, so every other value equals the diagnosed-always run's
+    base = dict(
+        num_tokens=5,
+        prior_concentration=0.5,
+        generations=4,
+        replicates=2,
+        seed=3,
+        draws=100,
+        tune=100,
+        settings=(Setting(method="pymc", sample_size="50"),),
+    )
+    every = run(RunConfig(**base))
+    some = run(RunConfig(**base, diagnostics_every=3))
+    diagnostic = [
+        v
+        for v in some.data_vars
+        if v.endswith(("r_hat", "ess_bulk", "ess_tail", "mcse_mean", "_max", "_min"))
+    ]
+    assert "theta_r_hat" in diagnostic and "divergences" not in diagnostic
+    xr.testing.assert_equal(every.drop_vars(diagnostic), some.drop_vars(diagnostic))
+    assert sorted(diagnostic) == sorted(
+        [
+            "theta_r_hat",
+            "theta_ess_bulk",
+            "theta_ess_tail",
+            "theta_mcse_mean",
+            "r_hat_max",
+            "ess_bulk_min",
+            "ess_tail_min",
+        ]
+    )
+    kept = [0, 3, 4]
+    for v in diagnostic:
+        xr.testing.assert_identical(every[v].sel(generation=kept), some[v].sel(generation=kept))
+        assert some[v].sel(generation=[1, 2]).isnull().all()
+    assert some["divergences"].notnull().all()
