@@ -103,7 +103,7 @@ def main():
     beyond_3 = int((np.abs(z_err) > 3).sum())
     divergences = int(ours["divergences"].sum())
     print(
-        f"measured: {fits} block-generations of 4 blocks x 25 replicates in {wall:.1f} s, "
+        f"measured: {fits} (setting, generation) fits of 4 blocks x 25 replicates in {wall:.1f} s, "
         f"compile {compile_s:.1f} s; per generation (4 blocks) {plain:.2f} s + "
         f"{diag:.2f} s when diagnosed"
     )
