@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 \
 	  if "$$c" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done)
 
-.PHONY: install demo test test-all seeds bench lint analyses clean
+.PHONY: install demo test test-all seeds bench lint analyses report clean
 
 install: $(STAMP)
 
@@ -50,7 +50,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 analyses: $(STAMP)
-	@for a in analyses/*.py; do echo "== $$a"; $(PY) $$a || exit 1; done
+	@for a in analyses/*.py; do case $$a in */report.py) continue;; esac; \
+	  echo "== $$a"; $(PY) $$a || exit 1; done
+
+# every study of analyses/ into report/index.html (under an hour); QUICK=1: small sizes, a few
+# minutes, into build/report-quick/
+report: $(STAMP)
+	$(PY) analyses/report.py $(if $(QUICK),--quick,)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

@@ -172,7 +172,12 @@ def plot_calibration(ds: xr.Dataset) -> plt.Figure:
     gen = ds["generation"].values
     levels = ds["level"].values
     panels = len(levels) + 2
-    fig, axes = plt.subplots(1, panels, figsize=(3.8 * panels, 3.8), squeeze=False)
+    cols = min(panels, 3)  # rows of three stay readable at a page's width
+    rows = -(-panels // cols)
+    fig, grid = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows + 0.6), squeeze=False)
+    for ax in grid.ravel()[panels:]:
+        ax.remove()
+    axes = grid.ravel()[:panels][None, :]
     for ax, level in zip(axes[0], levels, strict=False):
         for s in settings:
             mean, half = replicate_band(ds["central_coverage"].sel(setting=s, level=level))

@@ -1,0 +1,348 @@
+"""Study 4: the neighbouring papers' headline laws, each against simulation.
+
+(a) Variance collapse of the Gaussian under replace (Shumailov et al. 2024): the MLE
+    variance shrinks as ((n - 1) / n)^(t + 1); the unbiased fit keeps it in mean.
+(b) Replace, accumulate, accumulate-subsample and a mixture reusing the same real pool,
+    all with one budget of n real samples (Gerstgrasser et al. 2024; Kazdan et al. 2025):
+    the accumulated MLE's error stays bounded, D_t = D_{t-1} + (H - D_{t-1}) / (n (t + 1)^2)
+    exactly (derived in the caption), while replace drifts to collapse.
+(c) Wright-Fisher: under replace the MLE loop is a neutral Wright-Fisher population of n
+    (Suresh et al. 2025); the time until one token is left has the diffusion mean
+    -2n sum_i (1 - p_i) log(1 - p_i) from the generation-0 frequencies p.
+(d) The stationary error of the mixture at constant alpha and n:
+    H(P*) / (1 + (n - 1) alpha (2 - alpha)).
+(The best real-data weight of He, Xu and Cheng 2025 is in study 7.)
+"""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+
+from bayescollapse import RunConfig, Setting, run
+from bayescollapse.report import Number, Study, mean_se, study_main
+from bayescollapse.theory import expected_curves, gini_simpson_of
+
+HERE = Path(__file__).parent
+FULL = dict(
+    gauss_t=100,
+    gauss_r=2000,
+    schemes_t=100,
+    schemes_r=1000,
+    wf_t=800,
+    wf_r=2000,
+    stat_t=120,
+    stat_r=400,
+)
+QUICK = dict(
+    gauss_t=10, gauss_r=200, schemes_t=10, schemes_r=100, wf_t=300, wf_r=100, stat_t=60, stat_r=60
+)
+SEED = 4
+Z = 4.0
+N_GAUSS, N_SCHEMES, N_WF, K_WF, N_STAT, ALPHAS = 20, 100, 50, 5, 100, (0.05, 0.1, 0.3)
+
+
+def _gaussian(size):
+    cfg = RunConfig(
+        model="gaussian",
+        truth="normal:0:1",
+        settings=tuple(
+            Setting(
+                name=m, method=m, scheme="replace", real_fraction="zero", sample_size=str(N_GAUSS)
+            )
+            for m in ("mle", "unbiased")
+        ),
+        generations=size["gauss_t"],
+        replicates=size["gauss_r"],
+        seed=SEED,
+    )
+    return run(cfg)
+
+
+SCHEMES = {
+    "replace": {"scheme": "replace", "real_fraction": "zero"},
+    "accumulate": {"scheme": "accumulate", "real_fraction": "zero"},
+    "accumulate-subsample": {"scheme": "accumulate-subsample", "real_fraction": "zero"},
+    "mixture a=0.1, same pool": {"real_fraction": "0.1", "real_data": "fixed"},
+}
+
+
+def _schemes(size):
+    cfg = RunConfig(
+        settings=tuple(
+            Setting(name=k, method="mle", sample_size=str(N_SCHEMES), **v)
+            for k, v in SCHEMES.items()
+        ),
+        num_tokens=20,
+        truth="zipf:1",
+        generations=size["schemes_t"],
+        replicates=size["schemes_r"],
+        seed=SEED,
+    )
+    return run(cfg)
+
+
+def accumulate_curve(h: float, n: int, generations: int) -> np.ndarray:
+    """Exact E||P_t - P*||^2 of the accumulated MLE: all earlier items kept, n added each time.
+
+    P_t = P_{t-1} + (S_t - P_{t-1}) / (t + 1) with S_t the frequencies of n draws from
+    P_{t-1}; E[P_t] = P*, so D_t = D_{t-1} + E[H(P_{t-1})] / (n (t + 1)^2) with
+    E[H(P_{t-1})] = H - D_{t-1}, from D_0 = H / n.
+
+    Examples
+    --------
+    >>> d = accumulate_curve(0.5, 10, 2)
+    >>> bool(np.isclose(d[1], 0.05 + 0.45 / 40))
+    True
+    """
+    d = np.empty(generations + 1)
+    d[0] = h / n
+    for t in range(1, generations + 1):
+        d[t] = d[t - 1] + (h - d[t - 1]) / (n * (t + 1) ** 2)
+    return d
+
+
+def _wright_fisher(size):
+    cfg = RunConfig(
+        settings=(
+            Setting(
+                name="replace",
+                method="mle",
+                scheme="replace",
+                real_fraction="zero",
+                sample_size=str(N_WF),
+            ),
+        ),
+        num_tokens=K_WF,
+        truth="zipf:1",
+        generations=size["wf_t"],
+        replicates=size["wf_r"],
+        seed=SEED,
+    )
+    return run(cfg)
+
+
+def _stationary(size):
+    cfg = RunConfig(
+        settings=tuple(
+            Setting(name=f"alpha={a}", method="mle", real_fraction=str(a), sample_size=str(N_STAT))
+            for a in ALPHAS
+        ),
+        num_tokens=20,
+        truth="zipf:1",
+        generations=size["stat_t"],
+        replicates=size["stat_r"],
+        seed=SEED,
+    )
+    return run(cfg)
+
+
+def study(quick: bool = False, figures: Path | None = None) -> Study:
+    """Run study 4's four checks and return the figure and numbers."""
+    size = QUICK if quick else FULL
+    figures = figures or HERE / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(2, 2, figsize=(11.5, 8.6))
+    numbers, findings = [], []
+
+    # (a) Gaussian variance collapse
+    g = _gaussian(size)
+    exact = expected_curves(g)["sigma2_mean"]
+    ax = axes[0, 0]
+    for i, m in enumerate(("mle", "unbiased")):
+        mean = g["sigma2_mean"].sel(setting=m).mean("replicate")
+        ax.plot(g["generation"], mean, color=f"C{i}", lw=1.6, label=f"{m} (simulated)")
+        ax.plot(g["generation"], exact.sel(setting=m), color="k", ls="--", lw=1.0)
+        value, se = mean_se(g["sigma2_mean"].sel(setting=m).isel(generation=-1))
+        numbers.append(
+            Number(
+                f"(a) Gaussian {m}, replace: E sigma^2_T / sigma*^2, T = "
+                f"{size['gauss_t']}, n = {N_GAUSS}",
+                value,
+                theory=float(exact.sel(setting=m).isel(generation=-1)),
+                se=se,
+                bound=Z,
+            )
+        )
+    ax.plot([], [], color="k", ls="--", label="exact ((n-1)/n)^(t+1) and 1")
+    ax.set(
+        xlabel="generation",
+        ylabel="fitted variance / true variance",
+        title=f"(a) Gaussian under replace, n = {N_GAUSS}",
+    )
+    ax.legend(fontsize=8)
+
+    # (b) schemes at one real budget
+    s = _schemes(size)
+    h = gini_simpson_of(s["truth"].values)
+    curves = expected_curves(s)["sq_l2_to_truth"]
+    acc = accumulate_curve(h, N_SCHEMES, size["schemes_t"])
+    ax = axes[0, 1]
+    for i, name in enumerate(SCHEMES):
+        mean = s["sq_l2_to_truth"].sel(setting=name).mean("replicate")
+        ax.plot(s["generation"], mean, color=f"C{i}", lw=1.6, label=name)
+        value, se = mean_se(s["sq_l2_to_truth"].sel(setting=name).isel(generation=-1))
+        theory = {
+            "replace": float(curves.sel(setting=name).isel(generation=-1)),
+            "accumulate": float(acc[-1]),
+        }.get(name)
+        numbers.append(
+            Number(
+                f"(b) {name}: E||P_T - P*||^2, T = {size['schemes_t']}",
+                value,
+                theory=theory,
+                se=se,
+                bound=Z if theory is not None else None,
+            )
+        )
+    ax.plot(
+        s["generation"],
+        curves.sel(setting="replace"),
+        color="k",
+        ls="--",
+        lw=1.0,
+        label="exact (replace, accumulate)",
+    )
+    ax.plot(s["generation"], acc, color="k", ls="--", lw=1.0)
+    ax.axhline(
+        h / N_SCHEMES * np.pi**2 / 6,
+        color="grey",
+        ls=":",
+        lw=1.0,
+        label="accumulate bound (H/n) pi^2/6",
+    )
+    ax.set(
+        xlabel="generation",
+        ylabel="E||P_t - P*||^2",
+        yscale="log",
+        title=f"(b) one budget of n = {N_SCHEMES} real samples, K = 20",
+    )
+    ax.legend(fontsize=8)
+
+    # (c) Wright-Fisher fixation
+    w = _wright_fisher(size)
+    surviving = w["surviving_tokens"].sel(setting="replace")
+    fixed = surviving <= 1
+    reached = fixed.any("generation")
+    t_fix = fixed.argmax("generation").where(reached)
+    p0 = w["theta_mean"].sel(setting="replace").isel(generation=0)
+    diffusion = -2 * N_WF * (xr.apply_ufunc(np.log1p, -p0) * (1 - p0)).sum("token")
+    ax = axes[1, 0]
+    gens = w["generation"].values
+    ax.plot(
+        gens, 1 - fixed.mean("replicate"), color="C0", lw=1.6, label="share with > 1 token left"
+    )
+    ax.plot(
+        gens,
+        (surviving == K_WF).mean("replicate"),
+        color="C1",
+        lw=1.6,
+        label=f"share with all {K_WF} tokens",
+    )
+    value, se = mean_se(t_fix)
+    theory = float(diffusion.mean())
+    ax.axvline(value, color="C0", ls="-", lw=0.8)
+    ax.axvline(theory, color="k", ls="--", lw=1.0, label="diffusion mean fixation time")
+    ax.set(
+        xlabel="generation",
+        ylabel="share of replicates",
+        title=f"(c) Wright-Fisher: K = {K_WF}, n = {N_WF}, replace",
+    )
+    ax.legend(fontsize=8)
+    first_loss = (surviving < K_WF).argmax("generation").where((surviving < K_WF).any("generation"))
+    numbers.append(
+        Number(
+            f"(c) generations to one token left (K = {K_WF}, n = {N_WF}); "
+            f"theory: diffusion approximation",
+            value,
+            theory=theory,
+            se=se,
+        )
+    )
+    loss, loss_se = mean_se(first_loss)
+    numbers.append(Number("(c) generations to the first lost token", loss, se=loss_se))
+    findings.append(
+        f"(c) {int(reached.sum())} of {int(reached.size)} replicates fixed within "
+        f"{size['wf_t']} generations; mean fixation time {value:.1f} against the diffusion "
+        f"mean {theory:.1f} ({(value - theory) / theory:+.1%}: the diffusion is an "
+        "approximation at n = 50, so no tolerance is claimed)."
+    )
+
+    # (d) stationary error of the mixture
+    st = _stationary(size)
+    half = size["stat_t"] // 2
+    ax = axes[1, 1]
+    sims, ses = [], []
+    exact_st = expected_curves(st)["sq_l2_to_truth"]
+    hst = gini_simpson_of(st["truth"].values)
+    for a in ALPHAS:
+        window = dict(setting=f"alpha={a}", generation=slice(half, None))
+        per_rep = st["sq_l2_to_truth"].sel(**window).mean("generation")
+        value, se = mean_se(per_rep)
+        sims.append(value)
+        ses.append(se)
+        limit = hst / (1 + (N_STAT - 1) * a * (2 - a))
+        exact_window = float(exact_st.sel(**window).mean("generation"))
+        numbers.append(
+            Number(
+                f"(d) stationary E||P - P*||^2, alpha = {a}, n = {N_STAT}: mean over "
+                f"generations {half}-{size['stat_t']} (theory: the exact curve there)",
+                value,
+                theory=exact_window,
+                se=se,
+                bound=Z,
+            )
+        )
+        findings.append(
+            f"(d) alpha = {a}: the limit H(P*) / (1 + (n - 1) alpha (2 - alpha)) = {limit:.5f}; "
+            f"the exact curve's mean over the window {exact_window:.5f} "
+            f"({(exact_window - limit) / limit:+.2%} from the limit)."
+        )
+    grid = np.linspace(0.02, 0.5, 100)
+    hst = gini_simpson_of(st["truth"].values)
+    ax.plot(
+        grid,
+        hst / (1 + (N_STAT - 1) * grid * (2 - grid)),
+        color="k",
+        ls="--",
+        label="H(P*) / (1 + (n-1) alpha (2-alpha))",
+    )
+    ax.errorbar(ALPHAS, sims, yerr=2 * np.array(ses), fmt="o", color="C0", label="simulated (2 SE)")
+    ax.set(
+        xlabel="real fraction alpha",
+        ylabel="stationary E||P - P*||^2",
+        yscale="log",
+        title=f"(d) mixture at constant alpha, n = {N_STAT}, K = 20",
+    )
+    ax.legend(fontsize=8)
+
+    fig.tight_layout()
+    figure = figures / "neighbours.png"
+    fig.savefig(figure, dpi=110)
+    plt.close(fig)
+    return Study(
+        key="neighbours",
+        title="4. The neighbours' headline laws against simulation",
+        caption=(
+            "(a) Fitted Gaussian variance under replace, exact curves dashed. (b) MLE error "
+            "under four schemes sharing one budget of real samples: replace collapses, the "
+            "accumulated fit stays below its bound (its exact recursion dashed). (c) Share "
+            "of replicates with more than one, and with all, tokens left; the mean "
+            "fixation time (solid) beside the diffusion approximation (dashed). (d) The "
+            "mixture's stationary error against its closed form."
+        ),
+        figures=[figure],
+        params={
+            **size,
+            "n (a, b, c, d)": f"{N_GAUSS}, {N_SCHEMES}, {N_WF}, {N_STAT}",
+            "alphas (d)": ALPHAS,
+        },
+        seed=SEED,
+        numbers=numbers,
+        findings=findings,
+    )
+
+
+if __name__ == "__main__":
+    study_main(study)
