@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import json
 import math
 import os
 import platform
@@ -136,6 +137,9 @@ table.numbers td:nth-child(n+2) { font-variant-numeric: tabular-nums; text-align
 def write_report(studies: list[Study], out: Path | str, *, quick: bool = False) -> Path:
     """Write ``out/index.html``, referring to every study's figures by relative paths.
 
+    Also writes ``out/numbers.json``: every study's numbers (value, theory, SE, z, bound),
+    its figures and wall time, for scripts that read the report.
+
     Returns the path of ``index.html``. The full report's figures live in
     ``analyses/figures`` (committed); a quick build writes its own beside its index.
     """
@@ -181,6 +185,30 @@ def write_report(studies: list[Study], out: Path | str, *, quick: bool = False) 
     parts.append("</body></html>")
     index = out / "index.html"
     index.write_text("\n".join(parts), encoding="utf-8")
+    record = {
+        s.key: {
+            "title": s.title,
+            "seed": s.seed,
+            "wall_seconds": s.wall_seconds,
+            "figures": [
+                Path(os.path.relpath(Path(p).resolve(), out.resolve())).as_posix()
+                for p in s.figures
+            ],
+            "numbers": [
+                {
+                    "label": n.label,
+                    "value": n.value,
+                    "theory": n.theory,
+                    "se": n.se,
+                    "z": None if math.isnan(n.z) else n.z,
+                    "bound": n.bound,
+                }
+                for n in s.numbers
+            ],
+        }
+        for s in studies
+    }
+    (out / "numbers.json").write_text(json.dumps(record, indent=1, default=float))
     return index
 
 
