@@ -5,7 +5,7 @@
 (b) Replace, accumulate, accumulate-subsample and a mixture reusing the same real pool,
     all with one budget of n real samples (Gerstgrasser et al. 2024; Kazdan et al. 2025):
     the accumulated MLE's error stays bounded, D_t = D_{t-1} + (H - D_{t-1}) / (n (t + 1)^2)
-    exactly (derived in the caption), while replace drifts to collapse.
+    exactly (``theory.accumulate_mle_sq_error``), while replace drifts to collapse.
 (c) Wright-Fisher: under replace the MLE loop is a neutral Wright-Fisher population of n
     (Suresh et al. 2025); the time until one token is left has the diffusion mean
     -2n sum_i (1 - p_i) log(1 - p_i) from the generation-0 frequencies p.
@@ -83,26 +83,6 @@ def _schemes(size):
     return run(cfg)
 
 
-def accumulate_curve(h: float, n: int, generations: int) -> np.ndarray:
-    """Exact E||P_t - P*||^2 of the accumulated MLE: all earlier items kept, n added each time.
-
-    P_t = P_{t-1} + (S_t - P_{t-1}) / (t + 1) with S_t the frequencies of n draws from
-    P_{t-1}; E[P_t] = P*, so D_t = D_{t-1} + E[H(P_{t-1})] / (n (t + 1)^2) with
-    E[H(P_{t-1})] = H - D_{t-1}, from D_0 = H / n.
-
-    Examples
-    --------
-    >>> d = accumulate_curve(0.5, 10, 2)
-    >>> bool(np.isclose(d[1], 0.05 + 0.45 / 40))
-    True
-    """
-    d = np.empty(generations + 1)
-    d[0] = h / n
-    for t in range(1, generations + 1):
-        d[t] = d[t - 1] + (h - d[t - 1]) / (n * (t + 1) ** 2)
-    return d
-
-
 def _wright_fisher(size):
     cfg = RunConfig(
         settings=(
@@ -177,7 +157,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     s = _schemes(size)
     h = gini_simpson_of(s["truth"].values)
     curves = expected_curves(s)["sq_l2_to_truth"]
-    acc = accumulate_curve(h, N_SCHEMES, size["schemes_t"])
+    acc = curves.sel(setting="accumulate").values  # theory.accumulate_mle_sq_error
     ax = axes[0, 1]
     for i, name in enumerate(SCHEMES):
         mean = s["sq_l2_to_truth"].sel(setting=name).mean("replicate")

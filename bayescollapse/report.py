@@ -218,8 +218,9 @@ def mean_se(values, dim: str = "replicate") -> tuple[float, float]:
     Examples
     --------
     >>> import xarray as xr
-    >>> mean_se(xr.DataArray([1.0, 2.0, 3.0], dims="replicate"))
-    (2.0, 0.5773502691896257)
+    >>> mean, se = mean_se(xr.DataArray([1.0, 2.0, 3.0], dims="replicate"))
+    >>> mean, round(se, 6)  # sd 1 over sqrt(3)
+    (2.0, 0.57735)
     """
     count = int(values.notnull().sum(dim))
     return float(values.mean(dim)), float(values.std(dim, ddof=1)) / math.sqrt(count)

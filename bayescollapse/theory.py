@@ -68,6 +68,7 @@ import numpy as np
 
 __all__ = [
     "Regime",
+    "accumulate_mle_sq_error",
     "categorical_moments",
     "expected_curves",
     "gaussian_mle_moments",
@@ -168,6 +169,40 @@ def mle_sq_error(
     d[..., 0] = h_star / n[..., 0]
     for t in range(1, d.shape[-1]):  # a scalar recursion over generations, not tokens
         d[..., t] = (1 - a[..., t]) ** 2 * (1 - 1 / n[..., t]) * d[..., t - 1] + h_star / n[..., t]
+    return d
+
+
+def accumulate_mle_sq_error(
+    truth: np.ndarray, real_fraction: np.ndarray, sample_size: np.ndarray
+) -> np.ndarray:
+    """Exact ``D_t = E||P_t - P*||^2`` of the ``accumulate`` scheme under MLE.
+
+    The pool keeps every earlier item and generation t adds ``n_t`` drawn from
+    ``Q_t = a_t P* + (1 - a_t) P_{t-1}``. With ``c_t = n_t / sum_{s<=t} n_s`` the pooled
+    frequencies are ``P_t = P_{t-1} + c_t (S_t - P_{t-1})``, ``S_t`` the new items'
+    frequencies, so ``P_t - P* = (1 - c_t a_t)(P_{t-1} - P*) + c_t (S_t - Q_t)``, and since
+    ``E[P_t] = P*`` (hence ``E[1 - ||Q_t||^2] = H - (1 - a_t)^2 D_{t-1}``)::
+
+        D_t = (1 - c_t a_t)^2 D_{t-1} + c_t^2 (H(P*) - (1 - a_t)^2 D_{t-1}) / n_t.
+
+    At ``c_t = 1`` this is the mixture recursion (:func:`mle_sq_error`). With ``a = 0`` and
+    constant n, ``D_t = D_{t-1} + (H - D_{t-1}) / (n (t + 1)^2)``: bounded by
+    ``(H / n) pi^2 / 6`` (Gerstgrasser et al. 2024), where replace goes to ``H``.
+
+    Examples
+    --------
+    >>> accumulate_mle_sq_error([0.5, 0.5], [1, 0, 0], [10, 10, 10]).round(6).tolist()
+    [0.05, 0.06125, 0.066125]
+    """
+    h_star = gini_simpson_of(truth)
+    a = np.asarray(real_fraction, dtype=float)
+    n = np.asarray(sample_size, dtype=float)
+    d = np.empty(np.broadcast_shapes(a.shape, n.shape))
+    c = n / np.cumsum(n, axis=-1)
+    d[..., 0] = h_star / n[..., 0]
+    for t in range(1, d.shape[-1]):
+        keep, add = (1 - c[..., t] * a[..., t]) ** 2, c[..., t] ** 2 / n[..., t]
+        d[..., t] = keep * d[..., t - 1] + add * (h_star - (1 - a[..., t]) ** 2 * d[..., t - 1])
     return d
 
 
@@ -334,13 +369,34 @@ _CURVES = {
 }
 
 
+#: coordinates of a plain loop (fresh real data, plain decoding, unweighted refits): the
+#: settings the closed forms here describe
+_PLAIN = {
+    "real_data": "fresh",
+    "temperature": 1.0,
+    "top_k": 0,
+    "top_p": 1.0,
+    "variance_scale": 1.0,
+    "real_weight_schedule": "none",
+}
+
+
+def _plain(row) -> bool:
+    """Whether a setting's loop is plain (results of earlier versions lack the coords)."""
+    return all(
+        name not in row.coords or row[name].values.item() == value for name, value in _PLAIN.items()
+    )
+
+
 def expected_curves(ds):
     """Exact expected curves for every setting of a results dataset that has one.
 
     A setting has a closed form when its scheme is ``mixture`` or ``replace`` and its prior
     (if any) is refitted each generation: for the categorical model ``mle``,
     ``conjugate`` and ``pymc`` (which targets the conjugate posterior); for the Gaussian
-    model ``mle`` and ``unbiased``. Other settings get NaN.
+    model ``mle`` and ``unbiased``; and the categorical ``mle`` under ``accumulate``
+    (:func:`accumulate_mle_sq_error`). Settings that decode, weight their refits or reuse
+    a real pool are not plain loops and get NaN, as do all others.
 
     Parameters
     ----------
@@ -363,12 +419,18 @@ def expected_curves(ds):
     for i, setting in enumerate(ds["setting"].values if curves else []):
         row = ds.sel(setting=setting)
         method = str(row["fit_method"].values)
-        if str(row["scheme"].values) not in ("mixture", "replace"):
+        scheme = str(row["scheme"].values)
+        if scheme not in ("mixture", "replace", "accumulate"):
             continue
-        if str(row["prior_update"].values) != "refit":
+        if str(row["prior_update"].values) != "refit" or not _plain(row):
             continue
         a, n = row["real_fraction"].values, row["sample_size"].values
-        if model == "gaussian":
+        if scheme == "accumulate":  # a closed form for the categorical MLE only
+            if model == "gaussian" or method != "mle":
+                continue
+            d = accumulate_mle_sq_error(ds["truth"].values, a, n)
+            moments = {"sq_error": d, "gini_simpson": gini_simpson_of(ds["truth"].values) - d}
+        elif model == "gaussian":
             if method not in ("mle", "unbiased"):
                 continue
             sigma2 = float(ds["truth_sigma"]) ** 2

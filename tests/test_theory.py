@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.theory import (
+    accumulate_mle_sq_error,
+    expected_curves,
     gini_simpson_of,
     mle_gini_simpson,
     mle_sq_error,
@@ -47,6 +49,30 @@ def test_mixture_sq_error_follows_exact_recursion(real_fraction, sample_size):
     assert np.all(np.abs(err.mean("replicate") - expected) < Z * se)
 
 
+@pytest.mark.parametrize(
+    ("real_fraction", "sample_size"),
+    [("zero", "30"), ("0.2", "power:20:1")],
+    ids=["pure-synthetic", "mixed-growing-n"],
+)
+def test_accumulate_sq_error_follows_exact_recursion(real_fraction, sample_size):
+    # law: the pooled MLE, c_t = n_t / sum_{s<=t} n_s:
+    # D_t = (1 - c a)^2 D_{t-1} + c^2 (H - (1 - a)^2 D_{t-1}) / n_t (theory.py); z = 4.5 per
+    # generation. The mixture recursion (c = 1) must lie outside those bounds
+    setting = Setting(
+        method="mle", scheme="accumulate", real_fraction=real_fraction, sample_size=sample_size
+    )
+    ds = _simulate(setting, 12)
+    args = (ds["truth"].values, ds["real_fraction"].values, ds["sample_size"].values)
+    expected = accumulate_mle_sq_error(*args)
+    err = ds["sq_l2_to_truth"]
+    se = err.std("replicate", ddof=1) / np.sqrt(REPS)
+    assert np.all(np.abs(err.mean("replicate") - expected) < Z * se)
+    assert np.any(np.abs(err.mean("replicate") - mle_sq_error(*args)) > Z * se)
+    np.testing.assert_allclose(
+        expected_curves(ds.expand_dims("setting"))["sq_l2_to_truth"][0], expected
+    )
+
+
 def test_pure_synthetic_gini_simpson_decays_geometrically():
     # law: E[H(P_t)] = H(P*) (1 - 1/n)^(t+1) for replace with constant n (generation 0 included)
     n = 30
@@ -84,3 +110,18 @@ def test_floor_is_the_fixed_point_of_the_recursion():
     long = mle_sq_error(truth, np.full(400, 0.1), np.full(400, 50))
     assert long[-1] == pytest.approx(mle_sq_error_floor(truth, 0.1, 50), rel=1e-12)
     assert mle_sq_error_floor(truth, 0.0, 50) == pytest.approx(gini_simpson_of(truth))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"top_k": 3}, {"temperature": 0.8}, {"real_data": "fixed"}, {"real_weight": "0.7"}],
+    ids=["top-k", "temperature", "fixed-pool", "weighted"],
+)
+def test_expected_curves_only_for_plain_loops(change):
+    # the closed forms assume fresh real data, plain decoding and unweighted refits: a
+    # setting that changes any of these gets no curve, while its plain twin keeps one
+    settings = (Setting(name="plain", method="mle"), Setting(name="other", method="mle", **change))
+    ds = run(RunConfig(settings=settings, num_tokens=K, generations=2, replicates=2, seed=1))
+    curves = expected_curves(ds)["sq_l2_to_truth"]
+    assert curves.sel(setting="plain").notnull().all()
+    assert curves.sel(setting="other").isnull().all()
