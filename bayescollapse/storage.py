@@ -309,6 +309,32 @@ def reserve(
                 shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _no_distributed_probe():
+    """Skip xarray's probe for a Dask scheduler while no Dask client can exist.
+
+    ``to_netcdf`` asks Dask which scheduler is active, and Dask imports ``distributed``
+    to ask (0.2 s, a sixth of a small run). Without ``distributed`` imported no client
+    exists, so the answer is "no scheduler" and is given here without the import.
+    """
+    import sys
+
+    from xarray.backends import locks, writers
+
+    modules = [m for m in (writers, locks) if hasattr(m, "get_dask_scheduler")]
+    if "distributed" in sys.modules or len(modules) < 2:
+        yield
+        return
+    probes = [m.get_dask_scheduler for m in modules]
+    for module in modules:
+        module.get_dask_scheduler = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        for module, probe in zip(modules, probes, strict=True):
+            module.get_dask_scheduler = probe
+
+
 def write_atomic(
     data: xr.Dataset | xr.DataTree,
     path: str | os.PathLike,
@@ -335,7 +361,8 @@ def write_atomic(
         if engine == "zarr":
             data.to_zarr(temp, consolidated=False)
         else:
-            data.to_netcdf(temp, engine="netcdf4")
+            with _no_distributed_probe():
+                data.to_netcdf(temp, engine="netcdf4")
 
     if reservation is not None:
         return reservation.commit(write)

@@ -168,3 +168,21 @@ def test_an_unwritable_folder_is_named_even_for_root(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="its folder is not writable"), reserve(tmp_path / "a.nc"):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_saving_netcdf_does_not_import_distributed(tmp_path):
+    # xarray asks Dask for its scheduler on every NetCDF write, and Dask imports
+    # distributed (0.2 s) to answer; with no client possible the write skips the probe,
+    # restores it after, and the file reads back equal
+    code = (
+        "import sys\n"
+        "from xarray.backends import locks, writers\n"
+        "from bayescollapse import RunConfig, open_results, run, save_results\n"
+        "ds = run(RunConfig(generations=1, replicates=2, seed=1))\n"
+        f"save_results(ds, {str(tmp_path / 'r.nc')!r})\n"
+        "assert 'distributed' not in sys.modules\n"
+        "assert writers.get_dask_scheduler is locks.get_dask_scheduler\n"
+        f"assert open_results({str(tmp_path / 'r.nc')!r}).equals(ds)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
