@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from bayescollapse import RunConfig, Setting, compare, run, save_results
-from bayescollapse.report import Number, Study, study_main
+from bayescollapse.report import Number, Study, save_figure, study_main
 from bayescollapse.theory import expected_curves
 
 HERE = Path(__file__).parent
@@ -65,7 +65,7 @@ def config(size: dict) -> RunConfig:
     )
 
 
-def _figure(ds, paired, curves, path: Path) -> None:
+def _figure(ds, paired, curves) -> plt.Figure:
     gen = ds["generation"].values
     fig, axes = plt.subplots(2, len(REGIMES), figsize=(4.6 * len(REGIMES), 7.4), sharex=True)
     for j, regime in enumerate(REGIMES):
@@ -94,21 +94,19 @@ def _figure(ds, paired, curves, path: Path) -> None:
     axes[0, 0].legend(fontsize=8, loc="best")
     fig.suptitle("Bayesian fits against MLE on common random numbers (bands: 2 paired SEs)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def study(quick: bool = False, figures: Path | None = None) -> Study:
     """Run study 2 and return its figure, numbers and findings."""
     size = QUICK if quick else FULL
-    figures = figures or HERE / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
     ds = run(config(size))
     save_results(ds, RESULTS / f"bayes_vs_mle{'_quick' if quick else ''}.nc", overwrite=True)
     paired = compare(ds, baseline="mle")
     curves = expected_curves(ds)["sq_l2_to_truth"]
-    figure = figures / "bayes_vs_mle.png"
-    _figure(ds, paired, curves, figure)
+    figure = save_figure(
+        _figure(ds, paired, curves), figures or HERE / "figures", "bayes_vs_mle.png"
+    )
 
     last = int(ds["generation"][-1])
     numbers, findings = [], []

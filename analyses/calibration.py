@@ -15,7 +15,7 @@ import numpy as np
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.paired import paired_difference
 from bayescollapse.plots_posterior import plot_calibration
-from bayescollapse.report import Number, Study, mean_se, study_main
+from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
 from bayescollapse.results import concat_runs
 
 HERE = Path(__file__).parent
@@ -41,14 +41,11 @@ def _config(method: str, replicates: int, block: int, generations: int) -> RunCo
 def study(quick: bool = False, figures: Path | None = None) -> Study:
     """Run study 3 and return the calibration figure and the paired checks."""
     size = QUICK if quick else FULL
-    figures = figures or HERE / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
     block = size["block"]
     exact = run(_config("conjugate", size["replicates"], block, size["generations"]))
     nuts = run(_config("pymc", size["pymc_replicates"], block, size["generations"]))
     both = concat_runs(exact, nuts)
-    figure = figures / "calibration.png"
-    plot_calibration(both).savefig(figure, dpi=110)
+    figure = save_figure(plot_calibration(both), figures or HERE / "figures", "calibration.png")
 
     numbers, findings = [], []
     cover = both["central_coverage"].sel(level=LEVEL)

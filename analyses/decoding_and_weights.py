@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 from bayescollapse import RunConfig, Setting, run, save_results  # noqa: E402
 from bayescollapse.plots import replicate_band  # noqa: E402
 from bayescollapse.progress import cells, progress_bar  # noqa: E402
-from bayescollapse.report import Number, Study, mean_se, smaller, study_main  # noqa: E402
+from bayescollapse.report import Number, Study, mean_se, save_figure, smaller, study_main  # noqa: E402
 from bayescollapse.weighting import optimal_real_weight, weighted_gaussian_mle_error  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -186,8 +186,6 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     configs = {"decoding": decoding_config(), "weights": weight_config(), "pools": pool_config()}
     if quick:
         configs = {k: smaller(c, replicates=max(8, c.replicates // 5)) for k, c in configs.items()}
-    figures = figures or FIGURE.parent
-    figures.mkdir(parents=True, exist_ok=True)
     suffix = "_quick" if quick else ""
     results = {}
     with progress_bar(sum(cells(c) for c in configs.values())) as advance:
@@ -200,9 +198,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     _decoding_panels(axes[0], results["decoding"])
     _weight_panel(axes[1, 0], results["weights"])
     _pool_panel(axes[1, 1], results["pools"])
-    figure = figures / FIGURE.name
-    fig.savefig(figure, dpi=110)
-    plt.close(fig)
+    figure = save_figure(fig, figures or FIGURE.parent, FIGURE.name)
     numbers, findings = _numbers(results)
     return Study(
         key="decoding_and_weights",

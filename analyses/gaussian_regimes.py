@@ -11,14 +11,13 @@ dashed; bottom row: coverage of sigma* by the 94 % HDI). The PyMC lines average
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from bayescollapse import RunConfig, run, save_results
 from bayescollapse.config import cross_settings
 from bayescollapse.plots import plot_error
 from bayescollapse.progress import cells, progress_bar
-from bayescollapse.report import Number, Study, mean_se, study_main
+from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
 from bayescollapse.results import concat_runs
 from bayescollapse.theory import expected_curves
 
@@ -70,13 +69,8 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     suffix = "_quick" if quick else ""
     save_results(ds, RESULTS.with_name(f"gaussian_regimes{suffix}.nc"), overwrite=True)
     save_results(ds_pymc, RESULTS.with_name(f"gaussian_regimes_pymc{suffix}.nc"), overwrite=True)
-    figures = figures or FIGURE.parent
-    figures.mkdir(parents=True, exist_ok=True)
-    figure = figures / FIGURE.name
-    both = concat_runs(ds, ds_pymc)
-    fig = plot_error(both)  # pymc lines average their replicates
-    fig.savefig(figure, dpi=110)
-    plt.close(fig)
+    both = concat_runs(ds, ds_pymc)  # pymc lines average their replicates
+    figure = save_figure(plot_error(both), figures or FIGURE.parent, FIGURE.name)
     curves = expected_curves(ds)["sigma2_mean"]
     last = int(ds["generation"][-1])
     numbers = []

@@ -8,14 +8,13 @@ sampler diagnostics of the PyMC fits (every fit should have 0 divergences).
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from bayescollapse import RunConfig, run, save_results
 from bayescollapse.config import cross_settings
 from bayescollapse.plots import plot_error
 from bayescollapse.progress import cells, progress_bar
-from bayescollapse.report import Number, Study, mean_se, study_main
+from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
 from bayescollapse.theory import expected_curves
 
 HERE = Path(__file__).parent
@@ -53,12 +52,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     save_results(
         ds, RESULTS.with_name(f"k50_regimes{'_quick' if quick else ''}.nc"), overwrite=True
     )
-    figures = figures or FIGURE.parent
-    figures.mkdir(parents=True, exist_ok=True)
-    figure = figures / FIGURE.name
-    fig = plot_error(ds)
-    fig.savefig(figure, dpi=110)
-    plt.close(fig)
+    figure = save_figure(plot_error(ds), figures or FIGURE.parent, FIGURE.name)
     pymc = ds.sel(setting=ds["fit_method"] == "pymc")
     curves = expected_curves(ds)["sq_l2_to_truth"]
     last = int(ds["generation"][-1])

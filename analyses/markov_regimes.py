@@ -10,14 +10,13 @@ MLE's is infinite once a true transition is lost) and the stationary-weighted TV
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from bayescollapse import RunConfig, run, save_results
 from bayescollapse.config import cross_settings
 from bayescollapse.plots import plot_error
 from bayescollapse.progress import cells, progress_bar
-from bayescollapse.report import Number, Study, mean_se, study_main
+from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
 from bayescollapse.results import concat_runs
 
 HERE = Path(__file__).parent
@@ -72,15 +71,12 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     save_results(ds_pymc, RESULTS.with_name(f"markov_regimes_pymc{suffix}.nc"), overwrite=True)
     both = concat_runs(ds, ds_pymc)
     bayes = both.sel(setting=both["bayesian"])
-    figures = figures or HERE / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for metric, data in (("kl_rate", bayes), ("tv_rate", both)):
-        path = figures / f"markov_{metric}.png"
-        fig = plot_error(data, metric=metric)
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(path)
+    paths = [
+        save_figure(
+            plot_error(data, metric=metric), figures or HERE / "figures", f"markov_{metric}.png"
+        )
+        for metric, data in (("kl_rate", bayes), ("tv_rate", both))
+    ]
     last = int(both["generation"][-1])
     numbers = []
     for setting in both["setting"].values:

@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.report import Number, Study, mean_se, study_main
+from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
 from bayescollapse.theory import expected_curves, gini_simpson_of
 
 HERE = Path(__file__).parent
@@ -68,51 +68,14 @@ SCHEMES = {
 }
 
 
-def _schemes(size):
+def _mle_run(settings: dict, *, tokens: int, generations: int, replicates: int):
+    """Run MLE settings ``{name: Setting fields}`` on a Zipf(1) truth over ``tokens``."""
     cfg = RunConfig(
-        settings=tuple(
-            Setting(name=k, method="mle", sample_size=str(N_SCHEMES), **v)
-            for k, v in SCHEMES.items()
-        ),
-        num_tokens=20,
+        settings=tuple(Setting(name=k, method="mle", **v) for k, v in settings.items()),
+        num_tokens=tokens,
         truth="zipf:1",
-        generations=size["schemes_t"],
-        replicates=size["schemes_r"],
-        seed=SEED,
-    )
-    return run(cfg)
-
-
-def _wright_fisher(size):
-    cfg = RunConfig(
-        settings=(
-            Setting(
-                name="replace",
-                method="mle",
-                scheme="replace",
-                real_fraction="zero",
-                sample_size=str(N_WF),
-            ),
-        ),
-        num_tokens=K_WF,
-        truth="zipf:1",
-        generations=size["wf_t"],
-        replicates=size["wf_r"],
-        seed=SEED,
-    )
-    return run(cfg)
-
-
-def _stationary(size):
-    cfg = RunConfig(
-        settings=tuple(
-            Setting(name=f"alpha={a}", method="mle", real_fraction=str(a), sample_size=str(N_STAT))
-            for a in ALPHAS
-        ),
-        num_tokens=20,
-        truth="zipf:1",
-        generations=size["stat_t"],
-        replicates=size["stat_r"],
+        generations=generations,
+        replicates=replicates,
         seed=SEED,
     )
     return run(cfg)
@@ -122,7 +85,6 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     """Run study 4's four checks and return the figure and numbers."""
     size = QUICK if quick else FULL
     figures = figures or HERE / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
     fig, axes = plt.subplots(2, 2, figsize=(11.5, 8.6))
     numbers, findings = [], []
 
@@ -154,7 +116,8 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     ax.legend(fontsize=8)
 
     # (b) schemes at one real budget
-    s = _schemes(size)
+    budget = {k: {**v, "sample_size": str(N_SCHEMES)} for k, v in SCHEMES.items()}
+    s = _mle_run(budget, tokens=20, generations=size["schemes_t"], replicates=size["schemes_r"])
     h = gini_simpson_of(s["truth"].values)
     curves = expected_curves(s)["sq_l2_to_truth"]
     acc = curves.sel(setting="accumulate").values  # theory.accumulate_mle_sq_error
@@ -201,7 +164,8 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     ax.legend(fontsize=8)
 
     # (c) Wright-Fisher fixation
-    w = _wright_fisher(size)
+    fixation = {"replace": dict(scheme="replace", real_fraction="zero", sample_size=str(N_WF))}
+    w = _mle_run(fixation, tokens=K_WF, generations=size["wf_t"], replicates=size["wf_r"])
     surviving = w["surviving_tokens"].sel(setting="replace")
     fixed = surviving <= 1
     reached = fixed.any("generation")
@@ -250,7 +214,8 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     )
 
     # (d) stationary error of the mixture
-    st = _stationary(size)
+    mixtures = {f"alpha={a}": dict(real_fraction=str(a), sample_size=str(N_STAT)) for a in ALPHAS}
+    st = _mle_run(mixtures, tokens=20, generations=size["stat_t"], replicates=size["stat_r"])
     half = size["stat_t"] // 2
     ax = axes[1, 1]
     sims, ses = [], []
@@ -298,9 +263,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     ax.legend(fontsize=8)
 
     fig.tight_layout()
-    figure = figures / "neighbours.png"
-    fig.savefig(figure, dpi=110)
-    plt.close(fig)
+    figure = save_figure(fig, figures, "neighbours.png")
     return Study(
         key="neighbours",
         title="4. The neighbours' headline laws against simulation",

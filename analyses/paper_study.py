@@ -14,7 +14,7 @@ from pathlib import Path
 from bayescollapse import RunConfig, open_results, run, save_results
 from bayescollapse.config import cross_settings
 from bayescollapse.plots import plot_error
-from bayescollapse.report import Number, Study, mean_se, study_main
+from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
 from bayescollapse.results import concat_runs
 from bayescollapse.sweep import sweep
 from bayescollapse.theory import expected_curves, gini_simpson_of
@@ -58,8 +58,6 @@ def configs(size: dict) -> tuple[RunConfig, RunConfig]:
 def study(quick: bool = False, figures: Path | None = None) -> Study:
     """Run study 1 and return its figure and numbers."""
     size = QUICK if quick else FULL
-    figures = figures or HERE / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
     suffix = "_quick" if quick else ""
     cheap, sampled = configs(size)
     ds = run(cheap)
@@ -70,8 +68,8 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         raise RuntimeError(f"PyMC units failed: {report.failed}")
     ds_pymc = open_results(store)
     both = concat_runs(ds, ds_pymc)
-    figure = figures / "paper_study.png"
-    plot_error(both, coverage=False).savefig(figure, dpi=110)
+    fig = plot_error(both, coverage=False)
+    figure = save_figure(fig, figures or HERE / "figures", "paper_study.png")
 
     curves = expected_curves(both)["sq_l2_to_truth"]
     last = int(both["generation"][-1])

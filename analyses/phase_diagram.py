@@ -9,13 +9,12 @@ analyses/figures/phase_diagram.png.
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from bayescollapse.phase import phase_diagram
 from bayescollapse.plots import plot_phase
 from bayescollapse.progress import progress_bar
-from bayescollapse.report import Number, Study, study_main
+from bayescollapse.report import Number, Study, save_figure, study_main
 from bayescollapse.storage import write_atomic
 
 HERE = Path(__file__).parent
@@ -46,12 +45,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
             progress=advance,
         )
     write_atomic(ds, RESULTS.with_name(f"phase{'_quick' if quick else ''}.nc"), overwrite=True)
-    figures = figures or FIGURE.parent
-    figures.mkdir(parents=True, exist_ok=True)
-    figure = figures / FIGURE.name
-    fig = plot_phase(ds)
-    fig.savefig(figure, dpi=110)
-    plt.close(fig)
+    figure = save_figure(plot_phase(ds), figures or FIGURE.parent, FIGURE.name)
     agree = ds["sim_regime"] == ds["expected_regime"]
     numbers = [
         Number("share of simulated points whose verdict matches theory", float(agree.mean()))

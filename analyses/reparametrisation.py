@@ -22,7 +22,7 @@ from scipy import stats
 from bayescollapse.models.categorical import DirichletCategorical
 from bayescollapse.models.categorical_pymc import build_model
 from bayescollapse.models.registry import make_fitter
-from bayescollapse.report import Number, Study, study_main
+from bayescollapse.report import Number, Study, save_figure, study_main
 
 K, ZEROS, N, REPLICATES = 50, 30, 1000, 4
 PRIORS = (0.1, 0.5, 1.0)
@@ -130,11 +130,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         f"{REPLICATES} replicates per fit"
     )
     fig.tight_layout()
-    figures = figures or OUT.parent
-    figures.mkdir(parents=True, exist_ok=True)
-    figure = figures / OUT.name
-    fig.savefig(figure, dpi=110)
-    plt.close(fig)
+    figure = save_figure(fig, figures or OUT.parent, OUT.name)
     numbers = [Number(f"{r[0]}, a0 = {r[1]}, seed {r[2]}: divergences", r[3]) for r in rows] + [
         Number(f"{r[0]}, a0 = {r[1]}, seed {r[2]}: max |mean - exact| / MCSE", r[6]) for r in rows
     ]

@@ -266,3 +266,14 @@ def smaller(config, *, replicates: int | None = None, generations: int | None = 
     if generations is not None:
         changes["generations"] = generations
     return replace(config, **changes)
+
+
+def save_figure(fig, folder: Path, name: str) -> Path:
+    """Save ``fig`` as ``folder/name`` at the report's resolution, close it, return the path."""
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
