@@ -63,7 +63,10 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     ds = run(cheap)
     save_results(ds, RESULTS / f"paper_study{suffix}.nc", overwrite=True)
     store = RESULTS / f"paper_study_pymc{suffix}.zarr"
-    report = sweep(sampled, store, workers=2, overwrite=True)
+    try:  # resume a store of this configuration (a sweep computes only what is missing)
+        report = sweep(sampled, store, workers=2)
+    except ValueError:  # a store of another configuration: start again
+        report = sweep(sampled, store, workers=2, overwrite=True)
     if report.failed:
         raise RuntimeError(f"PyMC units failed: {report.failed}")
     ds_pymc = open_results(store)

@@ -3,7 +3,8 @@
 ``make report`` runs the studies at full size (under an hour on 2 cores; the figures go
 to ``analyses/figures``, committed); ``make report QUICK=1`` (``--quick``) runs them at
 small sizes in a few minutes into ``build/report-quick`` (figures beside the index), a
-check that everything runs, not a result. ``--only`` runs some studies.
+check that everything runs, not a result. ``--only`` reruns some studies and rebuilds
+the page with the others as they were last built (``studies.json``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bayescollapse.report import write_report
+from bayescollapse.report import load_studies, write_report
 
 HERE = Path(__file__).parent
 #: the studies, in the report's order (each a module here with ``study(quick, figures)``)
@@ -41,15 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (HERE.parent / ("build/report-quick" if args.quick else "report"))
     figures = out / "figures" if args.quick else None
     sys.path.insert(0, str(HERE))
-    studies = []
+    studies = load_studies(out) if args.only else {}  # --only: the others as last built
     for name in args.only or STUDIES:
         print(f"== {name}", flush=True)
         start = time.perf_counter()
         result = importlib.import_module(name).study(quick=args.quick, figures=figures)
         result.wall_seconds = time.perf_counter() - start
         print(f"   {result.wall_seconds:.0f} s", flush=True)
-        studies.append(result)
-    index = write_report(studies, out, quick=args.quick)
+        studies[name] = result
+    ordered = [studies[name] for name in STUDIES if name in studies]
+    index = write_report(ordered, out, quick=args.quick)
     print(index)
     return 0
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-__all__ = ["Number", "Study", "write_report"]
+__all__ = ["Number", "Study", "load_studies", "write_report"]
 
 LIBRARIES = ("bayescollapse", "numpy", "scipy", "xarray", "pymc", "nutpie", "arviz")
 
@@ -75,6 +75,59 @@ class Study:
     numbers: list[Number] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     wall_seconds: float = math.nan
+
+
+def _record(s: Study, out: Path) -> dict:
+    """Return a study as JSON, its figures relative to ``out``."""
+    return {
+        "title": s.title,
+        "caption": s.caption,
+        "figures": [
+            Path(os.path.relpath(Path(p).resolve(), out.resolve())).as_posix() for p in s.figures
+        ],
+        "params": {str(k): str(v) for k, v in s.params.items()},
+        "seed": s.seed,
+        "numbers": [
+            {
+                "label": n.label,
+                "value": n.value,
+                "theory": n.theory,
+                "se": n.se,
+                "bound": n.bound,
+                "unit": n.unit,
+                "z": None if math.isnan(n.z) else n.z,
+            }
+            for n in s.numbers
+        ],
+        "findings": s.findings,
+        "wall_seconds": s.wall_seconds,
+    }
+
+
+def load_studies(out: Path | str) -> dict[str, Study]:
+    """Read the studies of a built report (``out/studies.json``) back, by key.
+
+    Returns an empty dict when the report has not been built.
+    """
+    out = Path(out)
+    path = out / "studies.json"
+    if not path.exists():
+        return {}
+    studies = {}
+    for key, r in json.loads(path.read_text()).items():
+        numbers = [Number(**{k: v for k, v in n.items() if k != "z"}) for n in r["numbers"]]
+        studies[key] = Study(
+            key=key,
+            title=r["title"],
+            caption=r["caption"],
+            figures=[out / f for f in r["figures"]],
+            params=r["params"],
+            seed=r["seed"],
+            numbers=numbers,
+            findings=r["findings"],
+            wall_seconds=r["wall_seconds"],
+        )
+    return studies
 
 
 def _fmt(value: float | None) -> str:
@@ -137,8 +190,9 @@ table.numbers td:nth-child(n+2) { font-variant-numeric: tabular-nums; text-align
 def write_report(studies: list[Study], out: Path | str, *, quick: bool = False) -> Path:
     """Write ``out/index.html``, referring to every study's figures by relative paths.
 
-    Also writes ``out/numbers.json``: every study's numbers (value, theory, SE, z, bound),
-    its figures and wall time, for scripts that read the report.
+    Also writes ``out/studies.json``: every study whole (numbers with value, theory, SE, z
+    and bound; figures; parameters; wall time), for scripts that read the report and for
+    :func:`load_studies`, so one study can be rerun and the page rebuilt around it.
 
     Returns the path of ``index.html``. The full report's figures live in
     ``analyses/figures`` (committed); a quick build writes its own beside its index.
@@ -185,30 +239,8 @@ def write_report(studies: list[Study], out: Path | str, *, quick: bool = False) 
     parts.append("</body></html>")
     index = out / "index.html"
     index.write_text("\n".join(parts), encoding="utf-8")
-    record = {
-        s.key: {
-            "title": s.title,
-            "seed": s.seed,
-            "wall_seconds": s.wall_seconds,
-            "figures": [
-                Path(os.path.relpath(Path(p).resolve(), out.resolve())).as_posix()
-                for p in s.figures
-            ],
-            "numbers": [
-                {
-                    "label": n.label,
-                    "value": n.value,
-                    "theory": n.theory,
-                    "se": n.se,
-                    "z": None if math.isnan(n.z) else n.z,
-                    "bound": n.bound,
-                }
-                for n in s.numbers
-            ],
-        }
-        for s in studies
-    }
-    (out / "numbers.json").write_text(json.dumps(record, indent=1, default=float))
+    record = {s.key: _record(s, out) for s in studies}
+    (out / "studies.json").write_text(json.dumps(record, indent=1, default=str))
     return index
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bayescollapse.report import Number, Study, write_report
+from bayescollapse.report import Number, Study, load_studies, write_report
 
 ROOT = Path(__file__).parent.parent
 
@@ -67,9 +67,15 @@ def test_report_page_shows_every_figure_number_verdict_and_parameter(tmp_path):
     assert "class='agrees'" in page and "class='outside'>OUTSIDE" in page
     assert "alpha&lt;0.5" in page and ">17<" in page  # parameters and seed
     assert "0.4 min in all" in page  # 2 x 12 s
-    record = json.loads((index.parent / "numbers.json").read_text())
+    record = json.loads((index.parent / "studies.json").read_text())
     assert record["two"]["numbers"][0]["z"] == pytest.approx(5.0)
     assert record["one"]["figures"] == ["../figs/one.png"]
+    # read back, the studies rebuild the same page (what --only relies on)
+    again = load_studies(index.parent)
+    assert list(again) == ["one", "two"]
+    assert again["two"].numbers[0].z == pytest.approx(5.0)
+    rebuilt = write_report(list(again.values()), tmp_path / "out").read_text()
+    assert rebuilt.split("</p>", 1)[1] == page.split("</p>", 1)[1]  # all but the build time
 
 
 @pytest.mark.slow
@@ -85,7 +91,7 @@ def test_quick_report_builds_with_every_study_figure_and_number(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     page = (out / "index.html").read_text()
-    record = json.loads((out / "numbers.json").read_text())
+    record = json.loads((out / "studies.json").read_text())
     sys.path.insert(0, str(ROOT / "analyses"))
     try:
         from report import STUDIES
