@@ -109,9 +109,8 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         findings=[
             f"pymc-hierarchical: {int(ds_pymc['divergences'].sum())} divergences, largest "
             f"R-hat {float(ds_pymc['r_hat_max'].max()):.3f}.",
-            "Open: the hierarchical fit drifts toward its shared base row where the "
-            "conjugate fit recovers; why (the learned pooling across generations) is not "
-            "yet investigated in this report.",
+            "The hierarchical fit drifts toward its shared base row where the conjugate fit "
+            "recovers: study 5b follows its learned pooling across generations to say why.",
         ],
     )
 

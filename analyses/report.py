@@ -26,6 +26,7 @@ STUDIES = (
     "neighbours",
     "gaussian_regimes",
     "markov_regimes",
+    "hierarchical_pooling",
     "phase_diagram",
     "decoding_and_weights",
     "reparametrisation",
