@@ -33,14 +33,15 @@ from __future__ import annotations
 
 import numpy as np
 import pymc as pm
-from pymc.distributions.dist_math import logpow
 
 from bayescollapse.models.pymc_fit import model_frame
 
 __all__ = ["build_model", "dirichlet_rows"]
 
 
-def dirichlet_rows(name: str, concentration, counts, dims: tuple[str, ...], *, boosted=True):
+def dirichlet_rows(
+    name: str, concentration, counts, dims: tuple[str, ...], *, boosted=True, learned=False
+):
     """Rows ``theta ~ Dirichlet(concentration)`` observed through ``counts``, Gamma-Poisson form.
 
     Adds the auxiliaries (``_log_g``, or ``_h`` and ``_u`` when ``boosted``; left out of
@@ -48,12 +49,19 @@ def dirichlet_rows(name: str, concentration, counts, dims: tuple[str, ...], *, b
     potential: counts may be fractional) to the model in context; returns ``theta``.
     ``boosted=False`` is exact for any concentration but mixes well only where every
     concentration is >= 1 (see the module docstring).
+
+    ``learned=True`` when the concentration depends on parameters (a hierarchical
+    prior): the likelihood is then the multinomial kernel ``sum c log theta``. The Poisson
+    form is exact for ``theta`` only at a fixed concentration: it also makes each row's
+    total ``sum_k c_k ~ Poisson(sum_k g_k)`` with ``sum_k g_k ~ Gamma(sum_k a_k)``, so a
+    learned concentration would be pulled toward the row totals (``kappa`` near the
+    counts per row, whatever the rows' spread).
     """
     if boosted:
         h = pm.Gamma("_h", alpha=concentration + 1.0, beta=1.0, dims=dims)
         u = pm.Uniform("_u", 0.0, 1.0, dims=dims)
-        g = h * u ** (1.0 / concentration)
-        pm.Potential("_obs", (logpow(g, counts) - g).sum())
+        log_g = pm.math.log(h) + pm.math.log(u) / concentration  # g = h u^(1/a), no underflow
+        g = pm.math.exp(log_g)
     else:
         # g ~ Gamma(a, 1) written on x = log g: density g^(a-1) e^-g times the Jacobian g,
         # so a x - e^x up to a constant of the data; no log-gamma is evaluated per step
@@ -61,8 +69,13 @@ def dirichlet_rows(name: str, concentration, counts, dims: tuple[str, ...], *, b
         log_g = pm.Flat("_log_g", dims=dims)
         g = pm.math.exp(log_g)
         pm.Potential("_prior", (concentration * log_g - g).sum())
+    total = g.sum(axis=-1, keepdims=True)
+    theta = pm.Deterministic(name, g / total, dims=dims)
+    if learned:  # multinomial kernel: the rows' totals say nothing of the concentration
+        pm.Potential("_obs", (counts * (log_g - pm.math.log(total))).sum())
+    else:  # Poisson: exact for theta at a fixed concentration, and independent g's for NUTS
         pm.Potential("_obs", (counts * log_g - g).sum())
-    return pm.Deterministic(name, g / g.sum(axis=-1, keepdims=True), dims=dims)
+    return theta
 
 
 def build_model(family, replicates: int) -> pm.Model:

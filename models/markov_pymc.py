@@ -2,7 +2,11 @@
 
 Per replicate, ``m ~ Dirichlet(1)`` (the shared base distribution),
 ``log kappa ~ N(log V, 1.5)``, and every row ``theta_c ~ Dirichlet(kappa m)`` in the
-boosted Gamma-Poisson form of :func:`bayescollapse.models.categorical_pymc.dirichlet_rows`.
+boosted Gamma form of :func:`bayescollapse.models.categorical_pymc.dirichlet_rows`,
+observed through the multinomial kernel (``learned=True``): with the Poisson likelihood
+of the plain model each row's total would inform ``kappa``, pulling it to about the counts
+per row whatever the rows' spread (found by the report's study 5b: the fit drifted toward
+``m``, the more the larger n).
 Rows with few counts borrow strength from the others through ``m`` and ``kappa``; NUTS
 does the work (no closed form). The non-hierarchical ``pymc`` method of the family is
 :func:`bayescollapse.models.categorical_pymc.build_model` on the family's rows.
@@ -28,5 +32,6 @@ def build_hierarchical_model(family, replicates: int) -> pm.Model:
         m = pm.Dirichlet("m", a=np.ones((replicates, tokens)), dims=("replicate", "token"))
         log_kappa = pm.Normal("log_kappa", mu=np.log(tokens), sigma=1.5, dims="replicate")
         kappa = pm.Deterministic("kappa", pm.math.exp(log_kappa), dims="replicate")
-        dirichlet_rows("theta", kappa[:, None, None] * m[:, None, :], counts, dims)
+        rows = kappa[:, None, None] * m[:, None, :]
+        dirichlet_rows("theta", rows, counts, dims, learned=True)
     return model

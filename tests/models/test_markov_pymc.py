@@ -32,3 +32,19 @@ def test_hierarchical_model_recovers_its_base_distribution(rng):
     mean, sd = post_m.mean(("chain", "draw")).values, post_m.std(("chain", "draw")).values
     assert np.all(np.abs(mean - m) < 4 * sd)
     assert fit.diagnostics["divergences"] == 0
+
+
+def test_kappa_is_learned_from_the_rows_spread_not_their_totals(rng):
+    # law: rows theta_c ~ Dirichlet(kappa m) with kappa = 30; the posterior of log kappa must
+    # hold log 30 within z = 4 posterior sds. The Poisson form of the likelihood pulled
+    # kappa to the counts per row (here 600: log kappa 6.4), whatever the rows' spread
+    m = np.array([0.5, 0.25, 0.15, 0.1])
+    kappa, contexts = 30.0, 16
+    theta = rng.dirichlet(kappa * m, size=contexts)
+    counts = np.stack([rng.multinomial(600, row) for row in theta])[None]
+    fam = MarkovLM(4, order=2, draws=400, tune=400)
+    fit = make_fitter(fam, "pymc-hierarchical", 1).fit(counts, prior=None, rng=rng)
+    log_kappa = np.log(fit.tree["posterior"]["kappa"].isel(replicate=0))
+    mean, sd = float(log_kappa.mean()), float(log_kappa.std())
+    assert abs(mean - np.log(kappa)) < 4 * sd
+    assert fit.diagnostics["divergences"] == 0
