@@ -3,7 +3,7 @@
 Both sides are real ``LocalCluster``s of single-threaded worker processes, started and
 warmed (each worker has imported the package and run one small unit) before timing, and
 both write the same study into a fresh Zarr store. The study: 8 units (4 settings x 2
-replicate blocks), conjugate fits with their posterior summaries, K = 300, 60 generations.
+replicate blocks), conjugate fits with their posterior summaries, K = 300, 150 generations.
 The two stores are checked to be equal array for array.
 """
 
@@ -24,7 +24,7 @@ CONFIG = RunConfig(
         method=["conjugate"], real_fraction=["0.1", "0.5"], synthetic=["ancestral", "plugin"]
     ),
     num_tokens=300,
-    generations=60,
+    generations=150,
     replicates=8,
     replicate_block=4,
     seed=1,
