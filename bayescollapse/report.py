@@ -208,10 +208,11 @@ def write_report(studies: list[Study], out: Path | str, *, quick: bool = False) 
         "<h1>bayescollapse: studies of model collapse</h1>",
         f"<p class='meta'>Built {datetime.datetime.now().isoformat(timespec='seconds')}, "
         f"{size}, {total / 60:.1f} min in all. Machine: {html.escape(machine())}.</p>",
-        "<p class='meta'>Every number is a mean over replicates; where a closed form exists "
-        "it stands beside the simulation with its standard error and z-score, and the "
-        "tolerance the study states. Rebuild with <code>make report</code> "
-        "(<code>make report QUICK=1</code> for a few-minute check).</p>",
+        "<p class='meta'>Numbers are means over replicates unless their label says "
+        "otherwise; where a closed form exists it stands beside the simulation with the "
+        "standard error, the z-score and the tolerance the study states. Rebuild with "
+        "<code>make report</code> (<code>make report QUICK=1</code> for a few-minute "
+        "check).</p>",
         "<ol>",
         *(f"<li><a href='#{s.key}'>{html.escape(s.title)}</a></li>" for s in studies),
         "</ol>",
