@@ -46,10 +46,12 @@ _SCHEDULE_FIELDS = frozenset({"real_fraction", "sample_size", "real_weight"})
 REAL_DATA = ("fresh", "fixed", "resampled")
 #: seeds are recorded as 64-bit signed integers (NetCDF attributes)
 SEED_LIMIT = 2**63
-#: fields of a Setting that shape only its synthetic data, its weights and its real pool:
-#: settings that differ in them alone share every random stream (see Setting.stream_key_text)
-#: and, at their defaults, leave a setting's key (and so its draws) as before they existed
-_SHARED_STREAM_FIELDS = {
+#: fields of a Setting that shape only its synthetic data, its weights and its real pool,
+#: at their plain-loop values: settings that differ in them alone share every random stream
+#: (see Setting.stream_key_text); at these values they leave a setting's key (and so its
+#: draws) as before they existed, and the loop is the plain one the closed forms of
+#: bayescollapse.theory describe
+PLAIN_LOOP = {
     "temperature": 1.0,
     "top_k": 0,
     "top_p": 1.0,
@@ -259,7 +261,7 @@ class Setting:
         d = asdict(self)
         d.pop("name")
         d.pop("group")
-        for name, default in _SHARED_STREAM_FIELDS.items():
+        for name, default in PLAIN_LOOP.items():
             if d[name] == default:
                 d.pop(name)
         return json.dumps(d, sort_keys=True)
@@ -273,7 +275,7 @@ class Setting:
         off or ``>= K``, top-p 1) reproduces the plain loop exactly.
         """
         d = asdict(self)
-        for name in ("name", "group", *_SHARED_STREAM_FIELDS):
+        for name in ("name", "group", *PLAIN_LOOP):
             d.pop(name)
         return json.dumps(d, sort_keys=True)
 

@@ -369,22 +369,15 @@ _CURVES = {
 }
 
 
-#: coordinates of a plain loop (fresh real data, plain decoding, unweighted refits): the
-#: settings the closed forms here describe
-_PLAIN = {
-    "real_data": "fresh",
-    "temperature": 1.0,
-    "top_k": 0,
-    "top_p": 1.0,
-    "variance_scale": 1.0,
-    "real_weight_schedule": "none",
-}
-
-
 def _plain(row) -> bool:
     """Whether a setting's loop is plain (results of earlier versions lack the coords)."""
+    from bayescollapse.config import PLAIN_LOOP
+
+    # the results hold real_weight per generation; the setting's value is its schedule
+    names = {"real_weight": "real_weight_schedule"}
+    coords = {names.get(k, k): v for k, v in PLAIN_LOOP.items()}
     return all(
-        name not in row.coords or row[name].values.item() == value for name, value in _PLAIN.items()
+        name not in row.coords or row[name].values.item() == value for name, value in coords.items()
     )
 
 
