@@ -259,10 +259,7 @@ def _numbers(results) -> tuple[list[Number], list[str]]:
             f"{fit}: best w = {weights[best]:.2f} (closed form for MLE {w_star:.3f}); n x "
             f"error there {n * mean[best]:.3f}, at plain pooling {n * mean[plain]:.3f}, real "
             f"only {n * mean[alone]:.3f}; paired excess over the best: "
-            + ", ".join(
-                f"{k} z = {d.mean() / (d.std(ddof=1) / np.sqrt(d.size)):.1f}"
-                for k, d in paired.items()
-            )
+            + ", ".join(f"{k} z = {np.divide(*mean_se(d)):.1f}" for k, d in paired.items())
         )
     ps = results["pools"].isel(generation=-1)
     for s in ps["setting"].values:

@@ -14,17 +14,16 @@ n_t = 50 t^1.5), with the conjugate fit on the same real data beside them. V = 1
 sequences of 20 tokens, truth rows Zipf(1) over random permutations (rows far apart).
 """
 
+import functools
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pymc as pm
 from matplotlib.ticker import MaxNLocator
 
 from bayescollapse import RunConfig, Setting, run, run_tree
 from bayescollapse.models import register_pymc_model
-from bayescollapse.models.categorical_pymc import dirichlet_rows
-from bayescollapse.models.pymc_fit import model_frame
+from bayescollapse.models.markov_pymc import build_hierarchical_model
 from bayescollapse.posteriors import posterior_node
 from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
 
@@ -42,22 +41,10 @@ COMMON = dict(model="markov", truth="zipf-rows:1:0", num_tokens=10, order=1, see
 TRANSITIONS_PER_ROW = 19 / 10  # a sequence of 20 tokens has 19 transitions over 10 contexts
 
 
-def poisson_hierarchical(family, replicates: int) -> pm.Model:
-    """The hierarchical model as it was: rows observed through the Poisson form."""
-    coords, dims, shape = model_frame(family, replicates)
-    with pm.Model(coords=coords) as model:
-        counts = pm.Data("counts", np.zeros(shape), dims=dims)
-        m = pm.Dirichlet("m", a=np.ones((replicates, shape[-1])), dims=("replicate", "token"))
-        log_kappa = pm.Normal("log_kappa", mu=np.log(shape[-1]), sigma=1.5, dims="replicate")
-        kappa = pm.Deterministic("kappa", pm.math.exp(log_kappa), dims="replicate")
-        dirichlet_rows("theta", kappa[:, None, None] * m[:, None, :], counts, dims)
-    return model
-
-
 register_pymc_model(
     "markov",
     "pymc-hierarchical-poisson",
-    poisson_hierarchical,
+    functools.partial(build_hierarchical_model, learned=False),  # the Poisson form
     description="the hierarchical model with the Poisson form of the likelihood (study 5b)",
     replace=True,
 )
@@ -84,12 +71,6 @@ def _kappa_and_spread(tree, setting: str, kept: list[int]) -> tuple[np.ndarray, 
         log_kappa.append(post["log_kappa"].values)
         spread.append(_spread(post["theta"].values, post["m"].values))
     return np.array(log_kappa), np.array(spread)
-
-
-def _change(values: np.ndarray) -> tuple[float, float]:
-    """Mean and SE over replicates of the change from the first kept generation to the last."""
-    d = values[-1] - values[0]
-    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))
 
 
 def study(quick: bool = False, figures: Path | None = None) -> Study:
@@ -127,12 +108,12 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
             style = FITS[method]
             axes[0].plot(kept, log_kappa.mean(axis=1), style, marker="o", color=color)
             axes[1].plot(kept, spread.mean(axis=1), style, marker="o", color=color)
-            value, se = _change(log_kappa)
+            value, se = mean_se(log_kappa[-1] - log_kappa[0])  # first kept to last
             verdict[(regime, method)] = (value, se)
             numbers.append(
                 Number(f"{name}: change of log kappa, generation 0 to {kept[-1]}", value, se=se)
             )
-            first, first_se = mean_se_of(log_kappa[0])
+            first, first_se = mean_se(log_kappa[0])
             numbers.append(Number(f"{name}: log kappa at generation 0", first, se=first_se))
         conj = ds["conj"]["theta_mean"].sel(setting=f"{regime}: conjugate").values
         axes[1].plot(gens, _spread(conj, conj.mean(axis=-2)).mean(axis=0), "--", color=color)
@@ -192,11 +173,6 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         numbers=numbers,
         findings=_findings(verdict, ds, truth_spread),
     )
-
-
-def mean_se_of(values: np.ndarray) -> tuple[float, float]:
-    """Mean and SE of values over replicates."""
-    return float(values.mean()), float(values.std(ddof=1) / np.sqrt(values.size))
 
 
 def _findings(verdict: dict, ds: dict, truth_spread: float) -> list[str]:

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
+
 __all__ = ["Number", "Study", "load_studies", "write_report"]
 
 LIBRARIES = ("bayescollapse", "numpy", "scipy", "xarray", "pymc", "nutpie", "arviz")
@@ -77,14 +79,17 @@ class Study:
     wall_seconds: float = math.nan
 
 
+def _relative(path, out: Path) -> str:
+    """Return ``path`` relative to the report folder ``out`` (how the page refers to it)."""
+    return Path(os.path.relpath(Path(path).resolve(), out.resolve())).as_posix()
+
+
 def _record(s: Study, out: Path) -> dict:
     """Return a study as JSON, its figures relative to ``out``."""
     return {
         "title": s.title,
         "caption": s.caption,
-        "figures": [
-            Path(os.path.relpath(Path(p).resolve(), out.resolve())).as_posix() for p in s.figures
-        ],
+        "figures": [_relative(p, out) for p in s.figures],
         "params": {str(k): str(v) for k, v in s.params.items()},
         "seed": s.seed,
         "numbers": [
@@ -224,7 +229,7 @@ def write_report(studies: list[Study], out: Path | str, *, quick: bool = False) 
             f"Script: <code>analyses/{s.key}.py</code>.</p>"
         )
         for path in s.figures:
-            source = Path(os.path.relpath(Path(path).resolve(), out.resolve())).as_posix()
+            source = _relative(path, out)
             parts.append(
                 f"<figure><img src='{html.escape(source)}' alt='{html.escape(s.title)}'>"
                 f"<figcaption>{html.escape(s.caption)}</figcaption></figure>"
@@ -248,13 +253,21 @@ def write_report(studies: list[Study], out: Path | str, *, quick: bool = False) 
 def mean_se(values, dim: str = "replicate") -> tuple[float, float]:
     """Return the mean of ``values`` over ``dim`` and its standard error (NaNs skipped).
 
+    A numpy array (one value per replicate) is taken as it is.
+
     Examples
     --------
     >>> import xarray as xr
     >>> mean, se = mean_se(xr.DataArray([1.0, 2.0, 3.0], dims="replicate"))
     >>> mean, round(se, 6)  # sd 1 over sqrt(3)
     (2.0, 0.57735)
+    >>> mean_se(np.array([1.0, 2.0, 3.0])) == (mean, se)
+    True
     """
+    if not hasattr(values, "dims"):
+        import xarray as xr
+
+        values = xr.DataArray(np.ravel(values), dims=dim)
     count = int(values.notnull().sum(dim))
     return float(values.mean(dim)), float(values.std(dim, ddof=1)) / math.sqrt(count)
 
