@@ -23,7 +23,7 @@ from scipy.special import digamma
 
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
-from bayescollapse.theory import expected_curves, gini_simpson_of
+from bayescollapse.theory import expected_curves, gini_simpson_of, mle_sq_error_floor
 
 HERE = Path(__file__).parent
 FULL = dict(
@@ -255,7 +255,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         value, se = mean_se(per_rep)
         sims.append(value)
         ses.append(se)
-        limit = hst / (1 + (N_STAT - 1) * a * (2 - a))
+        limit = mle_sq_error_floor(st["truth"].values, a, N_STAT)
         exact_window = float(exact_st.sel(**window).mean("generation"))
         numbers.append(
             Number(
@@ -273,7 +273,6 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
             f"({(exact_window - limit) / limit:+.2%} from the limit)."
         )
     grid = np.linspace(0.02, 0.5, 100)
-    hst = gini_simpson_of(st["truth"].values)
     ax.plot(
         grid,
         hst / (1 + (N_STAT - 1) * grid * (2 - grid)),

@@ -17,7 +17,7 @@ from bayescollapse.plots import plot_error
 from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
 from bayescollapse.results import concat_runs
 from bayescollapse.sweep import sweep
-from bayescollapse.theory import expected_curves, gini_simpson_of
+from bayescollapse.theory import expected_curves, mle_sq_error_floor
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"
@@ -89,7 +89,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
                 bound=Z,
             )
         )
-    floor = gini_simpson_of(ds["truth"].values) / (1 + 999 * 0.1 * 1.9)
+    floor = mle_sq_error_floor(ds["truth"].values, 0.1, 1000)  # the first regime's
     divergences = int(ds_pymc["divergences"].sum())
     r_hat = float(ds_pymc["r_hat_max"].max())
     return Study(
