@@ -7,7 +7,8 @@ was a defect: the rows were observed through the Poisson form of the likelihood,
 for the rows at a fixed concentration but, with ``kappa`` learned, it makes each row's
 total count ``~ Poisson(sum_k g_k)``, ``sum_k g_k ~ Gamma(kappa)``: ``kappa`` was pulled to
 about the counts per row whatever the rows' spread, so the pooling grew with n. The
-model now uses the multinomial kernel. This study runs both, the earlier form registered
+model now integrates the rows out (the Dirichlet-multinomial likelihood of every row,
+whose kernel in the rows is the multinomial one). This study runs both, the earlier form registered
 here as ``pymc-hierarchical-poisson``, in a control with real data only (alpha = 1,
 n_t = 50 t^1.5), at alpha = 0.1 (n = 50) and under recovery (alpha_t = 0.5 t^-0.5,
 n_t = 50 t^1.5), with the conjugate fit on the same real data beside them. V = 10, order 1,
@@ -23,7 +24,7 @@ from matplotlib.ticker import MaxNLocator
 
 from bayescollapse import RunConfig, Setting, run, run_tree
 from bayescollapse.models import register_pymc_model
-from bayescollapse.models.markov_pymc import build_hierarchical_model
+from bayescollapse.models.markov_pymc import build_rows_model
 from bayescollapse.posteriors import posterior_node
 from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
 
@@ -44,7 +45,7 @@ TRANSITIONS_PER_ROW = 19 / 10  # a sequence of 20 tokens has 19 transitions over
 register_pymc_model(
     "markov",
     "pymc-hierarchical-poisson",
-    functools.partial(build_hierarchical_model, learned=False),  # the Poisson form
+    functools.partial(build_rows_model, learned=False),  # the Poisson form
     description="the hierarchical model with the Poisson form of the likelihood (study 5b)",
     replace=True,
 )
@@ -155,7 +156,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         key="hierarchical_pooling",
         title="5b. Why the hierarchical Markov fit drifted toward its base row (a defect, fixed)",
         caption=(
-            "Both forms of the hierarchical model (solid: multinomial kernel, now used; "
+            "Both forms of the hierarchical model (solid: rows integrated out, now used; "
             "dotted: the Poisson form it had) and the conjugate fit (dashed), per regime "
             "(colour). Left: the learned log kappa at kept generations; the Poisson form's "
             "follows the log of the counts per row (thin lines). Middle: the fitted rows' "

@@ -7,8 +7,9 @@
     the accumulated MLE's error stays bounded, D_t = D_{t-1} + (H - D_{t-1}) / (n (t + 1)^2)
     exactly (``theory.accumulate_mle_sq_error``), while replace drifts to collapse.
 (c) Wright-Fisher: under replace the MLE loop is a neutral Wright-Fisher population of n
-    (Suresh et al. 2025); the time until one token is left has the diffusion mean
-    -2n sum_i (1 - p_i) log(1 - p_i) from the generation-0 frequencies p.
+    (Suresh et al. 2025): the generations to the first lost token and to one token left,
+    against the exact chain (``bayescollapse.fixation``), with the diffusion means beside
+    them (Littler's for the first loss, -2n sum_i (1 - p_i) log(1 - p_i) for fixation).
 (d) The stationary error of the mixture at constant alpha and n:
     H(P*) / (1 + (n - 1) alpha (2 - alpha)).
 (The best real-data weight of He, Xu and Cheng 2025 is in study 7.)
@@ -18,10 +19,15 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-import xarray as xr
 from scipy.special import digamma
 
 from bayescollapse import RunConfig, Setting, run
+from bayescollapse.fixation import (
+    AbsorptionLaw,
+    absorption_law,
+    first_loss_diffusion,
+    fixation_diffusion,
+)
 from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
 from bayescollapse.theory import expected_curves, gini_simpson_of, mle_sq_error_floor
 
@@ -41,7 +47,7 @@ QUICK = dict(
 )
 SEED = 4
 Z = 4.0
-N_GAUSS, N_SCHEMES, N_WF, K_WF, N_STAT, ALPHAS = 20, 100, 50, 5, 100, (0.05, 0.1, 0.3)
+N_GAUSS, N_SCHEMES, N_WF, K_WF, N_STAT, ALPHAS = 20, 100, 50, 3, 100, (0.05, 0.1, 0.3)
 
 
 def _gaussian(size):
@@ -191,55 +197,54 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     )
     ax.legend(fontsize=8)
 
-    # (c) Wright-Fisher fixation
+    # (c) Wright-Fisher: first loss and fixation, exact chain and diffusion
     fixation = {"replace": dict(scheme="replace", real_fraction="zero", sample_size=str(N_WF))}
     w = _mle_run(fixation, tokens=K_WF, generations=size["wf_t"], replicates=size["wf_r"])
     surviving = w["surviving_tokens"].sel(setting="replace")
-    fixed = surviving <= 1
-    reached = fixed.any("generation")
-    t_fix = fixed.argmax("generation").where(reached)
-    p0 = w["theta_mean"].sel(setting="replace").isel(generation=0)
-    diffusion = -2 * N_WF * (xr.apply_ufunc(np.log1p, -p0) * (1 - p0)).sum("token")
+    law = absorption_law(N_WF, w["truth"].values, size["wf_t"])
+    p0 = w["theta_mean"].sel(setting="replace").isel(generation=0).values  # (replicate, K)
     ax = axes[1, 0]
     gens = w["generation"].values
-    ax.plot(
-        gens, 1 - fixed.mean("replicate"), color="C0", lw=1.6, label="share with > 1 token left"
-    )
-    ax.plot(
-        gens,
-        (surviving == K_WF).mean("replicate"),
-        color="C1",
-        lw=1.6,
-        label=f"share with all {K_WF} tokens",
-    )
-    value, se = mean_se(t_fix)
-    theory = float(diffusion.mean())
-    ax.axvline(value, color="C0", ls="-", lw=0.8)
-    ax.axvline(theory, color="k", ls="--", lw=1.0, label="diffusion mean fixation time")
+    for i, (what, ended, survival, diffusion) in enumerate(
+        (
+            ("one token left", surviving <= 1, law.fixation, fixation_diffusion),
+            ("first token lost", surviving < K_WF, law.first_loss, first_loss_diffusion),
+        )
+    ):
+        ax.plot(gens, 1 - ended.mean("replicate"), color=f"C{i}", lw=1.6, label=f"before {what}")
+        ax.plot(gens, survival, color="k", ls="--", lw=1.0)
+        reached = ended.any("generation")
+        value, se = mean_se(ended.argmax("generation").where(reached))
+        exact, share = AbsorptionLaw.conditional_mean(survival)
+        approx = float(np.mean([diffusion(p, N_WF) for p in p0]))
+        ax.axvline(approx, color=f"C{i}", ls=":", lw=1.2)
+        numbers.append(
+            Number(
+                f"(c) generations to {what} (K = {K_WF}, n = {N_WF}; the {int(reached.sum())} "
+                f"of {int(reached.size)} replicates there by {size['wf_t']}); theory: the exact "
+                "chain",
+                value,
+                theory=exact,
+                se=se,
+                bound=Z,
+            )
+        )
+        findings.append(
+            f"(c) {what}: simulated mean {value:.2f} +- {se:.2f} generations, exact "
+            f"{exact:.2f} (P(reached by {size['wf_t']}) = {share:.6f}); the diffusion mean "
+            f"({'Littler' if diffusion is first_loss_diffusion else '-2n sum (1-p) log(1-p)'}, "
+            f"averaged over generation 0's frequencies) {approx:.2f}, "
+            f"{(approx - exact) / exact:+.1%} from the exact value at n = {N_WF}."
+        )
+    ax.plot([], [], color="k", ls="--", lw=1.0, label="exact (Wright-Fisher chain)")
+    ax.plot([], [], color="grey", ls=":", lw=1.2, label="diffusion means")
     ax.set(
         xlabel="generation",
         ylabel="share of replicates",
+        xscale="symlog",
         title=f"(c) Wright-Fisher: K = {K_WF}, n = {N_WF}, replace",
     )
     ax.legend(fontsize=8)
-    first_loss = (surviving < K_WF).argmax("generation").where((surviving < K_WF).any("generation"))
-    numbers.append(
-        Number(
-            f"(c) generations to one token left (K = {K_WF}, n = {N_WF}); "
-            f"theory: diffusion approximation",
-            value,
-            theory=theory,
-            se=se,
-        )
-    )
-    loss, loss_se = mean_se(first_loss)
-    numbers.append(Number("(c) generations to the first lost token", loss, se=loss_se))
-    findings.append(
-        f"(c) {int(reached.sum())} of {int(reached.size)} replicates fixed within "
-        f"{size['wf_t']} generations; mean fixation time {value:.1f} against the diffusion "
-        f"mean {theory:.1f} ({(value - theory) / theory:+.1%}: the diffusion is an "
-        "approximation at n = 50, so no tolerance is claimed)."
-    )
 
     # (d) stationary error of the mixture
     mixtures = {f"alpha={a}": dict(real_fraction=str(a), sample_size=str(N_STAT)) for a in ALPHAS}
@@ -298,8 +303,8 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
             "(a) Fitted Gaussian variance under replace, exact curves dashed. (b) MLE error "
             "under four schemes sharing one budget of real samples: replace collapses, the "
             "accumulated fit stays below its bound (its exact recursion dashed). (c) Share "
-            "of replicates with more than one, and with all, tokens left; the mean "
-            "fixation time (solid) beside the diffusion approximation (dashed). (d) The "
+            "of replicates before fixation and before the first lost token, the exact "
+            "chain's survival functions dashed, the diffusion means dotted. (d) The "
             "mixture's stationary error against its closed form."
         ),
         figures=[figure],

@@ -11,7 +11,9 @@ counts. The sample size of a setting counts sequences. Analytic facts (tested):
 - ``pymc``: the same model in PyMC (the categorical Gamma-Poisson form, one row per
   (replicate, context)), compiled once.
 - ``pymc-hierarchical``: rows share a learned base: ``theta_c ~ Dirichlet(kappa m)``,
-  ``m ~ Dirichlet(1)``, ``log kappa ~ N(log V, 1.5)``; not conjugate, sampled by NUTS.
+  ``m ~ Dirichlet(1)``, ``log kappa ~ N(log V, 1.5)``; not conjugate: NUTS samples
+  ``(m, kappa)`` with the rows integrated out, and each draw's rows come from their exact
+  conditional ``Dirichlet(kappa m + c_row)`` (see ``markov_pymc``).
 - Synthetic sequences: ``ancestral`` draws one whole transition array from the posterior;
   ``plugin`` and ``predictive`` use the posterior mean (a fresh parameter draw per token
   has the posterior mean's law, as in the categorical model).
@@ -403,5 +405,6 @@ register_pymc_model(
     MarkovLM.name,
     "pymc-hierarchical",
     "bayescollapse.models.markov_pymc:build_hierarchical_model",
-    description="rows sharing a learned base distribution, NUTS via nutpie",
+    complete="bayescollapse.models.markov_pymc:draw_rows",
+    description="rows sharing a learned base distribution (rows integrated out), NUTS via nutpie",
 )

@@ -100,17 +100,23 @@ def sample_nuts(compiled, family, *, rng: np.random.Generator, **data) -> xr.Dat
     )
 
 
-def _compiled(build, family: PyMCFamily, replicates: int) -> tuple:
+def _check_variables(family: PyMCFamily, names, what: str) -> None:
+    """Raise a one-line ValueError unless ``names`` hold every variable the family reads."""
+    missing = [v for v in family.pymc_variables if v not in names]
+    if missing:
+        raise ValueError(
+            f"the PyMC model for {family.name!r} lacks variable(s) {', '.join(missing)}{what}; "
+            f"it must define {', '.join(family.pymc_variables)}"
+        )
+
+
+def _compiled(build, family: PyMCFamily, replicates: int, collapsed: bool) -> tuple:
     """(compiled model, its data names), built once per key in a process."""
     key = (build, family.name, family.model_key(), replicates)
     if key not in _COMPILED:
         model = build(family, replicates)
-        missing = [v for v in family.pymc_variables if v not in model.named_vars]
-        if missing:
-            raise ValueError(
-                f"the PyMC model for {family.name!r} lacks variable(s) {', '.join(missing)}; "
-                f"it must define {', '.join(family.pymc_variables)}"
-            )
+        if not collapsed:  # a collapsed model's completion adds what it integrated out
+            _check_variables(family, model.named_vars, "")
         dtypes = {v.name: np.dtype(v.type.dtype) for v in model.data_vars}
         _COMPILED[key] = (compile_model(model), dtypes)
     return _COMPILED[key]
@@ -146,12 +152,18 @@ class PyMCModelFitter:
         The block size: replicates are a model dimension, one sampler run per block.
     build : callable
         ``build(family, replicates) -> pymc.Model`` (see ``register_pymc_model``).
+    complete : callable, optional
+        ``complete(posterior, data, rng) -> posterior``: adds the variables a collapsed
+        model integrated out, drawn from their exact conditionals.
     """
 
-    def __init__(self, family: PyMCFamily, replicates: int, build) -> None:
+    def __init__(self, family: PyMCFamily, replicates: int, build, complete=None) -> None:
         self.family = family
         self.replicates = replicates
-        self.compiled, self.data_types = _compiled(build, family, replicates)
+        self.complete = complete
+        self.compiled, self.data_types = _compiled(
+            build, family, replicates, collapsed=complete is not None
+        )
         self.data_names = tuple(self.data_types)
         available = family.pymc_data_names
         unknown = [n for n in self.data_names if n not in available]
@@ -173,6 +185,9 @@ class PyMCModelFitter:
         tree = sample_nuts(self.compiled, fam, rng=rng, **data_in)
         posterior = tree["posterior"].to_dataset()
         posterior = posterior[[v for v in posterior.data_vars if not str(v).startswith("_")]]
+        if self.complete is not None:
+            posterior = self.complete(posterior, data_in, rng)
+            _check_variables(fam, posterior.data_vars, " after its completion")
         stats = tree["sample_stats"].to_dataset()
         stats = stats[[k for k in SAMPLE_STATS if k in stats]].rename(
             {k: v for k, v in SAMPLE_STATS.items() if k in stats and k != v}

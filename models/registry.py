@@ -149,6 +149,7 @@ def register_pymc_model(
     name: str,
     build: Callable | str,
     *,
+    complete: Callable | str | None = None,
     carry: bool = False,
     description: str = "",
     replace: bool = False,
@@ -174,6 +175,13 @@ def register_pymc_model(
         string is imported when first used (so registering does not import PyMC).
         Name auxiliary variables with a leading ``_`` to leave them out of the kept
         posterior.
+    complete : callable or str, optional
+        For a model that integrates variables out (a collapsed model, sampled faster and
+        without funnels): ``complete(posterior, data, rng) -> posterior`` adds them to
+        every draw from their exact conditional. ``posterior`` is the draws' Dataset,
+        ``data`` the ``pm.Data`` values of the generation, ``rng`` the cell's stream (so
+        runs stay reproducible). Example: ``markov_pymc.draw_rows`` of
+        ``pymc-hierarchical``. A string is imported when first used, like ``build``.
     carry : bool
         Whether ``prior_update='carry'`` is defined: the model reads the family's prior
         as data and its posterior is in the prior's family.
@@ -186,9 +194,12 @@ def register_pymc_model(
     def factory(fam: Family, replicates: int):
         from bayescollapse.models.pymc_fit import PyMCModelFitter
 
-        return PyMCModelFitter(fam, replicates, _resolve(build))
+        return PyMCModelFitter(
+            fam, replicates, _resolve(build), complete=complete and _resolve(complete)
+        )
 
     factory.build = build  # for introspection
+    factory.complete = complete
     return register_method(
         family,
         name,
