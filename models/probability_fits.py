@@ -104,6 +104,8 @@ class DirichletPosterior:
     dims: tuple[str, ...] = ("token",)
     diagnostics: dict = field(default_factory=dict)
     bayesian: ClassVar[bool] = True
+    #: ``cdf`` is the exact posterior CDF (central coverage comes from it, see ``calibration``)
+    exact_cdf: ClassVar[bool] = True
 
     @property
     def mean(self) -> np.ndarray:
@@ -187,6 +189,7 @@ class SampledPosterior:
     counts: np.ndarray
     diagnostics: dict = field(default_factory=dict)
     bayesian: ClassVar[bool] = True
+    exact_cdf: ClassVar[bool] = False  # the PIT is a randomised rank among draws
 
     @property
     def theta(self) -> xr.DataArray:
@@ -268,8 +271,10 @@ def probability_posterior_row(
     prior (NaN when the fit's prior is not Dirichlet).
     """
     lower, upper = fit.hdi()
+    exact = getattr(fit, "exact_cdf", False)
+    central = None if exact else fit.central_intervals(levels)  # None: from the exact CDF
     row = calibration(
-        (lower, upper), fit.central_intervals(levels), fit.cdf(truth, rng=rng), truth, axis=axis
+        (lower, upper), central, fit.cdf(truth, rng=rng), truth, axis=axis, levels=levels
     )
     row["theta_hdi_lower"], row["theta_hdi_upper"] = lower, upper
     if previous_fit is not None and previous_fit.bayesian:

@@ -75,7 +75,12 @@ class Fit(Protocol):
 
 @runtime_checkable
 class PosteriorFit(Fit, Protocol):
-    """A posterior: exact (conjugate) or known through draws (PyMC)."""
+    """A posterior: exact (conjugate) or known through draws (PyMC).
+
+    An exact posterior of the probability families may set the class attribute
+    ``exact_cdf = True``: its central-interval coverage then comes from :meth:`cdf`
+    (``central_intervals`` is not called per generation; it stays for users).
+    """
 
     @property
     def carried_prior(self) -> Any:

@@ -330,12 +330,13 @@ def draws_hdi(draws, prob: float) -> tuple[np.ndarray, np.ndarray]:
 
 def calibration(
     hdi: tuple[np.ndarray, np.ndarray],
-    central: tuple[np.ndarray, np.ndarray],
+    central: tuple[np.ndarray, np.ndarray] | None,
     pit: np.ndarray,
     truth: np.ndarray,
     *,
     axis=-1,
     interior=None,
+    levels=None,
 ) -> dict[str, np.ndarray]:
     """How a posterior's intervals and CDF relate to the truth, per replicate.
 
@@ -346,8 +347,11 @@ def calibration(
     ----------
     hdi : (lower, upper)
         The highest-density intervals, each of shape (R, *P).
-    central : (lower, upper)
-        Central credible intervals per level, each of shape (level, R, *P).
+    central : (lower, upper) or None
+        Central credible intervals per level, each of shape (level, R, *P). None when
+        ``pit`` is the exact posterior CDF: the central interval at level q covers the
+        truth exactly when ``(1 - q) / 2 <= F(truth) <= (1 + q) / 2``, so the coverage
+        at ``levels`` comes from the CDF, without computing a quantile.
     pit : numpy.ndarray, shape (R, *P)
         The posterior CDF at the truth (exact, or the randomised rank among draws).
     truth : numpy.ndarray, shape (*P)
@@ -372,13 +376,17 @@ def calibration(
     ([0.5], [[0.5]])
     """
     lower, upper = hdi
-    lo, hi = central
+    if central is None:
+        truth = np.asarray(truth)
+        inside = (truth > 0) & (truth < 1) if interior is None else interior
+        q = np.asarray(levels, float).reshape(-1, *([1] * np.ndim(pit)))
+        covered = covered_share((1 - q) / 2, (1 + q) / 2, pit, axis=axis, interior=inside)
+    else:
+        covered = covered_share(*central, truth, axis=axis, interior=interior)
     return {
         "hdi_coverage": covered_share(lower, upper, truth, axis=axis, interior=interior),
         "hdi_width_mean": np.mean(upper - lower, axis=axis),
-        "central_coverage": np.moveaxis(
-            covered_share(lo, hi, truth, axis=axis, interior=interior), 0, -1
-        ),
+        "central_coverage": np.moveaxis(covered, 0, -1),
         "pit": interior_pit(pit, truth, interior),
     }
 

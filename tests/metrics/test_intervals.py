@@ -6,7 +6,7 @@ from scipy import stats
 from scipy.special import betainc
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.metrics.intervals import beta_hdi, contraction
+from bayescollapse.metrics.intervals import beta_hdi, calibration, contraction
 from bayescollapse.models.categorical import WRITER
 from bayescollapse.models.gaussian import NIGPosterior
 from bayescollapse.models.probability_fits import DirichletPosterior, probability_posterior_row
@@ -95,3 +95,18 @@ def test_sorted_draw_summaries_equal_arviz_and_numpy(draws):
     np.testing.assert_allclose(
         high, np.quantile(x.reshape(-1, 3, 4), (1 + q) / 2, axis=0), rtol=1e-14
     )
+
+
+def test_exact_central_coverage_from_the_cdf_equals_the_quantile_intervals(rng):
+    # an exact posterior's central coverage comes from its CDF at the truth
+    # ((1 - q) / 2 <= F <= (1 + q) / 2) instead of Beta quantiles: the same shares, with
+    # boundary truths (0) left out alike. Catches a level mapped to the wrong tail.
+    truth = np.array([0.0, 0.05, 0.15, 0.3, 0.5])
+    fit = DirichletPosterior(rng.gamma(3.0, 20.0, size=(40, 5)) + 0.3, WRITER)
+    levels = (0.5, 0.8, 0.94)
+    row = probability_posterior_row(fit, truth, None, levels=levels, axis=-1, rng=rng)
+    a, b = fit._beta()
+    lo, hi = fit.central_intervals(levels)
+    by_quantiles = calibration(fit.hdi(), (lo, hi), betainc(a, b, truth), truth)
+    np.testing.assert_array_equal(row["central_coverage"], by_quantiles["central_coverage"])
+    assert 0 < row["central_coverage"].mean() < 1
