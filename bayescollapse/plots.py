@@ -151,10 +151,31 @@ def plot_error(
     size = f"K={cfg['num_tokens']}, " if "token" in ds.dims else ""
     title = (
         f"{ds.attrs['model']}: {size}truth {truth}, "
-        f"{ds.sizes['replicate']} replicates, seed {ds.attrs['seed']} (bands: 2 SE)"
+        f"{_replicates(ds, metric)}, seed {ds.attrs['seed']} (bands: 2 SE)"
     )
     fig.suptitle(textwrap.fill(title, width=int(width * 11)), fontsize=11)
     return fig
+
+
+def _replicates(ds: xr.Dataset, metric: str) -> str:
+    """'R replicates', naming the fits that ran fewer (runs put side by side by concat_runs).
+
+    Examples
+    --------
+    >>> ds = xr.Dataset(
+    ...     {"m": (("setting", "replicate", "generation"),
+    ...            [[[1.0], [2.0]], [[3.0], [np.nan]], [[4.0], [np.nan]]])},
+    ...     coords={"fit_label": ("setting", ["mle", "pymc", "pymc"])})
+    >>> _replicates(ds, "m")
+    '2 replicates (pymc 1)'
+    """
+    first = ds[metric].isel(generation=0).notnull()
+    ran = first.any([d for d in first.dims if d not in ("setting", "replicate")]).sum("replicate")
+    most = int(ran.max())
+    fewer = dict.fromkeys(  # one entry per fit, whatever the regimes
+        f"{ds['fit_label'].values[i]} {int(n)}" for i, n in enumerate(ran.values) if 0 < n < most
+    )
+    return f"{most} replicates" + (f" ({'; '.join(fewer)})" if fewer else "")
 
 
 _REGIME_COLORS = {"recovery": "#4daf4a", "bounded": "#ffb000", "collapse": "#e41a1c"}

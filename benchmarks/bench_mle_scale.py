@@ -1,10 +1,9 @@
 """Claim: per generation and replicate, the MLE path is >= 300x the per-token loop at
-n = 1e5 and >= 10x at K = 10,000; and how its cost scales with K, n, R and T.
+n = 1e5 and >= 10x at K = 10,000.
 
 The per-token loop is published collapse code's: ``rng.choice(K, size=n, p=...)`` and
-``np.bincount`` per replicate and generation. ``run()`` records every metric. The scaling
-table times ``run()`` over one factor at a time (K = 50, n = 1000, R = 20, T = 20 otherwise)
-and fits the growth exponent of time per generation and replicate (a slope in log-log).
+``np.bincount`` per replicate and generation. ``run()`` records every metric. How the cost
+of every path scales with K, n, R and T is ``bench_scaling.py``'s table.
 """
 
 import time
@@ -44,28 +43,8 @@ def per_token(k: int, n: int, generations: int = 5) -> float:
     return (time.perf_counter() - start) / (generations + 1)
 
 
-def slope(xs, ys) -> float:
-    return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
-
-
 def main():
     ours(10, 100, 2, 2)  # warm
-    base = {"k": 50, "n": 1000, "r": 20, "t": 20}
-    grids = {
-        "k": [10, 100, 1000, 10_000],
-        "n": [100, 10_000, 1_000_000, 10_000_000],
-        "r": [10, 100, 1000],
-        "t": [10, 100, 1000],
-    }
-    print("| factor | values | seconds per generation and replicate | growth exponent |")
-    print("| --- | --- | --- | --- |")
-    for name, values in grids.items():
-        times = [ours(**{**base, name: v}) for v in values]
-        cells = ", ".join(f"{v:g}: {s * 1e6:.0f} us" for v, s in zip(values, times, strict=True))
-        print(
-            f"| {name.upper()} | {', '.join(f'{v:g}' for v in values)} | {cells} "
-            f"| {slope(values, times):.2f} |"
-        )
     big_n = per_token(50, 100_000) / ours(50, 100_000, 100, 5)  # R = 100, the paper's
     big_k = per_token(10_000, 1000) / ours(10_000, 1000, 100, 5)
     print(f"n = 1e5: {big_n:.0f}x the per-token loop (target >= 300x)")
