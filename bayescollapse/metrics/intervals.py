@@ -114,6 +114,17 @@ def beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.
         idx = np.flatnonzero(inner)[ok]
         lower.flat[idx], upper.flat[idx] = lo[ok], hi[ok]
         done.flat[idx] = True
+    # a monotone density (a <= 1 <= b, or b <= 1 <= a, not U-shaped): the HDI is a tail,
+    # [0, F^-1(prob)] or [F^-1(1 - prob), 1]; at a = 1 (a token without counts under a
+    # flat prior) F^-1(q) = 1 - (1 - q)^(1/b) in closed form, and mirrored at b = 1
+    falling = ~done & (a <= 1) & (b >= 1)
+    rising = ~done & ~falling & (b <= 1) & (a >= 1)
+    for tail, x, y, q, flip in ((falling, a, b, prob, False), (rising, b, a, prob, True)):
+        if tail.any():
+            xs, ys = x[tail], y[tail]
+            end = np.where(xs == 1, -np.expm1(np.log1p(-q) / ys), betaincinv(xs, ys, q))
+            lower[tail], upper[tail] = (1 - end, 1.0) if flip else (0.0, end)
+            done |= tail
     if not done.all():
         rest = ~done
         lower[rest], upper[rest] = unimodal_hdi(_beta_ppf, _beta_logpdf, (a[rest], b[rest]), prob)

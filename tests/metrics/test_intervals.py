@@ -110,3 +110,23 @@ def test_exact_central_coverage_from_the_cdf_equals_the_quantile_intervals(rng):
     by_quantiles = calibration(fit.hdi(), (lo, hi), betainc(a, b, truth), truth)
     np.testing.assert_array_equal(row["central_coverage"], by_quantiles["central_coverage"])
     assert 0 < row["central_coverage"].mean() < 1
+
+
+@pytest.mark.parametrize("prob", [0.5, 0.94])
+def test_beta_hdi_of_a_monotone_density_is_its_tail(prob):
+    # a <= 1 <= b (a token without counts) or mirrored: the HDI is [0, F^-1(prob)] or
+    # [F^-1(1 - prob), 1], in closed form at a = 1; equal to the general root-finder's
+    # answer, and holding its mass. Catches a mirrored tail or 1/b for b in the closed form.
+    from bayescollapse.metrics.intervals import _beta_logpdf, _beta_ppf, unimodal_hdi
+
+    rng = np.random.default_rng(3)
+    a = np.concatenate([rng.uniform(0.05, 1, 50), np.ones(20), rng.uniform(1, 50, 50), [1.0]])
+    b = np.concatenate(
+        [rng.uniform(1, 500, 50), rng.uniform(1, 300, 20), rng.uniform(0.05, 1, 50), [1.0]]
+    )
+    lo, hi = beta_hdi(a, b, prob)
+    general = unimodal_hdi(_beta_ppf, _beta_logpdf, (a, b), prob)
+    np.testing.assert_allclose(lo, general[0], atol=1e-12)
+    np.testing.assert_allclose(hi, general[1], atol=1e-12)
+    np.testing.assert_allclose(betainc(a, b, hi) - betainc(a, b, lo), prob, atol=1e-10)
+    assert np.all(lo[:70] == 0) and np.all(hi[70:120] == 1)
