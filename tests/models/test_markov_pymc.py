@@ -1,6 +1,7 @@
 """The hierarchical PyMC model of the Markov family: its graph, and its posterior's law."""
 
 import numpy as np
+import pytest
 
 from bayescollapse.models.markov import MarkovLM
 from bayescollapse.models.markov_pymc import build_hierarchical_model, build_rows_model
@@ -97,3 +98,14 @@ def test_each_draws_rows_come_from_their_exact_conditional(rng):
     noise = (post["theta"].values - conditional_mean).reshape(2000, -1)
     z = noise.mean(axis=0) / (noise.std(axis=0, ddof=1) / np.sqrt(2000))
     assert np.abs(z).max() < 4.5
+
+
+def test_a_completion_that_forgets_the_rows_is_refused_in_one_line(rng):
+    from bayescollapse.models.registry import register_pymc_model
+
+    register_pymc_model(
+        "markov", "_no-rows", build_hierarchical_model, complete=lambda post, data, r: post
+    )
+    fam = MarkovLM(4, order=2, draws=50, tune=50)
+    with pytest.raises(ValueError, match=r"lacks variable\(s\) theta after its completion"):
+        make_fitter(fam, "_no-rows", 1).fit(_simulated_rows(rng, 5), prior=None, rng=rng)
