@@ -463,7 +463,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_into(args, config, out, figure) -> int:
-    """Run ``config`` and write it into the reserved ``out`` (and ``figure``)."""
+    """Run ``config`` and write it into the reserved ``out`` (and ``figure``).
+
+    Without Dask imported xarray is told there are no Dask arrays (see
+    ``storage.without_dask``): a small run does not pay for importing ``dask.array``.
+    """
+    from bayescollapse.storage import without_dask
+
+    with without_dask():
+        return _run_and_write(args, config, out, figure)
+
+
+def _run_and_write(args, config, out, figure) -> int:
     from bayescollapse import tables
     from bayescollapse.loop import run
     from bayescollapse.posteriors import run_tree, save_tree

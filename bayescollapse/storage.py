@@ -335,6 +335,45 @@ def _no_distributed_probe():
             module.get_dask_scheduler = probe
 
 
+@contextlib.contextmanager
+def without_dask():
+    """While Dask is not imported, tell xarray there are no Dask arrays without importing it.
+
+    The first time xarray checks whether an array is a Dask array it imports Dask when it
+    is installed (``dask.array`` and ``dask.base``: 0.1-0.2 s, a sixth of a small CLI
+    run). A Dask array cannot exist before Dask is imported, so for a block of code that
+    does not import it the answer is "none": it is given here through xarray's cache of
+    array modules and its Dask-collection test, both restored on exit, so later code (a
+    sweep, a chunked ``open_zarr``) sees the real module. Nothing is changed when Dask is
+    already imported or xarray's internals differ from these.
+    """
+    import sys
+
+    try:
+        from xarray.namedarray import pycompat, utils
+
+        cache, module, test = (
+            pycompat._cached_duck_array_modules,
+            pycompat.DuckArrayModule,
+            utils.is_dask_collection,
+        )
+    except (ImportError, AttributeError):
+        cache = None
+    if cache is None or "dask" in sys.modules or "dask" in cache:
+        yield
+        return
+    stub = object.__new__(module)
+    stub.module, stub.version, stub.type, stub.available = None, pycompat.Version("0"), (), False
+    cache["dask"] = stub
+    utils.is_dask_collection = lambda x: False
+    try:
+        yield
+    finally:
+        utils.is_dask_collection = test
+        if cache.get("dask") is stub:
+            del cache["dask"]
+
+
 def write_atomic(
     data: xr.Dataset | xr.DataTree,
     path: str | os.PathLike,

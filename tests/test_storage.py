@@ -186,3 +186,25 @@ def test_saving_netcdf_does_not_import_distributed(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_cli_run_does_not_import_dask_and_leaves_xarray_as_it_was(tmp_path):
+    # without Dask imported no Dask array can exist: a CLI run tells xarray so instead of
+    # letting it import dask (0.1-0.2 s); afterwards xarray sees the real Dask again, so a
+    # chunked array still works. Catches a stub left in xarray's cache on exit.
+    out = str(tmp_path / "r.nc")
+    code = (
+        "import sys\n"
+        "from bayescollapse.cli import main\n"
+        f"assert main(['run', '--generations', '1', '--replicates', '2', '--out', {out!r}, "
+        "'--no-progress']) == 0\n"
+        "assert 'dask' not in sys.modules, 'dask imported'\n"
+        "import dask.array as da, xarray as xr\n"
+        "from xarray.namedarray.pycompat import array_type\n"
+        "assert array_type('dask') == (da.Array,)\n"
+        "x = xr.DataArray(da.zeros(4, chunks=2))\n"
+        "assert x.chunks == ((2, 2),) and x.sum().compute() == 0\n"
+        f"assert xr.open_dataset({out!r}, chunks={{}})['theta_mean'].chunks is not None\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
