@@ -224,6 +224,12 @@ def sequence_counts(
     return counts
 
 
+#: up to this many tokens a sequence's next token is found by comparing its whole CDF row
+#: with the uniform (vectorised) rather than by a binary search; both give the same token
+#: but for rounding within about 1e-12 of a CDF value (none in 5 million draws tried)
+SMALL_VOCABULARY = 64
+
+
 def _by_sequence(probs, sizes, *, order: int, length: int, rng) -> np.ndarray:
     """Return the counts of :func:`sequence_counts` by writing every sequence.
 
@@ -244,7 +250,11 @@ def _by_sequence(probs, sizes, *, order: int, length: int, rng) -> np.ndarray:
     for _ in range(length):
         u = rng.random((reps, width))
         row = base + ctx
-        y = np.minimum(np.searchsorted(shifted, u + row, side="left") - row * tokens, tokens - 1)
+        if tokens <= SMALL_VOCABULARY:  # count the CDF entries below u: the same token
+            y = (cdf[row] < u[..., None]).sum(axis=-1)  # as the search, without cache misses
+        else:
+            y = np.searchsorted(shifted, u + row, side="left") - row * tokens
+        y = np.minimum(y, tokens - 1)
         emitted.append((row * tokens + y)[active])
         ctx = (ctx * tokens + y) % contexts
     counts = np.bincount(np.concatenate(emitted), minlength=reps * contexts * tokens)

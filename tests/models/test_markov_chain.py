@@ -26,3 +26,25 @@ def test_sequences_start_in_the_generating_chains_stationary_law(sequences):
     share = counts.sum(axis=-1)[:, 0] / sequences
     se = np.sqrt(3 / 7 * 4 / 7 / (sequences * reps))
     assert abs(share.mean() - 3 / 7) < 4 * se
+
+
+@pytest.mark.parametrize("tokens", [5, 80])
+def test_the_two_token_lookups_write_the_same_sequences(tokens, monkeypatch):
+    # small vocabularies compare the uniform with the whole CDF row, large ones search the
+    # rows laid end to end: from one stream both must give the same counts. Catches an
+    # off-by-one in either lookup (a token shifted by one, or the last token never drawn).
+    from bayescollapse.models import markov_chain
+
+    rng = np.random.default_rng(5)
+    probs = rng.dirichlet(np.full(tokens, 0.5), size=(3, tokens))
+    sizes = np.array([4, 7, 1])
+    draws = []
+    for limit in (10**6, 0):  # every row compared, then every row searched
+        monkeypatch.setattr(markov_chain, "SMALL_VOCABULARY", limit)
+        draws.append(
+            markov_chain.sequence_counts(
+                probs, sizes, order=1, length=30, rng=np.random.default_rng(9)
+            )
+        )
+    np.testing.assert_array_equal(draws[0], draws[1])
+    assert draws[0].sum() == sizes.sum() * 30
