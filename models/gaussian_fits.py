@@ -202,6 +202,8 @@ class NIGPosterior:
     prior: tuple | None = None
     diagnostics: dict = field(default_factory=dict)
     bayesian: ClassVar[bool] = True
+    #: ``cdf`` is exact: the central coverage comes from it (see ``calibration``)
+    exact_cdf: ClassVar[bool] = True
 
     @property
     def mu_mean(self) -> np.ndarray:

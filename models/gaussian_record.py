@@ -106,15 +106,19 @@ def gaussian_record(
         **gaussian_distances(fit.mu_mean, fit.sigma2_mean, truth.mu, truth.sigma),
     }
     if fit.bayesian and summarise_posterior:
-        hdi, central = fit.hdi(), fit.central_intervals(levels)
         names = ("mu", "sigma")
-        pit = fit.cdf(truth, rng=rng)
+        hdi, pit = fit.hdi(), fit.cdf(truth, rng=rng)
+        central = None  # an exact CDF gives the central coverage (see ``calibration``)
+        if not getattr(fit, "exact_cdf", False):
+            intervals = fit.central_intervals(levels)
+            central = tuple(np.stack([intervals[n][i] for n in names], axis=-1) for i in (0, 1))
         summary = calibration(  # the parameters (mu, sigma) on the last axis
             tuple(np.stack([hdi[n][i] for n in names], axis=-1) for i in (0, 1)),
-            tuple(np.stack([central[n][i] for n in names], axis=-1) for i in (0, 1)),
+            central,
             np.stack([pit[n] for n in names], axis=-1),
             np.array([truth.mu, truth.sigma]),
             interior=np.array([True, True]),
+            levels=levels,
         )
         (mu_lo, mu_hi), (s_lo, s_hi) = hdi["mu"], hdi["sigma"]
         row["mu_hdi_width"] = mu_hi - mu_lo

@@ -119,10 +119,10 @@ def beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.
     # flat prior) F^-1(q) = 1 - (1 - q)^(1/b) in closed form, and mirrored at b = 1
     falling = ~done & (a <= 1) & (b >= 1)
     rising = ~done & ~falling & (b <= 1) & (a >= 1)
-    for tail, x, y, q, flip in ((falling, a, b, prob, False), (rising, b, a, prob, True)):
+    for tail, x, y, flip in ((falling, a, b, False), (rising, b, a, True)):
         if tail.any():
             xs, ys = x[tail], y[tail]
-            end = np.where(xs == 1, -np.expm1(np.log1p(-q) / ys), betaincinv(xs, ys, q))
+            end = np.where(xs == 1, -np.expm1(np.log1p(-prob) / ys), betaincinv(xs, ys, prob))
             lower[tail], upper[tail] = (1 - end, 1.0) if flip else (0.0, end)
             done |= tail
     if not done.all():
@@ -223,9 +223,7 @@ def covered_share(lower, upper, truth, *, axis=-1, interior=None) -> np.ndarray:
     0.5
     """
     truth = np.asarray(truth)
-    if interior is None:
-        interior = (truth > 0) & (truth < 1)
-    interior = np.broadcast_to(interior, np.broadcast(lower, truth).shape)
+    interior = np.broadcast_to(_interior(truth, interior), np.broadcast(lower, truth).shape)
     covered = (lower <= truth) & (truth <= upper) & interior
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.sum(covered, axis=axis) / np.sum(interior, axis=axis)
@@ -233,10 +231,12 @@ def covered_share(lower, upper, truth, *, axis=-1, interior=None) -> np.ndarray:
 
 def interior_pit(pit: np.ndarray, truth: np.ndarray, interior=None) -> np.ndarray:
     """Return the PIT with boundary truths (0 or 1) set to NaN (see :func:`covered_share`)."""
-    truth = np.asarray(truth)
-    if interior is None:
-        interior = (truth > 0) & (truth < 1)
-    return np.where(interior, pit, np.nan)
+    return np.where(_interior(np.asarray(truth), interior), pit, np.nan)
+
+
+def _interior(truth: np.ndarray, interior=None) -> np.ndarray:
+    """Return the truths that count: ``interior`` as given, by default those in (0, 1)."""
+    return (truth > 0) & (truth < 1) if interior is None else interior
 
 
 def randomised_pit(draws: np.ndarray, values, *, rng: np.random.Generator) -> np.ndarray:
@@ -388,8 +388,7 @@ def calibration(
     """
     lower, upper = hdi
     if central is None:
-        truth = np.asarray(truth)
-        inside = (truth > 0) & (truth < 1) if interior is None else interior
+        inside = _interior(np.asarray(truth), interior)  # of the truth, not of the PIT
         q = np.asarray(levels, float).reshape(-1, *([1] * np.ndim(pit)))
         covered = covered_share((1 - q) / 2, (1 + q) / 2, pit, axis=axis, interior=inside)
     else:

@@ -12,6 +12,7 @@ from bayescollapse.models.gaussian import (
     PointGaussian,
     nig_update,
 )
+from bayescollapse.models.gaussian_record import gaussian_record
 from bayescollapse.schemes import TrainingSet
 
 DATA = TrainingSet(
@@ -41,3 +42,23 @@ def test_contraction_of_mu_divides_by_its_prior_variance():
     row = family.record(fit, DATA, TRUTH, None, True)
     assert (kappa[0], alpha[0], beta[0]) == pytest.approx((12, 8, 4 + 9 + 3.2 / 24))
     assert row["contraction"][0] == pytest.approx(1 - (4 + 9 + 3.2 / 24) / 84, rel=1e-12)
+
+
+def test_exact_central_coverage_from_the_cdf_equals_the_quantile_intervals(monkeypatch):
+    # the exact NIG posterior's central coverage of mu and sigma comes from its CDF at the
+    # truth; computed from its quantile intervals instead, every replicate and level agree.
+    # Catches a level mapped to the wrong tail or sigma's CDF taken as its complement.
+    rng = np.random.default_rng(4)
+    fit = NIGPosterior(
+        rng.normal(0, 0.3, 200), np.full(200, 11.0), np.full(200, 6.0), rng.uniform(3, 9, 200)
+    )
+    data = TrainingSet(
+        GaussianStats(np.full(200, 10), np.zeros(200), np.full(200, 9.0)), None, np.full(200, 10)
+    )
+    levels = (0.5, 0.8, 0.94)
+    from_cdf = gaussian_record(fit, data, TRUTH, None, True, levels=levels)
+    monkeypatch.setattr(NIGPosterior, "exact_cdf", False)
+    from_intervals = gaussian_record(fit, data, TRUTH, None, True, levels=levels)
+    for name in ("central_coverage", "pit", "mu_covered"):
+        np.testing.assert_array_equal(from_cdf[name], from_intervals[name])
+    assert 0 < from_cdf["central_coverage"].mean() < 1
