@@ -182,9 +182,16 @@ def run_unit(
     sink = None
     if into is not None:
         variables, width = own.variables, config.replicate_block
+        views: dict[str, np.ndarray] = {}  # the unit's part of each array, looked up once
 
         def sink(name: str, t: int, value) -> None:
-            into.writable(name)[(*_unit_index(variables, width, name, s, b), t)] = value
+            view = views.get(name)
+            if view is None:
+                view = views[name] = into.writable(name)[_unit_index(variables, width, name, s, b)]
+            if "block" in variables[name][0]:
+                view[t] = value
+            else:
+                view[:, t] = value
 
     return run_block(
         setting,

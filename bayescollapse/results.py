@@ -16,7 +16,8 @@ Saved files leave them out (and compress the rest); :func:`open_results` puts th
 
 Every variable has CF attrs ``long_name`` and ``units`` (``1`` for probabilities, shares
 and counts; ``nats`` for information; none for quantities in the data's own unit), and
-the attrs record the seed, the configuration, the results ``schema_version``, the plugin
+the attrs record the seed, the configuration, the results ``schema_version``, the
+``streams_version`` (:data:`bayescollapse.rng.STREAMS_VERSION`), the plugin
 modules and the versions of Python and the libraries (like msprime's provenance).
 
 Per-setting coordinates say how each setting was run: ``group`` (its regime),
@@ -42,6 +43,7 @@ import numpy as np
 import xarray as xr
 
 from bayescollapse.models import REGISTRY
+from bayescollapse.rng import STREAMS_VERSION
 from bayescollapse.schedules import real_weight_values
 from bayescollapse.storage import engine_for, write_atomic
 
@@ -209,6 +211,7 @@ def build_results(
         "seed": int(config.seed),
         "bayescollapse_version": version("bayescollapse"),
         "schema_version": SCHEMA_VERSION,
+        "streams_version": STREAMS_VERSION,
         "config": config.to_json(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": config.model,
@@ -304,7 +307,7 @@ def for_file(ds: xr.Dataset) -> xr.Dataset:
     ]
     out = ds.drop_vars(empty)
     for name in out.data_vars:
-        out[name].encoding.update(zlib=True, complevel=4)
+        out[name].encoding.update(zlib=True, complevel=1)
     return out
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "STREAMS_VERSION",
     "CellStreams",
     "LazyGenerator",
     "STREAMS",
@@ -32,6 +33,12 @@ __all__ = [
     "fresh_seed",
     "stable_key",
 ]
+
+#: how the streams are turned into data: raised whenever a release draws different values
+#: from the same seed and configuration (recorded with results; a sweep store of another
+#: version is not resumed). 2: a law shared by every replicate, with few items per row, is
+#: drawn item by item from its alias table (:mod:`bayescollapse.counts`).
+STREAMS_VERSION = 2
 
 #: stream name -> the first entry of its spawn key
 STREAMS = {"real": 0, "fit": 1, "store": 2, "metric": 3}

@@ -36,7 +36,7 @@ from bayescollapse.config import RunConfig, kept_generations
 from bayescollapse.loop import finish_results, place_rows, results_arrays, run_unit, units
 from bayescollapse.memory import check_memory
 from bayescollapse.posteriors import node_name
-from bayescollapse.rng import fresh_seed
+from bayescollapse.rng import STREAMS_VERSION, fresh_seed
 from bayescollapse.storage import locked
 
 __all__ = ["SweepReport", "open_client", "run_distributed", "store_status", "sweep"]
@@ -127,6 +127,7 @@ def _prepare(config: RunConfig, store: Path, *, overwrite: bool) -> RunConfig:
         try:
             with xr.open_dataset(store, engine="zarr", group="results", consolidated=False) as old:
                 stored = old.attrs["config"]
+                streams = int(old.attrs.get("streams_version", 1))
         except (OSError, KeyError, ValueError) as err:
             raise ValueError(
                 f"{store} exists and is not a sweep store ({type(err).__name__}); "
@@ -136,6 +137,12 @@ def _prepare(config: RunConfig, store: Path, *, overwrite: bool) -> RunConfig:
             raise ValueError(
                 f"{store} was written by a different configuration; pass overwrite "
                 "(CLI: --overwrite) to replace it, or choose another store"
+            )
+        if streams != STREAMS_VERSION:
+            raise ValueError(
+                f"{store} was drawn with random streams version {streams}, and this release "
+                f"draws version {STREAMS_VERSION}; pass overwrite (CLI: --overwrite) to "
+                "recompute it"
             )
         seed = json.loads(stored)["seed"]
         if config.seed is not None and config.seed != seed:

@@ -60,7 +60,7 @@ def timed(fn, *args) -> float:
 
 def main():
     run(RunConfig(generations=2, replicates=2, seed=0, settings=CONFIG.settings))  # warm
-    ours = timed(run, CONFIG)
+    ours = min(timed(run, CONFIG) for _ in range(3))  # best of 3 on both sides
     subset = 10
     loop = timed(per_token_loop, subset) * R / subset
     bottom = min(timed(floor) for _ in range(3))

@@ -22,8 +22,8 @@ import numpy as np
 import xarray as xr
 
 from bayescollapse.counts import multinomial_counts, subsample_counts
-from bayescollapse.metrics import categorical_distances
-from bayescollapse.metrics.tails import ranks, tail_metrics, zipf_exponent
+from bayescollapse.metrics.tails import ranks, zipf_exponent
+from bayescollapse.metrics.token_row import token_metrics
 from bayescollapse.models.decoding import check_token_decoding
 from bayescollapse.models.probability_fits import (
     SYNTHETIC_MODES,
@@ -242,10 +242,9 @@ class DirichletCategorical(SamplerSettings):
         """
         row = {
             "theta_mean": fit.mean,
-            "train_count": data.data.astype(float),
-            "real_count": data.real.astype(float),
-            **categorical_distances(fit.mean, truth, data.data),
-            **tail_metrics(fit.mean, truth, data.data, tail_rank=self.tail_rank),
+            "train_count": data.data,
+            "real_count": data.real,
+            **token_metrics(fit.mean, truth, data.data, tail_rank=self.tail_rank),
         }
         if fit.bayesian:
             row["theta_sd"] = np.sqrt(fit.var)

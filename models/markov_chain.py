@@ -205,10 +205,11 @@ def sequence_counts(
     """
     sizes = np.asarray(sizes, dtype=np.int64)
     reps = sizes.shape[0]
+    if order == 0:  # one law (the truth) or one per replicate (fitted rows), as categorical
+        law = np.asarray(probs, float)[..., 0, :]
+        return multinomial_counts(sizes * length, law, rng=rng)[:, None, :]
     probs = np.broadcast_to(np.asarray(probs, float), (reps, *np.shape(probs)[-2:]))
     contexts, tokens = probs.shape[-2:]
-    if order == 0:
-        return multinomial_counts(sizes * length, probs[:, 0, :], rng=rng)[:, None, :]
     p = np.clip(probs, 0.0, None)
     p = p / p.sum(axis=-1, keepdims=True)
     if 2 * int(sizes.max(initial=0)) < contexts * tokens:

@@ -1,9 +1,10 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from bayescollapse.counts import multinomial_counts, subsample_counts
+from bayescollapse.counts import alias_table, multinomial_counts, subsample_counts
 
 
 @settings(max_examples=50, deadline=None)
@@ -38,9 +39,12 @@ def test_multinomial_rows(rng):
     np.testing.assert_array_equal(out.sum(axis=1), [5, 0, 9])
 
 
-def test_few_draws_over_many_categories_have_the_multinomial_law():
+@pytest.mark.parametrize("one_law", [False, True], ids=["rows", "alias"])
+def test_few_draws_over_many_categories_have_the_multinomial_law(one_law):
     # law: Multinomial(n_r, p_r): a cell's count has mean n p and variance n p (1 - p).
-    # Fewer draws than a quarter of the cells take the draw-every-item path. Cells expected
+    # Fewer draws than a quarter of the cells take the draw-every-item path: a binary search
+    # per item over the rows' CDFs ("rows"), or, for one law shared by every row, Walker's
+    # alias table ("alias"). Cells expected
     # fewer than 400 times over the 4000 draws are pooled into one cell per row (their sum
     # is Binomial(n, sum p)), where the normal approximation to the mean and the sample
     # variance holds. Each row's m means and m variances are checked at the Bonferroni z for
@@ -49,10 +53,13 @@ def test_few_draws_over_many_categories_have_the_multinomial_law():
     # Rows sum to their sizes, and a row of size 0 is all zero.
     rng = np.random.default_rng(4)
     p = rng.dirichlet(np.full(400, 0.5), size=3)
+    if one_law:
+        p = np.broadcast_to(p[0], p.shape)
     sizes = np.array([10, 60, 0])
     reps = 4000
     assert sizes.sum() < p.size // 4  # the path under test
-    draws = np.stack([multinomial_counts(sizes, p, rng=rng) for _ in range(reps)])
+    law = p[0] if one_law else p
+    draws = np.stack([multinomial_counts(sizes, law, rng=rng) for _ in range(reps)])
     np.testing.assert_array_equal(draws.sum(axis=-1), np.broadcast_to(sizes, (reps, 3)))
     for r in (0, 1):
         rare = sizes[r] * p[r] * reps < 400
@@ -66,3 +73,22 @@ def test_few_draws_over_many_categories_have_the_multinomial_law():
         se_var = np.sqrt((m4 - var**2) / reps)
         assert np.all(np.abs(counts.var(axis=0, ddof=1) - var) <= z * se_var)
     assert not draws[:, 2].any()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_alias_table_holds_the_law_exactly(seed):
+    # closed form: p_k = (keep_k + sum over j with alias_j = k of (1 - keep_j)) / K, and a
+    # category of probability 0 keeps no share of any column
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(1, 300))
+    p = rng.dirichlet(np.full(k, 0.3))
+    p[rng.random(k) < 0.3] = 0.0
+    p[int(rng.integers(k))] += 0.1
+    p /= p.sum()
+    keep, alias = alias_table(p)
+    back = keep.copy()
+    np.add.at(back, alias, 1.0 - keep)
+    np.testing.assert_allclose(back / k, p, rtol=0, atol=1e-13)
+    assert np.all(keep[p == 0] == 0) and np.all(p[alias[keep < 1]] > 0)
+    draws = multinomial_counts(np.full(50, 20), p, rng=rng)
+    assert not draws[:, p == 0].any()

@@ -20,6 +20,7 @@ from bayescollapse.cli import main
 from bayescollapse.phase import phase_simulation
 from bayescollapse.posteriors import open_tree
 from bayescollapse.results import open_results
+from bayescollapse.rng import STREAMS_VERSION
 from bayescollapse.sweep import run_distributed, store_status, sweep
 
 CONFIG = RunConfig(
@@ -101,6 +102,21 @@ def test_a_store_of_another_configuration_is_refused(clients, tmp_path):
     report = sweep(replace(CONFIG, generations=5), store, client=two, overwrite=True)
     assert len(report.run) == 9
     assert open_results(store).sizes["generation"] == 6
+
+
+def test_a_store_drawn_by_other_random_streams_is_not_resumed(clients, tmp_path):
+    # a store from a release whose streams drew differently would mix two laws' draws
+    _, two = clients
+    store = tmp_path / "s.zarr"
+    sweep(CONFIG, store, client=two)
+    assert open_results(store).attrs["streams_version"] == STREAMS_VERSION
+    meta = json.loads((store / "results" / "zarr.json").read_text())
+    meta["attributes"]["streams_version"] = STREAMS_VERSION - 1
+    (store / "results" / "zarr.json").write_text(json.dumps(meta))
+    message = f"random streams version {STREAMS_VERSION - 1}, and this release draws version"
+    with pytest.raises(ValueError, match=message):
+        sweep(CONFIG, store, client=two)
+    assert len(sweep(CONFIG, store, client=two, overwrite=True).run) == 9
 
 
 FLAKY = """

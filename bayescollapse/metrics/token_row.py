@@ -1,0 +1,138 @@
+"""One generation's token metrics in one pass: distances to the truth and tail metrics.
+
+:func:`token_metrics` returns every value of :func:`~bayescollapse.metrics.distances.
+categorical_distances` and :func:`~bayescollapse.metrics.tails.tail_metrics` (their
+definitions are there), computed together: the logs of the fit are taken once, the sums
+against fixed vectors of the truth (its logs, ranks, tail, support) are one matrix product
+per input array, and those vectors are worked out once per truth (:func:`truth_terms`).
+The metrics are recorded every generation, so on the MLE path this row is most of what a
+generation costs beyond its draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = ["TruthTerms", "token_metrics", "truth_terms"]
+
+
+@dataclass(frozen=True)
+class TruthTerms:
+    """What the metrics need of ``P*`` and the tail rank, worked out once.
+
+    ``on_fit`` has columns (truth on its support, log rank, 1): ``log theta`` times it gives
+    the cross term of ``KL(P* || P)`` and the sums of the Zipf slope. ``on_positive`` has
+    columns (log rank, log rank squared, 1, in support, outside support). ``on_point`` has
+    columns (log truth, 0 off the support; in the tail). ``on_lost`` has columns (1, truth).
+    """
+
+    truth: np.ndarray
+    on_fit: np.ndarray
+    on_positive: np.ndarray
+    on_point: np.ndarray
+    on_lost: np.ndarray
+    sqrt_truth: np.ndarray
+    lost_rank: np.ndarray  # rank on the support, K + 1 off it
+    truth_log_truth: float
+    truth_tail: float
+    has_outside: bool
+
+
+@lru_cache(maxsize=16)
+def _terms(truth_bytes: bytes, tail_rank: int) -> TruthTerms:
+    truth = np.frombuffer(truth_bytes, dtype=float)
+    k = truth.size
+    support = truth > 0
+    order = np.argsort(-truth, kind="stable")  # ranks as tails.ranks: ties by token index
+    rank = np.empty(k, dtype=np.int64)
+    rank[order] = np.arange(1, k + 1)
+    log_rank = np.log(rank.astype(float))
+    log_truth = np.log(np.where(support, truth, 1.0))  # 0 off the support
+    tail = (rank > tail_rank).astype(float)
+    on_support = support.astype(float)
+    return TruthTerms(
+        truth=truth,
+        on_fit=np.stack([np.where(support, truth, 0.0), log_rank, np.ones(k)], axis=1),
+        on_positive=np.stack(
+            [log_rank, log_rank**2, np.ones(k), on_support, 1.0 - on_support], axis=1
+        ),
+        on_point=np.stack([log_truth, tail], axis=1),
+        on_lost=np.stack([np.ones(k), truth, on_support], axis=1),
+        sqrt_truth=np.sqrt(truth),
+        lost_rank=np.where(support, rank, k + 1),
+        truth_log_truth=float(truth[support] @ log_truth[support]),
+        truth_tail=float(truth @ tail),
+        has_outside=not bool(support.all()),
+    )
+
+
+def truth_terms(truth: np.ndarray, tail_rank: int) -> TruthTerms:
+    """Return the :class:`TruthTerms` of ``truth`` and ``tail_rank`` (cached per value)."""
+    return _terms(np.ascontiguousarray(truth, dtype=float).tobytes(), int(tail_rank))
+
+
+def token_metrics(
+    point: np.ndarray, truth: np.ndarray, counts: np.ndarray, *, tail_rank: int
+) -> dict[str, np.ndarray]:
+    """Return the distances and tail metrics of ``point`` against ``truth``, each of shape (R,).
+
+    Parameters
+    ----------
+    point : numpy.ndarray, shape (R, K)
+        Fitted probabilities (MLE frequencies or posterior mean).
+    truth : numpy.ndarray, shape (K,)
+        ``P*``.
+    counts : numpy.ndarray, shape (R, K)
+        The generation's training counts (a token with count 0 is lost this generation).
+    tail_rank : int
+        ``r``: the tail is the tokens of rank greater than ``r``.
+
+    Examples
+    --------
+    >>> out = token_metrics(np.array([[0.5, 0.5, 0.0]]), np.array([0.25, 0.25, 0.5]),
+    ...                     np.array([[3, 4, 0]]), tail_rank=1)
+    >>> out["tv_to_truth"].tolist(), out["kl_truth_to_model"].tolist(), out["lost_mass"].tolist()
+    ([0.5], [inf], [0.5])
+    """
+    terms = truth_terms(truth, tail_rank)
+    point = np.asarray(point, dtype=float)
+    positive = point > 0
+    log_fit = np.log(np.where(positive, point, 1.0))  # 0 where theta = 0
+    cross, sum_x_log, sum_log = (log_fit @ terms.on_fit).T
+    sx, sxx, count, true_positive, outside = (positive @ terms.on_positive).T
+    point_log_truth, point_tail = (point @ terms.on_point).T
+    lost = counts == 0
+    lost_tokens, lost_mass, lost_true = (lost @ terms.on_lost).T
+    point_log_point = np.einsum("rk,rk->r", point, log_fit)
+    difference = point - terms.truth
+    root_gap = np.sqrt(point) - terms.sqrt_truth
+    first = np.where(lost, terms.lost_rank, terms.truth.size + 1).min(axis=-1).astype(float)
+    # the Zipf slope of -log theta on log rank over the positive entries (tails.zipf_exponent)
+    denominator = count * sxx - sx * sx
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (sx * sum_log - count * sum_x_log) / denominator
+    fitted = (count >= 2) & (denominator > 1e-12 * np.maximum(count * sxx, 1e-300))
+    true_tokens = terms.on_lost[:, 2].sum()
+    kl_model = point_log_point - point_log_truth
+    return {
+        "tv_to_truth": 0.5 * np.abs(difference).sum(axis=-1),
+        "kl_truth_to_model": np.where(
+            true_positive < true_tokens, np.inf, terms.truth_log_truth - cross
+        ),
+        "kl_model_to_truth": np.where(outside > 0, np.inf, kl_model)
+        if terms.has_outside
+        else kl_model,
+        "hellinger_to_truth": np.sqrt(0.5 * np.einsum("rk,rk->r", root_gap, root_gap)),
+        "sq_l2_to_truth": np.einsum("rk,rk->r", difference, difference),
+        "entropy": -point_log_point,
+        "gini_simpson": 1.0 - np.einsum("rk,rk->r", point, point),
+        "lost_tokens": lost_tokens,
+        "lost_mass": lost_mass,
+        "surviving_tokens": true_tokens - lost_true,
+        "first_lost_rank": np.where(first > terms.truth.size, np.nan, first),
+        "tail_mass_lost": terms.truth_tail - point_tail,
+        "tail_exponent": np.where(fitted, slope, np.nan),
+    }
