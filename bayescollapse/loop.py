@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from bayescollapse.config import RunConfig, Setting, kept_generations
 from bayescollapse.memory import check_memory
@@ -193,22 +194,27 @@ def run_unit(
             else:
                 view[:, t] = value
 
-    return run_block(
-        setting,
-        _FITTERS[key],
-        family=own,
-        truth=own.make_truth(config.truth),
-        real_fraction=alphas[s],
-        sample_size=sizes[s],
-        real_weight=real_weight_values(setting.real_weight, config.generations),
-        seed=config.seed,
-        block=b,
-        replicates=config.replicate_block,
-        summarise_posterior=config.posterior_metrics,
-        kept=kept,
-        progress=progress,
-        sink=sink,
-    )
+    # one BLAS thread: a generation's linear algebra is small (a stationary law's solve,
+    # matrix-vector sums), where a second thread only adds hand-offs (measured: the Markov
+    # benchmark took 2.7 or 3.9 ms a generation at random with two threads, 2.7 with one);
+    # parallel work is the sweep's, one unit per Dask worker
+    with threadpool_limits(limits=1, user_api="blas"):
+        return run_block(
+            setting,
+            _FITTERS[key],
+            family=own,
+            truth=own.make_truth(config.truth),
+            real_fraction=alphas[s],
+            sample_size=sizes[s],
+            real_weight=real_weight_values(setting.real_weight, config.generations),
+            seed=config.seed,
+            block=b,
+            replicates=config.replicate_block,
+            summarise_posterior=config.posterior_metrics,
+            kept=kept,
+            progress=progress,
+            sink=sink,
+        )
 
 
 def results_arrays(config: RunConfig) -> ResultArrays:

@@ -9,6 +9,7 @@ categorical distribution.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +36,27 @@ def stationary(probs: np.ndarray, order: int, *, iterations: int = 500) -> np.nd
     is the one reached from the uniform start by ``iterations`` steps of power iteration,
     each a reshape-and-sum with no per-context loop.
     """
-    probs = np.asarray(probs, float)
-    *batch, contexts, tokens = probs.shape
+    probs = np.ascontiguousarray(probs, dtype=float)
     if order == 0:
-        return np.full((*batch, contexts), 1.0 / contexts)
-    if contexts > SOLVE_LIMIT:
+        return np.full(probs.shape[:-1], 1.0 / probs.shape[-2])
+    return _remembered(probs.tobytes(), probs.shape, order, iterations, SOLVE_LIMIT)
+
+
+@functools.lru_cache(maxsize=4)
+def _remembered(data: bytes, shape: tuple, order: int, iterations: int, limit: int) -> np.ndarray:
+    """Return the law of :func:`stationary`, remembered by value.
+
+    A run asks for the truth's law and each fitted chain's more than once (the fit's
+    metrics, then its synthetic data).
+    """
+    pi = _stationary(np.frombuffer(data).reshape(shape), order, iterations, limit)
+    pi.setflags(write=False)
+    return pi
+
+
+def _stationary(probs: np.ndarray, order: int, iterations: int, limit: int) -> np.ndarray:
+    *batch, contexts, tokens = probs.shape
+    if contexts > limit:
         return _power_iteration(probs, iterations)
     flat = probs.reshape(-1, contexts, tokens)
     nxt = (np.arange(contexts)[:, None] * tokens + np.arange(tokens)) % contexts
@@ -208,13 +225,17 @@ def sequence_counts(
     if order == 0:  # one law (the truth) or one per replicate (fitted rows), as categorical
         law = np.asarray(probs, float)[..., 0, :]
         return multinomial_counts(sizes * length, law, rng=rng)[:, None, :]
-    probs = np.broadcast_to(np.asarray(probs, float), (reps, *np.shape(probs)[-2:]))
-    contexts, tokens = probs.shape[-2:]
-    p = np.clip(probs, 0.0, None)
+    probs = np.asarray(probs, float)
+    p = np.maximum(probs, 0.0)
     p = p / p.sum(axis=-1, keepdims=True)
+    contexts, tokens = p.shape[-2:]
+    # of the rows as given (the truth's solved once; a fit's law is remembered from its
+    # metrics), not of their renormalised copy, which can differ in the last bit
+    pi = np.broadcast_to(stationary(probs, order), (reps, contexts))
+    p = np.broadcast_to(p, (reps, contexts, tokens))
     if 2 * int(sizes.max(initial=0)) < contexts * tokens:
-        return _by_sequence(p, sizes, order=order, length=length, rng=rng)
-    occupancy = multinomial_counts(sizes, stationary(p, order), rng=rng)  # (R, C)
+        return _by_sequence(p, pi, sizes, order=order, length=length, rng=rng)
+    occupancy = multinomial_counts(sizes, pi, rng=rng)  # (R, C)
     counts = np.zeros((reps, contexts, tokens), dtype=np.int64)
     for _ in range(length):
         step = rng.multinomial(occupancy, p)  # (R, C, V): transitions c -> y at this step
@@ -231,32 +252,45 @@ def sequence_counts(
 SMALL_VOCABULARY = 64
 
 
-def _by_sequence(probs, sizes, *, order: int, length: int, rng) -> np.ndarray:
+def _by_sequence(probs, pi, sizes, *, order: int, length: int, rng) -> np.ndarray:
     """Return the counts of :func:`sequence_counts` by writing every sequence.
 
-    The loop runs over positions; every sequence and replicate moves at once, each token
-    one binary search in the rows' CDFs laid end to end.
+    The loop runs over positions; every sequence and replicate moves at once. A token is
+    the number of its row's CDF values below the uniform: counted across the token axis
+    (one vectorised comparison per token, into buffers made once) up to
+    :data:`SMALL_VOCABULARY` tokens, else one binary search in the rows' CDFs laid end to
+    end. Both give the token of the inverse CDF.
     """
     reps, contexts, tokens = probs.shape
     width = max(int(sizes.max(initial=0)), 1)
-    start = np.cumsum(stationary(probs, order), axis=-1)
+    start = np.cumsum(pi, axis=-1)  # sequences start from the chain's stationary law
     ctx = (start[:, None, :] < rng.random((reps, width, 1))).sum(axis=-1)
-    ctx = np.minimum(ctx, contexts - 1)
-    row_ids = np.arange(reps * contexts, dtype=float)
+    ctx = np.minimum(ctx, contexts - 1).ravel()
     cdf = np.cumsum(probs, axis=-1).reshape(reps * contexts, tokens)
-    shifted = (cdf + row_ids[:, None]).ravel()  # row r's CDF shifted by r: one sorted array
-    active = np.arange(width) < sizes[:, None]
-    base = np.arange(reps)[:, None] * contexts
-    emitted = []
-    for _ in range(length):
-        u = rng.random((reps, width))
-        row = base + ctx
-        if tokens <= SMALL_VOCABULARY:  # count the CDF entries below u: the same token
-            y = (cdf[row] < u[..., None]).sum(axis=-1)  # as the search, without cache misses
+    base = np.repeat(np.arange(reps) * contexts, width)  # each sequence's replicate's rows
+    rows = np.empty((length, reps * width), dtype=np.intp)  # each step's CDF row
+    small = tokens <= SMALL_VOCABULARY
+    made = np.empty((length, reps * width), dtype=np.uint8 if small else np.intp)  # tokens
+    uniforms = rng.random((length, reps * width))  # the same stream as a draw per step
+    if small:
+        by_token = np.ascontiguousarray(cdf.T)  # (token, row): a token's CDF side by side
+        by_token[-1] = 2.0  # the last token takes u above a CDF that rounds below 1
+        cut = np.empty((tokens, reps * width))  # rows are in range: "clip" never clips,
+        # and unlike "raise" it writes into the buffer without a copy
+        below = np.empty((tokens, reps * width), dtype=bool)
+    else:
+        row_ids = np.arange(reps * contexts, dtype=float)
+        shifted = (cdf + row_ids[:, None]).ravel()  # row r's CDF shifted by r: sorted
+    for row, u, y in zip(rows, uniforms, made, strict=True):
+        np.add(base, ctx, out=row)
+        if small:  # a count is at most 64: added up in bytes
+            np.less(by_token.take(row, axis=1, out=cut, mode="clip"), u, out=below)
+            np.add.reduce(below.view(np.uint8), axis=0, dtype=np.uint8, out=y)
         else:
-            y = np.searchsorted(shifted, u + row, side="left") - row * tokens
-        y = np.minimum(y, tokens - 1)
-        emitted.append((row * tokens + y)[active])
-        ctx = (ctx * tokens + y) % contexts
-    counts = np.bincount(np.concatenate(emitted), minlength=reps * contexts * tokens)
+            found = np.searchsorted(shifted, u + row, side="left") - row * tokens
+            np.minimum(found, tokens - 1, out=y)
+        ctx = y if order == 1 else (ctx * tokens + y) % contexts
+    active = (np.arange(width) < sizes[:, None]).ravel()
+    cells = rows[:, active] * tokens + made[:, active]
+    counts = np.bincount(cells.ravel(), minlength=reps * contexts * tokens)
     return counts.reshape(reps, contexts, tokens).astype(np.int64)

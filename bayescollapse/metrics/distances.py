@@ -136,12 +136,21 @@ def markov_distances(
     """
     unigram_truth = pi_truth @ truth
     unigram_model = np.einsum("rc,rcv->rv", pi_model, model)
+    # kl() and entropy() per row, from logs taken once (0 where the law is 0)
+    support, positive = truth > 0, model > 0
+    log_truth = np.log(np.where(support, truth, 1.0))
+    log_model = np.log(np.where(positive, model, 1.0))
+    model_log_model = np.einsum("rcv,rcv->rc", model, log_model)
+    forward = np.einsum("cv,cv->c", truth, log_truth) - np.einsum("cv,rcv->rc", truth, log_model)
+    forward[(support & ~positive).any(axis=-1)] = np.inf  # a true transition the model lost
+    reverse = model_log_model - np.einsum("rcv,cv->rc", model, log_truth)
+    reverse[(positive & ~support).any(axis=-1)] = np.inf  # the model's mass where P* is 0
     return {
-        "kl_rate": kl(truth, model) @ pi_truth,
-        "kl_rate_reverse": kl(model, truth) @ pi_truth,
+        "kl_rate": forward @ pi_truth,
+        "kl_rate_reverse": reverse @ pi_truth,
         "tv_rate": tv(truth, model) @ pi_truth,
         "unigram_tv": tv(unigram_model, unigram_truth),
-        "entropy_rate": np.sum(pi_model * entropy(model), axis=-1),
+        "entropy_rate": -np.sum(pi_model * model_log_model, axis=-1),
         "contexts_lost": (counts.sum(axis=-1) == 0).sum(axis=-1).astype(float),
         "transitions_lost": ((truth > 0) & (counts == 0)).sum(axis=(-2, -1)).astype(float),
     }

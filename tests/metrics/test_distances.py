@@ -2,8 +2,15 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bayescollapse.metrics.distances import gaussian_distances, markov_distances
+from bayescollapse.metrics.distances import (
+    entropy,
+    gaussian_distances,
+    kl,
+    markov_distances,
+)
 
 #: the true 2-state chain and a fitted one; stationary laws solved by hand:
 #: pi*(0) = 0.2 / (0.1 + 0.2) = 2/3, pi_model(0) = 0.3 / (0.4 + 0.3) = 3/7
@@ -58,3 +65,28 @@ def test_gaussian_distances_hand_values():
     assert out["w2_to_truth"][0] == pytest.approx(np.sqrt(2.0), rel=1e-12)
     assert out["sigma_ratio"][0] == 2.0 and out["log_var_ratio"][0] == pytest.approx(np.log(4))
     assert out["mu_sq_error"][0] == 1.0 and out["abs_mu_error"][0] == 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(2, 7), st.booleans())
+def test_markov_rates_equal_the_row_definitions(seed, reps, tokens, zeros):
+    # the rates from shared logs equal kl(), tv() and entropy() row by row, weighted by the
+    # stationary laws, with inf wherever a row's KL is infinite
+    rng = np.random.default_rng(seed)
+    contexts = tokens
+    truth = rng.dirichlet(np.ones(tokens), size=contexts)
+    counts = rng.multinomial(6, rng.dirichlet(np.ones(tokens), size=(reps, contexts)))
+    model = (counts + (0.0 if zeros else 0.5)) / (counts + (0.0 if zeros else 0.5)).sum(
+        axis=-1, keepdims=True
+    )
+    if zeros:
+        truth[0, -1] = 0.0
+        truth[0] /= truth[0].sum()
+    pi_truth, pi_model = rng.dirichlet(np.ones(contexts)), rng.dirichlet(np.ones(contexts), reps)
+    got = markov_distances(model, truth, counts, pi_truth=pi_truth, pi_model=pi_model)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(got["kl_rate"], kl(truth, model) @ pi_truth, rtol=1e-12)
+        np.testing.assert_allclose(got["kl_rate_reverse"], kl(model, truth) @ pi_truth, rtol=1e-12)
+    np.testing.assert_allclose(
+        got["entropy_rate"], np.sum(pi_model * entropy(model), axis=-1), rtol=1e-12, atol=1e-15
+    )
