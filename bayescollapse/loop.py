@@ -183,13 +183,17 @@ def run_unit(
     sink = None
     if into is not None:
         variables, width = own.variables, config.replicate_block
-        views: dict[str, np.ndarray] = {}  # the unit's part of each array, looked up once
+        views: dict[str, tuple] = {}  # the unit's part of each array, looked up once
 
         def sink(name: str, t: int, value) -> None:
-            view = views.get(name)
-            if view is None:
-                view = views[name] = into.writable(name)[_unit_index(variables, width, name, s, b)]
-            if "block" in variables[name][0]:
+            view, per_block = views.get(name) or views.setdefault(
+                name,
+                (
+                    into.writable(name)[_unit_index(variables, width, name, s, b)],
+                    "block" in variables[name][0],  # (generation,): one value per block
+                ),
+            )
+            if per_block:
                 view[t] = value
             else:
                 view[:, t] = value

@@ -106,10 +106,13 @@ def token_metrics(
     point_log_truth, point_tail = (point @ terms.on_point).T
     lost = counts == 0
     lost_tokens, lost_mass, lost_true = (lost @ terms.on_lost).T
-    point_log_point = np.einsum("rk,rk->r", point, log_fit)
+    point_log_point = np.vecdot(point, log_fit)
     difference = point - terms.truth
     root_gap = np.sqrt(point) - terms.sqrt_truth
-    first = np.where(lost, terms.lost_rank, terms.truth.size + 1).min(axis=-1).astype(float)
+    first = np.full(lost_true.shape, np.nan)  # NaN while no true token is lost
+    if lost_true.any():
+        first = np.where(lost, terms.lost_rank, terms.truth.size + 1).min(axis=-1).astype(float)
+        first[first > terms.truth.size] = np.nan
     # the Zipf slope of -log theta on log rank over the positive entries (tails.zipf_exponent)
     denominator = count * sxx - sx * sx
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -125,14 +128,14 @@ def token_metrics(
         "kl_model_to_truth": np.where(outside > 0, np.inf, kl_model)
         if terms.has_outside
         else kl_model,
-        "hellinger_to_truth": np.sqrt(0.5 * np.einsum("rk,rk->r", root_gap, root_gap)),
-        "sq_l2_to_truth": np.einsum("rk,rk->r", difference, difference),
+        "hellinger_to_truth": np.sqrt(0.5 * np.vecdot(root_gap, root_gap)),
+        "sq_l2_to_truth": np.vecdot(difference, difference),
         "entropy": -point_log_point,
-        "gini_simpson": 1.0 - np.einsum("rk,rk->r", point, point),
+        "gini_simpson": 1.0 - np.vecdot(point, point),
         "lost_tokens": lost_tokens,
         "lost_mass": lost_mass,
         "surviving_tokens": true_tokens - lost_true,
-        "first_lost_rank": np.where(first > terms.truth.size, np.nan, first),
+        "first_lost_rank": first,
         "tail_mass_lost": terms.truth_tail - point_tail,
         "tail_exponent": np.where(fitted, slope, np.nan),
     }

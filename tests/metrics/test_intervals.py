@@ -130,3 +130,17 @@ def test_beta_hdi_of_a_monotone_density_is_its_tail(prob):
     np.testing.assert_allclose(hi, general[1], atol=1e-12)
     np.testing.assert_allclose(betainc(a, b, hi) - betainc(a, b, lo), prob, atol=1e-10)
     assert np.all(lo[:70] == 0) and np.all(hi[70:120] == 1)
+
+
+def test_beta_hdi_solves_each_distinct_pair_once_with_the_same_ends():
+    # repeated (a, b) pairs (a Dirichlet posterior's integer counts) are solved once and
+    # handed back to every place they occur: the ends equal those solved one by one
+    rng = np.random.default_rng(3)
+    a = 1.0 + rng.poisson(2.0, size=(4, 60))
+    b = a.sum(axis=-1, keepdims=True) - a + 0.5
+    a[0, 0] = np.nan  # a missing value stays missing and does not disturb the others
+    lower, upper = beta_hdi(a, b, 0.9)
+    assert np.unique(a[1:] + 1j * b[1:]).size < a[1:].size  # the path under test
+    for index in np.ndindex(a.shape):
+        lo, hi = beta_hdi(np.array([a[index]]), np.array([b[index]]), 0.9)
+        np.testing.assert_array_equal([lower[index], upper[index]], [lo[0], hi[0]])
