@@ -15,7 +15,6 @@ from typing import ClassVar
 
 import numpy as np
 import xarray as xr
-from scipy.special import gammaincc, gammaincinv, gammaln, stdtr, stdtrit
 
 from bayescollapse.metrics import (
     draws_cdf,
@@ -179,6 +178,8 @@ class PointGaussian:
 
 def _invgamma_sqrt_ppf(q, alpha, beta):
     """Quantile of sigma when sigma2 ~ InvGamma(alpha, beta)."""
+    from scipy.special import gammaincinv
+
     with np.errstate(divide="ignore"):
         return np.sqrt(beta / gammaincinv(alpha, 1.0 - q))
 
@@ -219,6 +220,8 @@ class NIGPosterior:
     @property
     def sigma_mean(self) -> np.ndarray:
         """Posterior mean of sigma, ``sqrt(beta) Gamma(alpha - 1/2) / Gamma(alpha)``."""
+        from scipy.special import gammaln
+
         return np.sqrt(self.beta) * np.exp(gammaln(self.alpha - 0.5) - gammaln(self.alpha))
 
     @property
@@ -242,6 +245,8 @@ class NIGPosterior:
 
     def central_intervals(self, levels) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Exact central credible intervals of mu and sigma, each of shape (level, R)."""
+        from scipy.special import stdtrit
+
         q = np.asarray(levels, float)[:, None]
         half = stdtrit(2 * self.alpha, (1 + q) / 2) * self._mu_scale()
         lo_sigma = _invgamma_sqrt_ppf((1 - q) / 2, self.alpha, self.beta)
@@ -250,6 +255,8 @@ class NIGPosterior:
 
     def cdf(self, truth, *, rng=None) -> dict[str, np.ndarray]:
         """Posterior CDFs of mu and sigma at the true values (the PIT), each (R,); exact."""
+        from scipy.special import gammaincc, stdtr
+
         return {
             "mu": stdtr(2 * self.alpha, (truth.mu - self.mu) / self._mu_scale()),
             "sigma": gammaincc(self.alpha, self.beta / truth.sigma**2),
@@ -257,6 +264,8 @@ class NIGPosterior:
 
     def hdi(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Exact HDIs of mu (Student-t, symmetric) and sigma (from the inverse gamma)."""
+        from scipy.special import stdtrit
+
         scale = np.sqrt(self.beta / (self.alpha * self.kappa))
         half = stdtrit(2 * self.alpha, 0.5 + self.hdi_prob / 2) * scale
         sigma = unimodal_hdi(

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from bayescollapse.counts import multinomial_counts
 
@@ -93,6 +91,9 @@ def _power_iteration(probs: np.ndarray, iterations: int) -> np.ndarray:
 
 
 def _irreducible(probs: np.ndarray, order: int) -> bool:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     contexts, tokens = probs.shape
     if order == 0:
         return True

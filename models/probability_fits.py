@@ -23,7 +23,6 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 import xarray as xr
-from scipy.special import betainc, betaincinv
 
 from bayescollapse.metrics import (
     beta_hdi,
@@ -137,12 +136,16 @@ class DirichletPosterior:
 
     def central_intervals(self, levels) -> tuple[np.ndarray, np.ndarray]:
         """Exact central credible intervals, shape (level, R, ..., K), from the Beta marginals."""
+        from scipy.special import betaincinv
+
         a, b = self._beta()
         q = np.asarray(levels, float).reshape(-1, *([1] * a.ndim))
         return betaincinv(a, b, (1 - q) / 2), betaincinv(a, b, (1 + q) / 2)
 
     def cdf(self, values: np.ndarray, *, rng=None) -> np.ndarray:
         """Marginal posterior CDF at ``values``: the PIT of the truth. Exact; ``rng`` unused."""
+        from scipy.special import betainc
+
         return betainc(*self._beta(), values)
 
     def posterior_groups(self, *, draws: int, chains: int, rng) -> dict:

@@ -11,6 +11,9 @@
 
 The cores take NumPy arrays and an ``axis``; the names exported here take labelled
 :class:`xarray.DataArray` objects and the name of a core ``dim`` (default ``token``).
+SciPy is imported inside the functions that use it (here and in the model families), so
+a process that never calls them, such as an MLE run from the command line, does not pay
+its import (about 0.2 s).
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ Closed forms of the Gaussian family: for ``N = N(mu, s^2)`` against ``N* = N(mu*
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import xlogy
 
 __all__ = [
     "categorical_distances",
@@ -35,6 +34,8 @@ def tv(p, q, axis=-1):
 
 def kl(p, q, axis=-1):
     """KL(p || q) of categorical distributions; ``inf`` where ``q = 0 < p``."""
+    from scipy.special import xlogy
+
     with np.errstate(divide="ignore"):
         terms = xlogy(p, p) - xlogy(p, q)  # p > 0 = q gives +inf
     return np.sum(terms, axis=axis)
@@ -52,6 +53,8 @@ def sq_l2(p, q, axis=-1):
 
 def entropy(p, axis=-1):
     """Shannon entropy in nats."""
+    from scipy.special import xlogy
+
     return -np.sum(xlogy(p, p), axis=axis)
 
 

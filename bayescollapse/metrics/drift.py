@@ -10,13 +10,14 @@ E_1[KL(N(mu1, sigma2 / kappa1) || N(mu2, sigma2 / kappa2))]``, the second term b
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, gammaln
 
 __all__ = ["dirichlet_from_draws", "dirichlet_kl", "dirichlet_variance", "nig_kl"]
 
 
 def dirichlet_kl(a, b, axis=-1):
     """KL(Dir(a) || Dir(b)) in closed form, over ``axis``."""
+    from scipy.special import digamma, gammaln
+
     a_sum, b_sum = a.sum(axis=axis), b.sum(axis=axis)
     a_sum_k = np.expand_dims(a_sum, axis)
     return (
@@ -56,6 +57,8 @@ def dirichlet_from_draws(draws: np.ndarray) -> np.ndarray:
 
 def nig_kl(first: tuple, second: tuple) -> np.ndarray:
     """KL(NIG(first) || NIG(second)) with parameters ``(mu, kappa, alpha, beta)``."""
+    from scipy.special import digamma, gammaln
+
     mu1, k1, a1, b1 = first
     mu2, k2, a2, b2 = second
     kl_ig = (a1 - a2) * digamma(a1) - gammaln(a1) + gammaln(a2) + a2 * (np.log(b1) - np.log(b2))

@@ -7,7 +7,6 @@ and returns one value per leading index (replicate).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betainc, betaincinv, betaln, xlog1py, xlogy
 
 __all__ = [
     "beta_hdi",
@@ -81,10 +80,14 @@ def unimodal_hdi(ppf, logpdf, params: tuple, prob: float) -> tuple[np.ndarray, n
 
 
 def _beta_logpdf(x, a, b):
+    from scipy.special import xlog1py, xlogy
+
     return xlogy(a - 1, x) + xlog1py(b - 1, -x)
 
 
 def _beta_ppf(q, a, b):
+    from scipy.special import betaincinv
+
     return betaincinv(a, b, q)
 
 
@@ -121,6 +124,8 @@ def beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.
 
 
 def _beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.special import betaincinv
+
     lower, upper = np.empty(a.shape), np.empty(a.shape)
     inner = (a > 1) & (b > 1)
     done = np.zeros(a.shape, bool)
@@ -153,6 +158,8 @@ def _beta_hdi_newton(a, b, prob, steps: int = 25):
     within 1e-9 of equal); each end stays on its side of the mode. Only the elements not
     yet converged are iterated.
     """
+    from scipy.special import betainc, betaincinv, betaln
+
     mode = (a - 1) / (a + b - 2)
     lo = betaincinv(a, b, (1 - prob) / 2)
     hi = betaincinv(a, b, (1 + prob) / 2)
