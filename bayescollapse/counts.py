@@ -50,10 +50,11 @@ def multinomial_counts(
         and total < ITEMS_PER_BINOMIAL * sizes.size * p.size
     ):
         return _counts_of_items(sizes, p, rng)  # one law for every row, few items a row
-    p = np.broadcast_to(p, sizes.shape + p.shape[-1:])
-    if p.ndim == 2 and total < p.size // 4:
-        return _counts_of_draws(sizes, p, rng)  # few draws, many categories
-    return rng.multinomial(sizes, p).astype(np.int64, copy=False)
+    rows = np.broadcast_to(p, sizes.shape + p.shape[-1:])
+    if rows.ndim == 2 and total < rows.size // 4:
+        return _counts_of_draws(sizes, rows, rng)  # few draws, many categories
+    # one law is passed as it is: Generator.multinomial broadcasts it a little faster
+    return rng.multinomial(sizes, p if p.ndim == 1 else rows).astype(np.int64, copy=False)
 
 
 def alias_table(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
