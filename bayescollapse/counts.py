@@ -117,11 +117,32 @@ def _counts_of_draws(sizes: np.ndarray, p: np.ndarray, rng: np.random.Generator)
     every item is one binary search; the counts are a bincount.
     """
     reps, k = p.shape
-    shifted = (np.cumsum(p, axis=-1) + np.arange(reps)[:, None]).ravel()
+    entries = np.flatnonzero(p > 0)  # mostly zero rows (an MLE over many tokens): only these
     row = np.repeat(np.arange(reps), sizes)
+    if entries.size * 4 < p.size:
+        return _counts_of_draws_sparse(p, entries, row, rng)
+    shifted = (np.cumsum(p, axis=-1) + np.arange(reps)[:, None]).ravel()
     index = np.searchsorted(shifted, row + rng.random(row.size), side="right")
     index = np.minimum(index, (row + 1) * k - 1)  # a CDF ending just below 1 stays in its row
     return np.bincount(index, minlength=reps * k).reshape(reps, k).astype(np.int64)
+
+
+def _counts_of_draws_sparse(p, entries, row, rng) -> np.ndarray:
+    """:func:`_counts_of_draws` over the positive entries of ``p`` (flat indices, in order).
+
+    The rows' CDFs over their positive entries, each shifted by its row number, form one
+    sorted array of ``entries.size`` values (not R K): each item is a binary search in it.
+    """
+    reps, k = p.shape
+    owner = entries // k
+    cumulative = np.cumsum(p.ravel()[entries])
+    first = np.searchsorted(owner, np.arange(reps))  # each row's first entry
+    before = np.concatenate([[0.0], cumulative])[first]  # the mass of the rows before it
+    shifted = cumulative - before[owner] + owner
+    last = np.append(first[1:], entries.size) - 1  # each row's last entry
+    index = np.searchsorted(shifted, row + rng.random(row.size), side="right")
+    index = np.clip(index, first[row], last[row])  # rounding at 1e-14 stays in the row
+    return np.bincount(entries[index], minlength=reps * k).reshape(reps, k).astype(np.int64)
 
 
 def subsample_counts(

@@ -39,12 +39,13 @@ def test_multinomial_rows(rng):
     np.testing.assert_array_equal(out.sum(axis=1), [5, 0, 9])
 
 
-@pytest.mark.parametrize("one_law", [False, True], ids=["rows", "alias"])
-def test_few_draws_over_many_categories_have_the_multinomial_law(one_law):
+@pytest.mark.parametrize("kind", ["rows", "alias", "sparse rows"])
+def test_few_draws_over_many_categories_have_the_multinomial_law(kind):
     # law: Multinomial(n_r, p_r): a cell's count has mean n p and variance n p (1 - p).
     # Fewer draws than a quarter of the cells take the draw-every-item path: a binary search
-    # per item over the rows' CDFs ("rows"), or, for one law shared by every row, Walker's
-    # alias table ("alias"). Cells expected
+    # per item over the rows' CDFs ("rows"; over their positive entries only when most
+    # are 0: "sparse rows"), or, for one law shared by every row, Walker's alias table
+    # ("alias"). Cells expected
     # fewer than 400 times over the 4000 draws are pooled into one cell per row (their sum
     # is Binomial(n, sum p)), where the normal approximation to the mean and the sample
     # variance holds. Each row's m means and m variances are checked at the Bonferroni z for
@@ -53,12 +54,16 @@ def test_few_draws_over_many_categories_have_the_multinomial_law(one_law):
     # Rows sum to their sizes, and a row of size 0 is all zero.
     rng = np.random.default_rng(4)
     p = rng.dirichlet(np.full(400, 0.5), size=3)
-    if one_law:
+    if kind == "alias":
         p = np.broadcast_to(p[0], p.shape)
+    if kind == "sparse rows":  # 60 positive entries a row, not all in the same places
+        for r in range(3):
+            p[r, rng.permutation(400)[60:]] = 0.0
+        p /= p.sum(axis=-1, keepdims=True)
     sizes = np.array([10, 60, 0])
     reps = 4000
     assert sizes.sum() < p.size // 4  # the path under test
-    law = p[0] if one_law else p
+    law = p[0] if kind == "alias" else p
     draws = np.stack([multinomial_counts(sizes, law, rng=rng) for _ in range(reps)])
     np.testing.assert_array_equal(draws.sum(axis=-1), np.broadcast_to(sizes, (reps, 3)))
     for r in (0, 1):

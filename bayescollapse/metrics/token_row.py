@@ -7,6 +7,11 @@ against fixed vectors of the truth (its logs, ranks, tail, support) are one matr
 per input array, and those vectors are worked out once per truth (:func:`truth_terms`).
 The metrics are recorded every generation, so on the MLE path this row is most of what a
 generation costs beyond its draws.
+
+A fit with few positive entries (the MLE over a vocabulary much larger than its sample,
+say K = 10,000 and n = 1000) is summed over its positive entries only: every metric is a
+sum over them plus a constant of the truth (``sum over theta = 0 of P*_k`` is
+``1 - sum over theta > 0 of P*_k``), so its cost is that of the entries, not of R K.
 """
 
 from __future__ import annotations
@@ -39,6 +44,13 @@ class TruthTerms:
     truth_log_truth: float
     truth_tail: float
     has_outside: bool
+    # per token, for sums over a fit's positive entries (the sparse path)
+    log_truth: np.ndarray
+    log_rank: np.ndarray
+    tail: np.ndarray
+    truth_total: float
+    truth_squares: float
+    true_tokens: float
 
 
 @lru_cache(maxsize=16)
@@ -66,6 +78,12 @@ def _terms(truth_bytes: bytes, tail_rank: int) -> TruthTerms:
         truth_log_truth=float(truth[support] @ log_truth[support]),
         truth_tail=float(truth @ tail),
         has_outside=not bool(support.all()),
+        log_truth=log_truth,
+        log_rank=log_rank,
+        tail=tail,
+        truth_total=float(truth.sum()),
+        truth_squares=float(truth @ truth),
+        true_tokens=float(support.sum()),
     )
 
 
@@ -99,6 +117,10 @@ def token_metrics(
     """
     terms = truth_terms(truth, tail_rank)
     point = np.asarray(point, dtype=float)
+    if point.size >= SPARSE_CELLS:
+        entries = np.flatnonzero(point > 0)  # a bool mask first: 4x faster than on floats
+        if entries.size < SPARSE_SHARE * point.size:
+            return _sparse(point, entries, np.asarray(counts), terms)
     positive = point > 0
     log_fit = np.log(np.where(positive, point, 1.0))  # 0 where theta = 0
     cross, sum_x_log, sum_log = (log_fit @ terms.on_fit).T
@@ -113,28 +135,122 @@ def token_metrics(
     if lost_true.any():
         first = np.where(lost, terms.lost_rank, terms.truth.size + 1).min(axis=-1).astype(float)
         first[first > terms.truth.size] = np.nan
+    return _row(
+        terms,
+        tv=0.5 * np.abs(difference).sum(axis=-1),
+        cross=cross,
+        true_positive=true_positive,
+        outside=outside,
+        point_log_point=point_log_point,
+        point_log_truth=point_log_truth,
+        hellinger_sq=0.5 * np.vecdot(root_gap, root_gap),
+        sq_l2=np.vecdot(difference, difference),
+        sum_sq=np.vecdot(point, point),
+        lost=(lost_tokens, lost_mass, lost_true),
+        first=first,
+        point_tail=point_tail,
+        zipf=(count, sx, sxx, sum_log, sum_x_log),
+    )
+
+
+#: from this many cells up, a fit is first checked for being mostly zero (the check
+#: itself costs a pass over the cells, which small fits do not repay) ...
+SPARSE_CELLS = 1 << 16
+#: ... and summed over its positive entries when they are fewer than this share of cells
+SPARSE_SHARE = 0.25
+
+
+def _sparse(point, entries, counts, terms: TruthTerms) -> dict[str, np.ndarray]:
+    """Return the row of :func:`token_metrics` from the positive entries of ``point`` only."""
+    reps, k = point.shape
+    row, col = np.divmod(entries, k)
+    p, q = point.ravel()[entries], terms.truth[col]
+    log_p = np.log(p)
+
+    def per_row(values):
+        return np.bincount(row, weights=values, minlength=reps)
+
+    on_truth = per_row(q)
+    off_truth = terms.truth_total - on_truth  # P* where theta = 0
+    seen = np.flatnonzero(counts != 0)  # lost tokens are those of the counts, not the fit
+    seen_row, seen_col = np.divmod(seen, k)
+    seen_truth = np.bincount(seen_row, weights=terms.truth[seen_col], minlength=reps)
+    in_support = terms.on_lost[seen_col, 2]
+    seen_true = np.bincount(seen_row, weights=in_support, minlength=reps)
+    lost_true = terms.true_tokens - seen_true
+    first = np.full(reps, np.nan)  # NaN while no true token is lost
+    if lost_true.any():
+        by_rank = np.zeros((reps, k + 2), dtype=bool)  # seen, by rank (1..K; K+1 off P*)
+        by_rank[seen_row, terms.lost_rank[seen_col]] = True
+        by_rank[:, 0] = True
+        gap = np.argmin(by_rank[:, : int(terms.true_tokens) + 1], axis=1).astype(float)
+        first = np.where(lost_true > 0, gap, np.nan)
+    log_rank = terms.log_rank[col]
+    return _row(
+        terms,
+        tv=0.5 * (per_row(np.abs(p - q)) + off_truth),
+        cross=per_row(q * log_p),
+        true_positive=per_row(q > 0),
+        outside=per_row(q == 0),
+        point_log_point=per_row(p * log_p),
+        point_log_truth=per_row(p * terms.log_truth[col]),
+        hellinger_sq=0.5 * (per_row((np.sqrt(p) - terms.sqrt_truth[col]) ** 2) + off_truth),
+        sq_l2=per_row((p - q) ** 2) + terms.truth_squares - per_row(q * q),
+        sum_sq=per_row(p * p),
+        lost=(k - np.bincount(seen_row, minlength=reps), terms.truth_total - seen_truth, lost_true),
+        first=first,
+        point_tail=per_row(p * terms.tail[col]),
+        zipf=(
+            np.bincount(row, minlength=reps).astype(float),
+            per_row(log_rank),
+            per_row(log_rank**2),
+            per_row(log_p),
+            per_row(log_p * log_rank),
+        ),
+    )
+
+
+def _row(
+    terms,
+    *,
+    tv,
+    cross,
+    true_positive,
+    outside,
+    point_log_point,
+    point_log_truth,
+    hellinger_sq,
+    sq_l2,
+    sum_sq,
+    lost,
+    first,
+    point_tail,
+    zipf,
+) -> dict[str, np.ndarray]:
+    """Assemble the row from the per-replicate sums both paths compute."""
+    lost_tokens, lost_mass, lost_true = lost
+    count, sx, sxx, sum_log, sum_x_log = zipf
     # the Zipf slope of -log theta on log rank over the positive entries (tails.zipf_exponent)
     denominator = count * sxx - sx * sx
     with np.errstate(invalid="ignore", divide="ignore"):
         slope = (sx * sum_log - count * sum_x_log) / denominator
     fitted = (count >= 2) & (denominator > 1e-12 * np.maximum(count * sxx, 1e-300))
-    true_tokens = terms.on_lost[:, 2].sum()
     kl_model = point_log_point - point_log_truth
     return {
-        "tv_to_truth": 0.5 * np.abs(difference).sum(axis=-1),
+        "tv_to_truth": tv,
         "kl_truth_to_model": np.where(
-            true_positive < true_tokens, np.inf, terms.truth_log_truth - cross
+            true_positive < terms.true_tokens, np.inf, terms.truth_log_truth - cross
         ),
         "kl_model_to_truth": np.where(outside > 0, np.inf, kl_model)
         if terms.has_outside
         else kl_model,
-        "hellinger_to_truth": np.sqrt(0.5 * np.vecdot(root_gap, root_gap)),
-        "sq_l2_to_truth": np.vecdot(difference, difference),
+        "hellinger_to_truth": np.sqrt(np.maximum(hellinger_sq, 0.0)),
+        "sq_l2_to_truth": sq_l2,
         "entropy": -point_log_point,
-        "gini_simpson": 1.0 - np.vecdot(point, point),
-        "lost_tokens": lost_tokens,
+        "gini_simpson": 1.0 - sum_sq,
+        "lost_tokens": np.asarray(lost_tokens, dtype=float),
         "lost_mass": lost_mass,
-        "surviving_tokens": true_tokens - lost_true,
+        "surviving_tokens": terms.true_tokens - lost_true,
         "first_lost_rank": first,
         "tail_mass_lost": terms.truth_tail - point_tail,
         "tail_exponent": np.where(fitted, slope, np.nan),

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bayescollapse.metrics import token_row
 from bayescollapse.metrics.distances import categorical_distances
 from bayescollapse.metrics.tails import tail_metrics
 from bayescollapse.metrics.token_row import token_metrics
@@ -33,10 +34,19 @@ def _case(seed: int, reps: int, tokens: int, truth_zeros: bool, weighted: bool):
     st.integers(2, 40),
     st.booleans(),
     st.booleans(),
+    st.booleans(),
 )
-def test_token_row_equals_the_definitions(seed, reps, tokens, truth_zeros, weighted):
+def test_token_row_equals_the_definitions(seed, reps, tokens, truth_zeros, weighted, sparse):
+    # both paths: the dense one, and the sums over positive entries that large, mostly
+    # zero fits take (forced here: any size, any share of zeros)
     point, truth, counts, tail_rank = _case(seed, reps, tokens, truth_zeros, weighted)
-    got = token_metrics(point, truth, counts, tail_rank=tail_rank)
+    cells, share = token_row.SPARSE_CELLS, token_row.SPARSE_SHARE
+    if sparse:
+        token_row.SPARSE_CELLS, token_row.SPARSE_SHARE = 0, 2.0
+    try:
+        got = token_metrics(point, truth, counts, tail_rank=tail_rank)
+    finally:
+        token_row.SPARSE_CELLS, token_row.SPARSE_SHARE = cells, share
     expected = {
         **categorical_distances(point, truth, counts),
         **tail_metrics(point, truth, counts, tail_rank=tail_rank),
