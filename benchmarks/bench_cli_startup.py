@@ -6,22 +6,17 @@ machine does not count): the import of xarray, ``bayescollapse --help`` and
 ``bayescollapse run --generations 2 --replicates 2 --out tiny.nc``.
 """
 
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import best_process
 
 CLI = str(Path(sys.executable).with_name("bayescollapse"))
 
 
-def best(argv: list[str], repeats: int = 5) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return min(times)
+def best(argv: list[str]) -> float:
+    return best_process(argv, repeats=5)
 
 
 def main():

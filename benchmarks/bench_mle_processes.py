@@ -13,11 +13,11 @@ Each side is a whole process, timed from outside (best of 3):
   this file run with ``--loop OUT``.
 """
 
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import best_process
 
 CLI = str(Path(sys.executable).with_name("bayescollapse"))
 K, N, T, R, ALPHA = 50, 1000, 200, 100, 0.1
@@ -79,13 +79,8 @@ STATISTICS = (
 )
 
 
-def best(argv: list[str], repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return min(times)
+def best(argv: list[str]) -> float:
+    return best_process(argv, repeats=3)
 
 
 def main():

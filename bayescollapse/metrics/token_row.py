@@ -97,16 +97,9 @@ def token_metrics(
 ) -> dict[str, np.ndarray]:
     """Return the distances and tail metrics of ``point`` against ``truth``, each of shape (R,).
 
-    Parameters
-    ----------
-    point : numpy.ndarray, shape (R, K)
-        Fitted probabilities (MLE frequencies or posterior mean).
-    truth : numpy.ndarray, shape (K,)
-        ``P*``.
-    counts : numpy.ndarray, shape (R, K)
-        The generation's training counts (a token with count 0 is lost this generation).
-    tail_rank : int
-        ``r``: the tail is the tokens of rank greater than ``r``.
+    The arguments are those of :func:`~bayescollapse.metrics.tails.tail_metrics`: the
+    fit's (R, K) probabilities, ``P*``, the (R, K) training counts (a token with count 0
+    is lost) and the tail rank.
 
     Examples
     --------
