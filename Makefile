@@ -53,7 +53,7 @@ analyses: $(STAMP)
 	@for a in analyses/*.py; do case $$a in */report.py) continue;; esac; \
 	  echo "== $$a"; $(PY) $$a || exit 1; done
 
-# every study of analyses/ into report/index.html (about 35 min on 2 cores); QUICK=1: small sizes, a few
+# every study of analyses/ into report/index.html (about 30 min on 2 cores); QUICK=1: small sizes, a few
 # minutes, into build/report-quick/
 report: $(STAMP)
 	$(PY) analyses/report.py $(if $(QUICK),--quick,)

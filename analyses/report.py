@@ -1,6 +1,6 @@
 """Build the report: run every study of ``analyses/`` and write ``report/index.html``.
 
-``make report`` runs the studies at full size (about 35 minutes on 2 cores; the figures go
+``make report`` runs the studies at full size (about 30 minutes on 2 cores; the figures go
 to ``analyses/figures``, committed); ``make report QUICK=1`` (``--quick``) runs them at
 small sizes in a few minutes into ``build/report-quick`` (figures beside the index), a
 check that everything runs, not a result. ``--only`` reruns some studies and rebuilds

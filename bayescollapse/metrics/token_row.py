@@ -23,6 +23,12 @@ import numpy as np
 
 __all__ = ["TruthTerms", "token_metrics", "truth_terms"]
 
+#: from this many cells up, a fit is first checked for being mostly zero (the check
+#: itself costs a pass over the cells, which small fits do not repay) ...
+SPARSE_CELLS = 1 << 16
+#: ... and summed over its positive entries when they are fewer than this share of cells
+SPARSE_SHARE = 0.25
+
 
 @dataclass(frozen=True)
 class TruthTerms:
@@ -144,13 +150,6 @@ def token_metrics(
         point_tail=point_tail,
         zipf=(count, sx, sxx, sum_log, sum_x_log),
     )
-
-
-#: from this many cells up, a fit is first checked for being mostly zero (the check
-#: itself costs a pass over the cells, which small fits do not repay) ...
-SPARSE_CELLS = 1 << 16
-#: ... and summed over its positive entries when they are fewer than this share of cells
-SPARSE_SHARE = 0.25
 
 
 def _sparse(point, entries, counts, terms: TruthTerms) -> dict[str, np.ndarray]:
