@@ -182,21 +182,17 @@ def run_unit(
     alphas, sizes = schedules(config)
     sink = None
     if into is not None:
-        variables, width = own.variables, config.replicate_block
         views: dict[str, tuple] = {}  # the unit's part of each array, looked up once
 
         def sink(name: str, t: int, value) -> None:
-            view, per_block = views.get(name) or views.setdefault(
-                name,
-                (
-                    into.writable(name)[_unit_index(variables, width, name, s, b)],
-                    "block" in variables[name][0],  # (generation,): one value per block
-                ),
+            view, written, per_block = views.get(name) or views.setdefault(
+                name, (*into.unit(name, s, b), name in into.per_block)
             )
-            if per_block:
+            if per_block:  # (generation,): one value per block
                 view[t] = value
             else:
                 view[:, t] = value
+            written[t] = True
 
     # one BLAS thread: a generation's linear algebra is small (a stationary law's solve,
     # matrix-vector sums), where a second thread only adds hand-offs (measured: the Markov
@@ -223,32 +219,22 @@ def run_unit(
 
 def results_arrays(config: RunConfig) -> ResultArrays:
     """Return the run's results arrays, each allocated when a unit first writes it."""
+    family = config.family()
     return ResultArrays(
         variable_shapes(
-            config.family(),
-            len(config.settings),
-            config.replicates,
-            config.generations,
-            config.blocks,
-        )
+            family, len(config.settings), config.replicates, config.generations, config.blocks
+        ),
+        blocks=config.blocks,
+        per_block=[name for name, (dims, _) in family.variables.items() if "block" in dims],
     )
 
 
-def _unit_index(variables: dict, width: int, name: str, s: int, b: int) -> tuple:
-    """Return where unit (s, b) sits in variable ``name``.
-
-    Its setting and its ``width`` replicates, or its block for a value per sampler run.
-    """
-    if "block" in variables[name][0]:
-        return (s, b)
-    return (s, slice(b * width, (b + 1) * width))
-
-
-def place_rows(arrays: ResultArrays, config: RunConfig, rows: dict, s: int, b: int) -> None:
-    """Put one unit's rows (see :func:`run_block`) into the run's arrays."""
-    variables, width = config.family().variables, config.replicate_block
+def place_rows(arrays: ResultArrays, rows: dict, s: int, b: int) -> None:
+    """Put one unit's rows (see :func:`run_block`: NaN where not written) into the arrays."""
     for name, values in rows.items():
-        arrays.writable(name)[_unit_index(variables, width, name, s, b)] = values
+        part, written = arrays.unit(name, s, b)
+        part[...] = values
+        written[:] = True
 
 
 def finish_results(arrays: ResultArrays, config: RunConfig) -> xr.Dataset:

@@ -120,25 +120,67 @@ def variable_shapes(
 
 
 class ResultArrays(dict):
-    """A run's arrays by variable name, each allocated (NaN-filled) when first written.
+    """A run's arrays by variable name, each allocated when a unit first writes it.
 
-    :meth:`complete` fills in the variables the run never wrote as read-only NaN views
-    that take no memory (``np.broadcast_to``), so the results keep the whole schema while
-    memory grows only with what is written.
+    An array is allocated empty, and what each unit writes is marked per (setting, unit,
+    generation); :meth:`complete` fills what no unit wrote (a generation a schedule
+    skipped, a unit not run) with NaN. So each cell is written once: filling every array
+    with NaN first, then with the values, doubled the cost of recording large results
+    (two R x K arrays a generation at K = 10,000). :meth:`complete` also gives the
+    variables the run never wrote as read-only NaN views that take no memory
+    (``np.broadcast_to``), so the results keep the whole schema while memory grows only
+    with what is written.
+
+    Parameters
+    ----------
+    shapes : dict of str to tuple of int
+        Each variable's shape: (setting, replicate or block, generation, ...).
+    blocks : int
+        Replicate blocks per setting (the units of a setting).
+    per_block : collection of str
+        The variables with one value per block (a sampler run), not per replicate.
     """
 
-    def __init__(self, shapes: dict[str, tuple[int, ...]]) -> None:
+    def __init__(self, shapes: dict[str, tuple[int, ...]], *, blocks: int = 1, per_block=()):
         super().__init__()
         self.shapes = shapes
+        self.blocks = blocks
+        self.per_block = frozenset(per_block)
+        self.written: dict[str, np.ndarray] = {}
 
     def writable(self, name: str) -> np.ndarray:
-        """Return the array of ``name``, allocated on first use."""
+        """Return the array of ``name``, allocated (empty) on first use."""
         if name not in self:
-            self[name] = np.full(self.shapes[name], np.nan)
+            shape = self.shapes[name]
+            self[name] = np.empty(shape)
+            self.written[name] = np.zeros((shape[0], self.blocks, shape[2]), dtype=bool)
         return self[name]
 
+    def unit(self, name: str, s: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return unit (s, b)'s part of ``name`` and its marks of written generations.
+
+        The part is a view whose generation axis is the first for a value per block,
+        the second (after the unit's replicates) otherwise; set a mark for every
+        generation written into it.
+        """
+        array = self.writable(name)
+        if name in self.per_block:
+            part = array[s, b]
+        else:
+            width = array.shape[1] // self.blocks
+            part = array[s, b * width : (b + 1) * width]
+        return part, self.written[name][s, b]
+
     def complete(self) -> dict[str, np.ndarray]:
-        """Every variable's array: the written ones, and zero-memory NaN for the others."""
+        """Return every array: NaN where no unit wrote, and a zero-memory NaN view if unwritten."""
+        for name, marks in self.written.items():
+            for s, b in zip(*np.nonzero(~marks.all(axis=-1)), strict=True):
+                part, written = self.unit(name, s, b)
+                if name in self.per_block:
+                    part[~written] = np.nan
+                else:
+                    part[:, ~written] = np.nan
+                written[:] = True
         return {
             name: self[name] if name in self else np.broadcast_to(np.float64(np.nan), shape)
             for name, shape in self.shapes.items()

@@ -391,7 +391,7 @@ def run_distributed(
         for (s, b), status, payload in _submit(c, config, units(config), None):
             if status != "done":
                 raise RuntimeError(f"unit (setting {s}, block {b}) failed: {payload}")
-            place_rows(arrays, config, payload, s, b)
+            place_rows(arrays, payload, s, b)
             if progress is not None:
                 progress(1)
     return finish_results(arrays, config)

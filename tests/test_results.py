@@ -79,3 +79,40 @@ def test_provenance_and_cf_attributes_survive_the_file(ds, tmp_path):
         assert var.attrs["long_name"], name
     assert back["tv_to_truth"].attrs["units"] == "1"
     assert back["kl_truth_to_model"].attrs["units"] == "nats"
+
+
+def test_result_arrays_are_nan_exactly_where_no_unit_wrote():
+    # arrays are allocated empty and filled with NaN only where nothing was written: a
+    # generation a unit skipped, a unit never run, a variable never written
+    from bayescollapse.results import ResultArrays
+
+    arrays = ResultArrays(
+        {"x": (2, 4, 3, 5), "r": (2, 2, 3), "never": (2, 4, 3)}, blocks=2, per_block=["r"]
+    )
+    part, written = arrays.unit("x", 1, 0)  # setting 1, replicates 0-1
+    part[:, 0], part[:, 2] = 1.0, 2.0
+    written[[0, 2]] = True
+    part, written = arrays.unit("r", 0, 1)
+    part[1] = 7.0
+    written[1] = True
+    out = arrays.complete()
+    x = out["x"]
+    assert np.all(x[1, :2, 0] == 1.0) and np.all(x[1, :2, 2] == 2.0)
+    assert np.isnan(x[1, :2, 1]).all() and np.isnan(x[1, 2:]).all() and np.isnan(x[0]).all()
+    assert out["r"][0, 1, 1] == 7.0 and np.isnan(out["r"]).sum() == out["r"].size - 1
+    assert np.isnan(out["never"]).all() and not out["never"].flags.writeable
+
+
+def test_a_value_a_generation_skips_is_nan_in_the_results():
+    # the posterior drift has no previous posterior at generation 0: NaN there, values after
+    ds = run(
+        RunConfig(
+            settings=(Setting(method="conjugate"),),
+            generations=3,
+            replicates=4,
+            replicate_block=2,
+            seed=3,
+        )
+    )
+    drift = ds["kl_posterior_to_prev"].values
+    assert np.isnan(drift[:, :, 0]).all() and np.isfinite(drift[:, :, 1:]).all()
