@@ -118,31 +118,49 @@ def _counts_of_draws(sizes: np.ndarray, p: np.ndarray, rng: np.random.Generator)
     """
     reps, k = p.shape
     entries = np.flatnonzero(p > 0)  # mostly zero rows (an MLE over many tokens): only these
-    row = np.repeat(np.arange(reps), sizes)
     if entries.size * 4 < p.size:
-        return _counts_of_draws_sparse(p, entries, row, rng)
+        return _counts_of_draws_sparse(p, entries, sizes, rng)
+    row = np.repeat(np.arange(reps), sizes)
     shifted = (np.cumsum(p, axis=-1) + np.arange(reps)[:, None]).ravel()
     index = np.searchsorted(shifted, row + rng.random(row.size), side="right")
     index = np.minimum(index, (row + 1) * k - 1)  # a CDF ending just below 1 stays in its row
     return np.bincount(index, minlength=reps * k).reshape(reps, k).astype(np.int64)
 
 
-def _counts_of_draws_sparse(p, entries, row, rng) -> np.ndarray:
+def _counts_of_draws_sparse(p, entries, sizes, rng) -> np.ndarray:
     """:func:`_counts_of_draws` over the positive entries of ``p`` (flat indices, in order).
 
-    The rows' CDFs over their positive entries, each shifted by its row number, form one
-    sorted array of ``entries.size`` values (not R K): each item is a binary search in it.
+    Each row's items are drawn as sorted uniforms (the order statistics of ``m`` uniforms
+    are ``S_i / S_{m+1}``, partial sums of ``m + 1`` standard exponentials), so the count
+    of an entry is how many fall between its row's CDF values: one search of the sorted
+    CDF values among the sorted items, which walks both in order (no cache misses), and
+    nothing of size R K but the counts.
     """
     reps, k = p.shape
     owner = entries // k
     cumulative = np.cumsum(p.ravel()[entries])
     first = np.searchsorted(owner, np.arange(reps))  # each row's first entry
     before = np.concatenate([[0.0], cumulative])[first]  # the mass of the rows before it
-    shifted = cumulative - before[owner] + owner
-    last = np.append(first[1:], entries.size) - 1  # each row's last entry
-    index = np.searchsorted(shifted, row + rng.random(row.size), side="right")
-    index = np.clip(index, first[row], last[row])  # rounding at 1e-14 stays in the row
-    return np.bincount(entries[index], minlength=reps * k).reshape(reps, k).astype(np.int64)
+    cdf = cumulative - before[owner] + owner  # row r's CDF shifted by r: sorted
+    # sorted uniforms, row by row: m_r + 1 exponentials a row, partial sums over the total
+    spacing = rng.standard_exponential(int(sizes.sum()) + reps)
+    sums = np.cumsum(spacing)
+    ends = np.cumsum(sizes + 1) - 1  # each row's last partial sum (its total)
+    starts = ends - sizes  # each row's first
+    offset = np.concatenate([[0.0], sums])[starts]  # the partial sum before the row
+    item_row = np.repeat(np.arange(reps), sizes)
+    keep = np.ones(sums.size, dtype=bool)
+    keep[ends] = False  # the last sum of a row is its total, not an item
+    items = (sums[keep] - offset[item_row]) / (sums[ends] - offset)[item_row] + item_row
+    below = np.searchsorted(items, cdf, side="right")  # items at or below each CDF value
+    items_before = np.cumsum(sizes) - sizes  # the items of the rows before each row
+    below[np.append(first[1:], entries.size) - 1] = items_before + sizes  # a row's last
+    # entry takes every item left in its row (its CDF may round just below 1)
+    counts = np.diff(below, prepend=0)
+    counts[first] = below[first] - items_before  # a row's first entry counts from its row
+    out = np.zeros(reps * k, dtype=np.int64)
+    out[entries] = counts
+    return out.reshape(reps, k)
 
 
 def subsample_counts(

@@ -97,3 +97,20 @@ def test_the_alias_table_holds_the_law_exactly(seed):
     assert np.all(keep[p == 0] == 0) and np.all(p[alias[keep < 1]] > 0)
     draws = multinomial_counts(np.full(50, 20), p, rng=rng)
     assert not draws[:, p == 0].any()
+
+
+def test_a_rows_last_positive_entry_takes_the_items_its_cdf_leaves():
+    # a CDF that ends below 1 (rounding; here 0.5 on purpose) loses no item: the row's last
+    # positive entry takes what is left, and the rows still sum to their sizes
+    from bayescollapse.counts import _counts_of_draws_sparse
+
+    rng = np.random.default_rng(9)
+    p = np.zeros((3, 40))
+    p[0, [3, 17]] = 0.25  # sums to 0.5
+    p[1, 5] = 1.0
+    p[2, [0, 39]] = 0.5
+    sizes = np.array([200, 0, 50])
+    out = _counts_of_draws_sparse(p, np.flatnonzero(p > 0), sizes, rng)
+    np.testing.assert_array_equal(out.sum(axis=1), sizes)
+    assert out[0, 17] > out[0, 3] > 0  # the last entry took the half beyond the CDF
+    assert out[1].sum() == 0 and set(np.flatnonzero(out[2])) <= {0, 39}
