@@ -110,7 +110,9 @@ def beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.
 
     Each distinct ``(a, b)`` is solved once: a Dirichlet posterior's marginals are
     ``Beta(prior + c_k, A - prior - c_k)`` with integer counts ``c_k``, so a posterior over
-    a thousand tokens holds a few dozen distinct pairs.
+    a thousand tokens holds a few dozen distinct pairs. When there are few, their ends are
+    also remembered (up to :data:`REMEMBERED_HDIS` of them), for the next generation's
+    posterior holds mostly the same pairs.
     """
     a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
     if a.size > 1:
@@ -118,9 +120,32 @@ def beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.
 
         where, pairs = factorize(a.ravel() + 1j * b.ravel(), use_na_sentinel=False)
         if pairs.size < a.size:
-            lower, upper = _beta_hdi(pairs.real.copy(), pairs.imag.copy(), prob)
+            solve = _remembered_hdi if pairs.size <= 1024 else _beta_hdi
+            lower, upper = solve(pairs.real.copy(), pairs.imag.copy(), prob)
             return lower[where].reshape(a.shape), upper[where].reshape(a.shape)
     return _beta_hdi(a, b, prob)
+
+
+#: how many (a, b, prob) -> HDI ends :func:`beta_hdi` remembers (forgotten all at once)
+REMEMBERED_HDIS = 1 << 16
+_HDIS: dict[tuple[float, float, float], tuple[float, float]] = {}
+
+
+def _remembered_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_beta_hdi` of 1-d ``a``, ``b``, solving only the pairs not remembered."""
+    keys = [(x, y, prob) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    ends = [_HDIS.get(key) for key in keys]
+    new = [i for i, end in enumerate(ends) if end is None]
+    if new:
+        lower, upper = _beta_hdi(a[new], b[new], prob)
+        if len(_HDIS) + len(new) > REMEMBERED_HDIS:
+            _HDIS.clear()
+        for i, lo, hi in zip(new, lower.tolist(), upper.tolist(), strict=True):
+            ends[i] = (lo, hi)
+            if keys[i][0] == keys[i][0] and keys[i][1] == keys[i][1]:  # no NaN keys
+                _HDIS[keys[i]] = ends[i]
+    lower, upper = np.array(ends, dtype=float).reshape(-1, 2).T
+    return lower, upper
 
 
 def _beta_hdi(a: np.ndarray, b: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:

@@ -144,3 +144,16 @@ def test_beta_hdi_solves_each_distinct_pair_once_with_the_same_ends():
     for index in np.ndindex(a.shape):
         lo, hi = beta_hdi(np.array([a[index]]), np.array([b[index]]), 0.9)
         np.testing.assert_array_equal([lower[index], upper[index]], [lo[0], hi[0]])
+
+
+def test_remembered_hdi_ends_are_those_of_their_own_level():
+    # the ends remembered across calls are keyed by (a, b, prob): a second level on the same
+    # pairs gets its own ends, equal to solving each pair alone
+    a = np.tile([2.0, 5.0, 9.0], 20)
+    b = 40.0 - a
+    first = beta_hdi(a, b, 0.9)
+    second = beta_hdi(a, b, 0.5)
+    for i in range(3):
+        alone = beta_hdi(np.array([a[i]]), np.array([b[i]]), 0.5)
+        assert (second[0][i], second[1][i]) == (alone[0][0], alone[1][0])
+        assert first[1][i] - first[0][i] > second[1][i] - second[0][i]
