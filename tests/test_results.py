@@ -105,14 +105,7 @@ def test_result_arrays_are_nan_exactly_where_no_unit_wrote():
 
 def test_a_value_a_generation_skips_is_nan_in_the_results():
     # the posterior drift has no previous posterior at generation 0: NaN there, values after
-    ds = run(
-        RunConfig(
-            settings=(Setting(method="conjugate"),),
-            generations=3,
-            replicates=4,
-            replicate_block=2,
-            seed=3,
-        )
-    )
+    sizes = dict(generations=3, replicates=4, replicate_block=2, seed=3)  # two units
+    ds = run(RunConfig(settings=(Setting(method="conjugate"),), **sizes))
     drift = ds["kl_posterior_to_prev"].values
     assert np.isnan(drift[:, :, 0]).all() and np.isfinite(drift[:, :, 1:]).all()
