@@ -140,27 +140,28 @@ def _counts_of_draws_sparse(p, entries, sizes, rng) -> np.ndarray:
     owner = entries // k
     cumulative = np.cumsum(p.ravel()[entries])
     first = np.searchsorted(owner, np.arange(reps))  # each row's first entry
-    before = np.concatenate([[0.0], cumulative])[first]  # the mass of the rows before it
-    cdf = cumulative - before[owner] + owner  # row r's CDF shifted by r: sorted
+    cdf = cumulative - _sum_before(cumulative, first)[owner] + owner  # shifted by r: sorted
     # sorted uniforms, row by row: m_r + 1 exponentials a row, partial sums over the total
-    spacing = rng.standard_exponential(int(sizes.sum()) + reps)
-    sums = np.cumsum(spacing)
+    sums = np.cumsum(rng.standard_exponential(int(sizes.sum()) + reps))
     ends = np.cumsum(sizes + 1) - 1  # each row's last partial sum (its total)
-    starts = ends - sizes  # each row's first
-    offset = np.concatenate([[0.0], sums])[starts]  # the partial sum before the row
+    offset = _sum_before(sums, ends - sizes)  # the partial sum before each row's first
     item_row = np.repeat(np.arange(reps), sizes)
     keep = np.ones(sums.size, dtype=bool)
     keep[ends] = False  # the last sum of a row is its total, not an item
     items = (sums[keep] - offset[item_row]) / (sums[ends] - offset)[item_row] + item_row
     below = np.searchsorted(items, cdf, side="right")  # items at or below each CDF value
-    items_before = np.cumsum(sizes) - sizes  # the items of the rows before each row
-    below[np.append(first[1:], entries.size) - 1] = items_before + sizes  # a row's last
-    # entry takes every item left in its row (its CDF may round just below 1)
-    counts = np.diff(below, prepend=0)
-    counts[first] = below[first] - items_before  # a row's first entry counts from its row
+    # a row's last entry takes every item left in its row (its CDF may round just below
+    # 1), so it holds the items through its row, and the next row's first entry counts
+    # from there
+    below[np.append(first[1:], entries.size) - 1] = np.cumsum(sizes)
     out = np.zeros(reps * k, dtype=np.int64)
-    out[entries] = counts
+    out[entries] = np.diff(below, prepend=0)
     return out.reshape(reps, k)
+
+
+def _sum_before(cumulative: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Return the running sum just before each of ``starts`` (0 before the first)."""
+    return np.concatenate([[0.0], cumulative])[starts]
 
 
 def subsample_counts(

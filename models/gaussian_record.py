@@ -106,16 +106,21 @@ def gaussian_record(
         **gaussian_distances(fit.mu_mean, fit.sigma2_mean, truth.mu, truth.sigma),
     }
     if fit.bayesian and summarise_posterior:
-        names = ("mu", "sigma")
+
+        def stacked(values):  # the parameters (mu, sigma) on the last axis
+            return np.stack([values["mu"], values["sigma"]], axis=-1)
+
+        def stacked_ends(intervals):
+            return tuple(stacked({n: intervals[n][i] for n in intervals}) for i in (0, 1))
+
         hdi, pit = fit.hdi(), fit.cdf(truth, rng=rng)
         central = None  # an exact CDF gives the central coverage (see ``calibration``)
         if not getattr(fit, "exact_cdf", False):
-            intervals = fit.central_intervals(levels)
-            central = tuple(np.stack([intervals[n][i] for n in names], axis=-1) for i in (0, 1))
-        summary = calibration(  # the parameters (mu, sigma) on the last axis
-            tuple(np.stack([hdi[n][i] for n in names], axis=-1) for i in (0, 1)),
+            central = stacked_ends(fit.central_intervals(levels))
+        summary = calibration(
+            stacked_ends(hdi),
             central,
-            np.stack([pit[n] for n in names], axis=-1),
+            stacked(pit),
             np.array([truth.mu, truth.sigma]),
             interior=np.array([True, True]),
             levels=levels,

@@ -34,6 +34,7 @@ from bayescollapse.models.probability_fits import (
     DirichletPosterior,
     PointProbabilities,
     SampledPosterior,
+    check_theta_sums,
     probability_posterior_row,
 )
 from bayescollapse.models.registry import register_family, register_method, register_pymc_model
@@ -309,11 +310,8 @@ class MarkovLM(SamplerSettings):
 
     @staticmethod
     def validate(ds) -> None:
-        """Family-specific checks of a results dataset."""
-        theta = ds["theta_mean"]
-        sums = theta.values.sum(axis=theta.dims.index("token"))  # NaN: a unit not yet run
-        if not bool((np.isnan(sums) | (np.abs(sums - 1.0) < 1e-8)).all()):
-            raise ValueError("theta_mean rows do not sum to 1 over tokens")
+        """Family-specific checks of a results dataset: every fitted law sums to 1."""
+        check_theta_sums(ds)
 
     # -- what PyMC models of the family read and give (see protocols.PyMCFamily) --
     pymc_variables: ClassVar[tuple[str, ...]] = ("theta",)

@@ -43,6 +43,7 @@ __all__ = [
     "SampledPosterior",
     "Writer",
     "check_mode",
+    "check_theta_sums",
     "probability_posterior_row",
 ]
 
@@ -261,6 +262,17 @@ class SampledPosterior:
         else:
             probs = self.mean
         return self.writer.counts(decoding.probabilities(probs), sizes, rng)
+
+
+def check_theta_sums(ds) -> None:
+    """Refuse results whose fitted laws (``theta_mean`` over ``token``) do not sum to 1.
+
+    NaN sums (a unit not yet run) pass.
+    """
+    theta = ds["theta_mean"]
+    sums = theta.values.sum(axis=theta.dims.index("token"))
+    if not bool((np.isnan(sums) | (np.abs(sums - 1.0) < 1e-8)).all()):
+        raise ValueError("theta_mean does not sum to 1 over tokens")
 
 
 def probability_posterior_row(

@@ -109,3 +109,13 @@ def test_a_value_a_generation_skips_is_nan_in_the_results():
     ds = run(RunConfig(settings=(Setting(method="conjugate"),), **sizes))
     drift = ds["kl_posterior_to_prev"].values
     assert np.isnan(drift[:, :, 0]).all() and np.isfinite(drift[:, :, 1:]).all()
+
+
+@pytest.mark.parametrize("model", ["dirichlet-categorical", "markov"])
+def test_results_whose_fitted_laws_do_not_sum_to_one_are_refused(model):
+    ds = run(RunConfig(model=model, settings=(Setting(method="mle"),), generations=1, seed=2))
+    validate_results(ds)
+    bad = ds.copy(deep=True)
+    bad["theta_mean"][..., 0] += 0.01
+    with pytest.raises(ValueError, match="theta_mean does not sum to 1 over tokens"):
+        validate_results(bad)
