@@ -12,6 +12,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+from timing import best_call
 
 from bayescollapse import RunConfig, Setting, run
 
@@ -38,18 +39,9 @@ def floor() -> float:
     return (time.perf_counter() - start) / (T + 1)
 
 
-def best(config: RunConfig) -> float:
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        run(config)
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main():
     run(CONFIG)  # warm
-    short, long = best(CONFIG), best(LONG)
+    short, long = best_call(run, CONFIG)[0], best_call(run, LONG)[0]
     ours = (long - short) / (2 * T)
     bottom = min(floor() for _ in range(3))
     print(

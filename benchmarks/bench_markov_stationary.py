@@ -10,6 +10,7 @@ archive``). The same study forced through power iteration in this tree (``SOLVE_
 solved law's to 1e-9.
 """
 
+import os
 import subprocess
 import sys
 import tarfile
@@ -18,6 +19,7 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
+from timing import best_call
 
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.models import markov_chain
@@ -61,7 +63,7 @@ def in_process(path: str | None) -> float:
         check=True,
         capture_output=True,
         text=True,
-        env={**__import__("os").environ, **env},
+        env={**os.environ, **env},
         cwd=path or None,
     )
     return float(out.stdout.split()[-1])
@@ -85,11 +87,7 @@ def baseline_tree(folder: Path) -> Path | None:
 
 def timed() -> tuple[float, object]:
     run(CONFIG)  # warm
-    best, ds = float("inf"), None
-    for _ in range(3):
-        start = __import__("time").perf_counter()
-        ds = run(CONFIG)
-        best = min(best, __import__("time").perf_counter() - start)
+    best, ds = best_call(run, CONFIG)
     return best / (CONFIG.generations + 1), ds
 
 

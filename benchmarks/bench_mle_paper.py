@@ -12,9 +12,8 @@ constant real fraction alpha = 0.1. Measured side by side in one process:
   ``rng.multinomial`` for the counts) and the MLE, nothing recorded.
 """
 
-import time
-
 import numpy as np
+from timing import best_call
 
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.truth import make_truth
@@ -52,18 +51,12 @@ def floor() -> None:
         probs = counts / N
 
 
-def timed(fn, *args) -> float:
-    start = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - start
-
-
 def main():
     run(RunConfig(generations=2, replicates=2, seed=0, settings=CONFIG.settings))  # warm
-    ours = min(timed(run, CONFIG) for _ in range(3))  # best of 3 on both sides
+    ours = best_call(run, CONFIG)[0]  # best of 3 on both sides
     subset = 10
-    loop = timed(per_token_loop, subset) * R / subset
-    bottom = min(timed(floor) for _ in range(3))
+    loop = best_call(per_token_loop, subset, repeats=1)[0] * R / subset
+    bottom = best_call(floor)[0]
     print(f"run() {ours:.2f} s, per-token loop {loop:.2f} s, floor {bottom:.3f} s")
     print(f"run() vs per-token loop: {loop / ours:.1f}x faster (target >= 10x)")
     print(f"run() vs floor: {ours / bottom:.2f}x the floor (target <= 1.5x)")

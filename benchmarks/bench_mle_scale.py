@@ -12,6 +12,7 @@ with K, n, R and T is ``bench_scaling.py``'s table.
 import time
 
 import numpy as np
+from timing import best_call
 
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.truth import make_truth
@@ -26,12 +27,7 @@ def whole(k: int, n: int, r: int, t: int) -> float:
         replicates=r,
         seed=1,
     )
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        run(config)
-        best = min(best, time.perf_counter() - start)
-    return best
+    return best_call(run, config)[0]
 
 
 def ours(k: int, n: int, r: int) -> tuple[float, float]:

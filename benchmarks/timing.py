@@ -15,3 +15,13 @@ def best_process(argv: list[str], repeats: int) -> float:
         subprocess.run(argv, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def best_call(fn, *args, repeats: int = 3):
+    """Return the seconds of the fastest of ``repeats`` calls ``fn(*args)``, and its result."""
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn(*args)
+        best = min(best, time.perf_counter() - start)
+    return best, result
