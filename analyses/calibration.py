@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.paired import paired_difference
-from bayescollapse.plots_posterior import plot_calibration
-from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
-from bayescollapse.results import concat_runs
+from bayescollapse.io.results import concat_runs
+from bayescollapse.present.paired import paired_difference
+from bayescollapse.present.posterior_plots import plot_calibration
+from bayescollapse.present.report import Number, Study, mean_se, save_figure, study_main
 
 HERE = Path(__file__).parent
 FULL = dict(generations=30, replicates=400, pymc_replicates=40, block=20)

@@ -28,10 +28,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bayescollapse import RunConfig, Setting, run, save_results  # noqa: E402
-from bayescollapse.plots import replicate_band  # noqa: E402
-from bayescollapse.progress import cells, progress_bar  # noqa: E402
-from bayescollapse.report import Number, Study, mean_se, save_figure, smaller, study_main  # noqa: E402
-from bayescollapse.weighting import optimal_real_weight, weighted_gaussian_mle_error  # noqa: E402
+from bayescollapse.engine.progress import cells, progress_bar  # noqa: E402
+from bayescollapse.present.plots import replicate_band  # noqa: E402
+from bayescollapse.present.report import Number, Study, mean_se, save_figure, smaller, study_main  # noqa: E402
+from bayescollapse.theory.weighting import optimal_real_weight, weighted_gaussian_mle_error  # noqa: E402
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"

@@ -23,10 +23,10 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from bayescollapse import RunConfig, Setting, run, run_tree
+from bayescollapse.io.posteriors import posterior_node
 from bayescollapse.models import register_pymc_model
-from bayescollapse.models.markov_pymc import build_rows_model
-from bayescollapse.posteriors import posterior_node
-from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
+from bayescollapse.models.markov.pymc_models import build_rows_model
+from bayescollapse.present.report import Number, Study, mean_se, save_figure, study_main
 
 HERE = Path(__file__).parent
 FULL = dict(generations=24, replicates=8, every=4, draws=500)

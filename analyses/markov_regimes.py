@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from bayescollapse import RunConfig, run, save_results
-from bayescollapse.config import cross_settings
-from bayescollapse.plots import plot_error
-from bayescollapse.progress import cells, progress_bar
-from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
-from bayescollapse.results import concat_runs
+from bayescollapse.engine.config import cross_settings
+from bayescollapse.engine.progress import cells, progress_bar
+from bayescollapse.io.results import concat_runs
+from bayescollapse.present.plots import plot_error
+from bayescollapse.present.report import Number, Study, mean_se, save_figure, study_main
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results" / "markov_regimes.nc"
@@ -162,7 +162,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
             ),
             _text_order(text),
             "The model integrates the rows out and draws them from their exact conditional "
-            "(models/markov_pymc.py). Sampling the rows instead put a funnel between kappa "
+            "(models/markov/pymc_models.py). Sampling the rows instead put a funnel between kappa "
             "and the sparse rows of the text truth: 502 divergences in 2 fits.",
             "The hierarchical fit used to drift toward its shared base row where the "
             "conjugate fit recovered: study 5b found why (its likelihood let the row totals "

@@ -8,7 +8,7 @@
     exactly (``theory.accumulate_mle_sq_error``), while replace drifts to collapse.
 (c) Wright-Fisher: under replace the MLE loop is a neutral Wright-Fisher population of n
     (Suresh et al. 2025): the generations to the first lost token and to one token left,
-    against the exact chain (``bayescollapse.fixation``), with the diffusion means beside
+    against the exact chain (``bayescollapse.theory.fixation``), with the diffusion means beside
     them (Littler's for the first loss, -2n sum_i (1 - p_i) log(1 - p_i) for fixation).
 (d) The stationary error of the mixture at constant alpha and n:
     H(P*) / (1 + (n - 1) alpha (2 - alpha)).
@@ -22,14 +22,14 @@ import numpy as np
 from scipy.special import digamma
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.fixation import (
+from bayescollapse.present.report import Number, Study, mean_se, save_figure, study_main
+from bayescollapse.theory.closed_forms import expected_curves, gini_simpson_of, mle_sq_error_floor
+from bayescollapse.theory.fixation import (
     AbsorptionLaw,
     absorption_law,
     first_loss_diffusion,
     fixation_diffusion,
 )
-from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
-from bayescollapse.theory import expected_curves, gini_simpson_of, mle_sq_error_floor
 
 HERE = Path(__file__).parent
 FULL = dict(

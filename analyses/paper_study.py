@@ -14,12 +14,12 @@ numbers hold each fit's error at the last generation to that curve.
 from pathlib import Path
 
 from bayescollapse import RunConfig, open_results, run, save_results
-from bayescollapse.config import cross_settings
-from bayescollapse.plots import plot_error
-from bayescollapse.report import Number, Study, mean_se, save_figure, study_main
-from bayescollapse.results import concat_runs
-from bayescollapse.sweep import sweep
-from bayescollapse.theory import expected_curves, mle_sq_error_floor
+from bayescollapse.engine.config import cross_settings
+from bayescollapse.engine.sweep import sweep
+from bayescollapse.io.results import concat_runs
+from bayescollapse.present.plots import plot_error
+from bayescollapse.present.report import Number, Study, mean_se, save_figure, study_main
+from bayescollapse.theory.closed_forms import expected_curves, mle_sq_error_floor
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bayescollapse.phase import phase_diagram
-from bayescollapse.plots import plot_phase
-from bayescollapse.progress import progress_bar
-from bayescollapse.report import Number, Study, save_figure, study_main
-from bayescollapse.storage import write_atomic
+from bayescollapse.engine.progress import progress_bar
+from bayescollapse.io.storage import write_atomic
+from bayescollapse.present.plots import plot_phase
+from bayescollapse.present.report import Number, Study, save_figure, study_main
+from bayescollapse.theory.phase import phase_diagram
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results" / "phase.nc"

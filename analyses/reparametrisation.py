@@ -2,7 +2,7 @@
 
 Collapse leaves many tokens with zero counts. This script fits the same collapsed count
 vectors (K = 50, 30 tokens at zero) with the textbook ``pm.Dirichlet`` + Multinomial model
-and with the model of ``bayescollapse.models.categorical_pymc`` (Gamma rows with a
+and with the model of ``bayescollapse.models.categorical.pymc_models`` (Gamma rows with a
 Poisson likelihood: the boosted form below a0 = 1, log g with its density from a0 = 1),
 all compiled once with nutpie, and compares each with the exact conjugate posterior
 Dirichlet(a0 + c): divergences, ESS, error in Monte Carlo SEs and time per fit.
@@ -19,10 +19,10 @@ import nutpie
 import pymc as pm
 from scipy import stats
 
-from bayescollapse.models.categorical import DirichletCategorical
-from bayescollapse.models.categorical_pymc import build_model
+from bayescollapse.models.categorical.family import DirichletCategorical
+from bayescollapse.models.categorical.pymc_models import build_model
 from bayescollapse.models.registry import make_fitter
-from bayescollapse.report import Number, Study, save_figure, study_main
+from bayescollapse.present.report import Number, Study, save_figure, study_main
 
 K, ZEROS, N, REPLICATES = 50, 30, 1000, 4
 PRIORS = (0.1, 0.5, 1.0)

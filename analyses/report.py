@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bayescollapse.report import load_studies, write_report
+from bayescollapse.present.report import load_studies, write_report
 
 HERE = Path(__file__).parent
 #: the studies, in the report's order (each a module here with ``study(quick, figures)``)

@@ -10,7 +10,7 @@ results arrays themselves (tens of KB a generation), with ``all`` the stored dra
 import tracemalloc
 
 from bayescollapse import RunConfig, Setting
-from bayescollapse.posteriors import run_tree
+from bayescollapse.io.posteriors import run_tree
 
 GENERATIONS = (10, 20, 40)
 

@@ -22,7 +22,7 @@ import numpy as np
 from timing import best_call
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.models import markov_chain
+from bayescollapse.models.markov import chain as markov_chain
 
 #: the commit before the first speed change for the issue (power iteration, token loop)
 BASELINE = "fb7dec9^"

@@ -16,7 +16,7 @@ import numpy as np
 from timing import best_call
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.truth import make_truth
+from bayescollapse.models.categorical.truth import make_truth
 
 K, N, T, R, ALPHA = 50, 1000, 200, 100, 0.1
 CONFIG = RunConfig(

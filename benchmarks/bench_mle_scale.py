@@ -15,7 +15,7 @@ import numpy as np
 from timing import best_call
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.truth import make_truth
+from bayescollapse.models.categorical.truth import make_truth
 
 
 def whole(k: int, n: int, r: int, t: int) -> float:

@@ -25,7 +25,7 @@ from scipy import stats
 
 import bayescollapse.models.pymc_fit as pymc_fit
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.truth import make_truth
+from bayescollapse.models.categorical.truth import make_truth
 
 K, N, T, R, BLOCK, EVERY, MEASURED = 50, 1000, 200, 100, 25, 10, 5
 SCHEDULES = {"constant": "0.1", "decaying": "power:0.5:-0.5"}

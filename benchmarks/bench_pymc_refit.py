@@ -16,8 +16,8 @@ import time
 import numpy as np
 import pymc as pm
 
-from bayescollapse.models.categorical import DirichletCategorical
-from bayescollapse.models.categorical_pymc import build_model
+from bayescollapse.models.categorical.family import DirichletCategorical
+from bayescollapse.models.categorical.pymc_models import build_model
 from bayescollapse.models.registry import make_fitter
 
 K, R, GENERATIONS, DRAWS = 20, 4, 4, 500

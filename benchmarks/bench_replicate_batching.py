@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from bayescollapse.models.categorical import DirichletCategorical
+from bayescollapse.models.categorical.family import DirichletCategorical
 from bayescollapse.models.registry import make_fitter
 
 K, R, GENERATIONS = 20, 8, 3

@@ -16,8 +16,8 @@ import xarray as xr
 from distributed import Client, LocalCluster
 
 from bayescollapse import RunConfig, settings_grid
-from bayescollapse.results import open_results
-from bayescollapse.sweep import run_distributed, sweep
+from bayescollapse.engine.sweep import run_distributed, sweep
+from bayescollapse.io.results import open_results
 
 CONFIG = RunConfig(
     settings=settings_grid(

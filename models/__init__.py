@@ -6,9 +6,9 @@ own (see ``CONTRIBUTING.md``). The protocols every family and fit satisfy are in
 :mod:`bayescollapse.models.protocols`.
 """
 
-from bayescollapse.models.categorical import DirichletCategorical
-from bayescollapse.models.gaussian import Gaussian
-from bayescollapse.models.markov import MarkovLM
+from bayescollapse.models.categorical.family import DirichletCategorical
+from bayescollapse.models.gaussian.family import Gaussian
+from bayescollapse.models.markov.family import MarkovLM
 from bayescollapse.models.registry import (
     FAMILIES as REGISTRY,
 )

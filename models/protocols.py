@@ -1,6 +1,6 @@
 """The seams of the package: what the generation loop asks of a model family and a fit.
 
-The loop (:mod:`bayescollapse.loop`), the schemes, the results schema and the method
+The loop (:mod:`bayescollapse.engine.loop`), the schemes, the results schema and the method
 registry depend on these protocols only. A new family implements :class:`Family`; a new
 way of fitting an existing family registers a factory of :class:`Fitter` objects (see
 :mod:`bayescollapse.models.registry`) whose fits satisfy :class:`Fit` (point estimates) or
@@ -56,7 +56,7 @@ class Fit(Protocol):
         sizes : numpy.ndarray of int, shape (R,)
             Items to write per replicate.
         mode : {"ancestral", "predictive", "plugin"}
-            How parameter uncertainty enters (see :mod:`bayescollapse.schemes`); a point
+            How parameter uncertainty enters (see :mod:`bayescollapse.engine.schemes`); a point
             estimate writes every mode as ``plugin``.
         rng : numpy.random.Generator
             The cell's ``fit`` stream.

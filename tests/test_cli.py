@@ -6,7 +6,7 @@ import xarray as xr
 
 from bayescollapse import RunConfig
 from bayescollapse.cli import main
-from bayescollapse.results import open_results
+from bayescollapse.io.results import open_results
 
 
 def _run(tmp_path, *extra):
@@ -285,7 +285,7 @@ def test_gaussian_run_and_summary(tmp_path, capsys):
 
 def test_markov_pymc_keeps_posteriors(tmp_path):
     # was a crash: the rows were fitted as (replicate x context) pseudo-replicates
-    from bayescollapse.posteriors import open_tree, posterior_node
+    from bayescollapse.io.posteriors import open_tree, posterior_node
 
     out = tmp_path / "m.nc"
     argv = ["run", "--model", "markov", "--tokens", "3", "--sequence-length", "10"]
@@ -303,12 +303,12 @@ def test_markov_pymc_keeps_posteriors(tmp_path):
 
 
 def test_internal_errors_are_not_reported_as_bad_input(tmp_path, capsys, monkeypatch):
-    import bayescollapse.loop
+    import bayescollapse.engine.loop
 
     def broken(*args, **kwargs):
         raise ValueError("a bug somewhere inside")
 
-    monkeypatch.setattr(bayescollapse.loop, "run_block", broken)
+    monkeypatch.setattr(bayescollapse.engine.loop, "run_block", broken)
     code, _ = _run(tmp_path)
     err = capsys.readouterr().err
     assert code == 1

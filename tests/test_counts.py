@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from bayescollapse.counts import alias_table, multinomial_counts, subsample_counts
+from bayescollapse.models.counts import alias_table, multinomial_counts, subsample_counts
 
 
 @settings(max_examples=50, deadline=None)
@@ -102,7 +102,7 @@ def test_the_alias_table_holds_the_law_exactly(seed):
 def test_a_rows_last_positive_entry_takes_the_items_its_cdf_leaves():
     # a CDF that ends below 1 (rounding; here 0.5 on purpose) loses no item: the row's last
     # positive entry takes what is left, and the rows still sum to their sizes
-    from bayescollapse.counts import _counts_of_draws_sparse
+    from bayescollapse.models.counts import _counts_of_draws_sparse
 
     rng = np.random.default_rng(9)
     p = np.zeros((3, 40))

@@ -4,7 +4,7 @@ import numpy as np
 from scipy import stats
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.diagnostics import flagged_generations
+from bayescollapse.present.diagnostics import flagged_generations
 
 
 def test_flag_rule_counts_exceedances_against_a_binomial_allowance():

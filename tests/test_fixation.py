@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.fixation import (
+from bayescollapse.theory.fixation import (
     AbsorptionLaw,
     absorption_law,
     first_loss_diffusion,

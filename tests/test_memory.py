@@ -3,7 +3,7 @@
 import pytest
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.memory import check_memory, estimate_memory, format_size, parse_size
+from bayescollapse.engine.memory import check_memory, estimate_memory, format_size, parse_size
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import pytest
 
 from bayescollapse import RunConfig, Setting, run, settings_grid
 from bayescollapse.cli import main
-from bayescollapse.config import cross_settings
-from bayescollapse.paired import compare, paired_difference
-from bayescollapse.results import open_results
+from bayescollapse.engine.config import cross_settings
+from bayescollapse.io.results import open_results
+from bayescollapse.present.paired import compare, paired_difference
 
 
 @pytest.fixture(scope="module")

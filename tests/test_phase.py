@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from bayescollapse.phase import phase_simulation, power_schedules
-from bayescollapse.theory import gini_simpson_of, power_schedule_regime
-from bayescollapse.truth import make_truth
+from bayescollapse.models.categorical.truth import make_truth
+from bayescollapse.theory.closed_forms import gini_simpson_of, power_schedule_regime
+from bayescollapse.theory.phase import phase_simulation, power_schedules
 
 TRUTH = make_truth("zipf:1", 10)
 H = gini_simpson_of(TRUTH)

@@ -3,8 +3,8 @@
 import numpy as np
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.plots import plot_error
-from bayescollapse.plots_posterior import plot_calibration
+from bayescollapse.present.plots import plot_error
+from bayescollapse.present.posterior_plots import plot_calibration
 
 
 def _inside(fig, artist) -> bool:

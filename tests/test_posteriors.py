@@ -9,11 +9,11 @@ from scipy import stats
 
 from bayescollapse import RunConfig, Setting, run, settings_grid
 from bayescollapse.cli import main
-from bayescollapse.config import kept_generations
+from bayescollapse.engine.config import kept_generations
+from bayescollapse.io.posteriors import open_tree, posterior_node, run_tree, save_tree
+from bayescollapse.io.results import open_results
 from bayescollapse.metrics import dirichlet_from_draws
 from bayescollapse.metrics.drift import dirichlet_kl as _dirichlet_kl
-from bayescollapse.posteriors import open_tree, posterior_node, run_tree, save_tree
-from bayescollapse.results import open_results
 
 
 @pytest.fixture(scope="module")
@@ -306,14 +306,14 @@ def test_gaussian_kept_posteriors_and_diagnose(tmp_path, capsys):
 def test_diagnose_lists_only_bayesian_fits_and_defaults_pass_its_rule(tmp_path, capsys):
     # 'unbiased' is a point estimate: not an "exact" Bayesian row with NaN calibration.
     # With the default draws a converged NUTS fit passes the multiplicity-aware rule
-    # (bayescollapse.diagnostics): no generation flagged for 4 replicates x 3 generations.
+    # (bayescollapse.present.diagnostics): no generation flagged for 4 replicates x 3 generations.
     settings = (
         Setting(method="unbiased", real_fraction="0.3", sample_size="40"),
         Setting(method="pymc", real_fraction="0.3", sample_size="40"),
     )
     cfg = RunConfig(model="gaussian", settings=settings, generations=2, replicates=4, seed=5)
     path = tmp_path / "g.nc"
-    from bayescollapse.results import save_results
+    from bayescollapse.io.results import save_results
 
     save_results(run(cfg), path)
     assert main(["diagnose", str(path), "--figures", str(tmp_path / "f")]) == 0

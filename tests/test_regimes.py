@@ -1,15 +1,15 @@
 import numpy as np
 import pytest
 
-from bayescollapse.phase import phase_theory, power_schedules
-from bayescollapse.regimes import classify_curve, trend_test
-from bayescollapse.theory import (
+from bayescollapse.models.categorical.truth import make_truth
+from bayescollapse.theory.closed_forms import (
     _bounded_limit,
     gini_simpson_of,
     mle_sq_error,
     power_schedule_regime,
 )
-from bayescollapse.truth import make_truth
+from bayescollapse.theory.phase import phase_theory, power_schedules
+from bayescollapse.theory.regimes import classify_curve, trend_test
 
 TRUTH = make_truth("zipf:1", 10)
 H = gini_simpson_of(TRUTH)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bayescollapse.report import Number, Study, load_studies, write_report
+from bayescollapse.present.report import Number, Study, load_studies, write_report
 
 ROOT = Path(__file__).parent.parent
 

@@ -56,7 +56,7 @@ def test_open_rejects_non_netcdf(tmp_path):
 
 
 def test_concat_runs_keeps_each_run_replicates(ds):
-    from bayescollapse.results import concat_runs
+    from bayescollapse.io.results import concat_runs
 
     other = ds.isel(replicate=[0]).assign_coords(setting=["x", "y"])
     both = concat_runs(ds, other)
@@ -84,7 +84,7 @@ def test_provenance_and_cf_attributes_survive_the_file(ds, tmp_path):
 def test_result_arrays_are_nan_exactly_where_no_unit_wrote():
     # arrays are allocated empty and filled with NaN only where nothing was written: a
     # generation a unit skipped, a unit never run, a variable never written
-    from bayescollapse.results import ResultArrays
+    from bayescollapse.io.results import ResultArrays
 
     arrays = ResultArrays(
         {"x": (2, 4, 3, 5), "r": (2, 2, 3), "never": (2, 4, 3)}, blocks=2, per_block=["r"]

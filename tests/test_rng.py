@@ -3,7 +3,7 @@
 import numpy as np
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.rng import block_rng, cell_streams, stable_key
+from bayescollapse.engine.rng import block_rng, cell_streams, stable_key
 
 
 def test_streams_are_reproducible_and_distinct():

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bayescollapse.schedules import Schedule, real_fraction_values, sample_size_values
+from bayescollapse.engine.schedules import Schedule, real_fraction_values, sample_size_values
 
 
 def test_constant_and_zero():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.weighting import weighted_gaussian_mle_error
+from bayescollapse.theory.weighting import weighted_gaussian_mle_error
 
 
 def _run(*settings, **kw):
@@ -188,7 +188,7 @@ def test_kept_posteriors_of_weighted_refits_hold_whole_items(model):
     # predictive count each item once (integers summing to n_t), so ArviZ's PPC compares
     # like with like
     from bayescollapse import run_tree
-    from bayescollapse.posteriors import posterior_node
+    from bayescollapse.io.posteriors import posterior_node
 
     setting = Setting(method="conjugate", real_weight="0.7", real_fraction="0.3", sample_size="50")
     tree = run_tree(
@@ -217,9 +217,9 @@ def test_accumulate_subsample_draws_from_the_whole_pool():
     # E[count_k] = n pool_k / |pool| (hypergeometric). Pool: [900, 100, 0] plus a batch of
     # 300 synthetic items from a uniform fit: E = 300 (pool_k + 100) / 1300 = (230.8, 46.2,
     # 23.1). Drawing from the newest batch alone would give (100, 100, 100). z = 4 per token.
-    from bayescollapse.models.categorical import WRITER, DirichletCategorical
+    from bayescollapse.engine.schemes import TrainingSet, next_training_set
+    from bayescollapse.models.categorical.family import WRITER, DirichletCategorical
     from bayescollapse.models.probability_fits import PointProbabilities
-    from bayescollapse.schemes import TrainingSet, next_training_set
 
     reps, n = 4000, 300
     pool = np.tile([900, 100, 0], (reps, 1))

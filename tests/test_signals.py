@@ -160,7 +160,7 @@ def test_force_overwrite_of_a_tree_keeps_a_whole_result_under_its_name(tmp_path)
     _, err = proc.communicate()
     assert proc.returncode == 0, err
     assert seen > 0
-    from bayescollapse.storage import open_tree
+    from bayescollapse.io.storage import open_tree
 
     assert open_tree(out)["results"].attrs["seed"] == 2  # the new tree, whole
     assert _leftovers(out) == []

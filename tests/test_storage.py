@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from bayescollapse import storage
-from bayescollapse.storage import reserve, write_atomic
+from bayescollapse.io import storage
+from bayescollapse.io.storage import reserve, write_atomic
 
 
 def _ds(value=1.0):

@@ -17,11 +17,11 @@ import xarray as xr
 
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.cli import main
-from bayescollapse.phase import phase_simulation
-from bayescollapse.posteriors import open_tree
-from bayescollapse.results import open_results
-from bayescollapse.rng import STREAMS_VERSION
-from bayescollapse.sweep import run_distributed, store_status, sweep
+from bayescollapse.engine.rng import STREAMS_VERSION
+from bayescollapse.engine.sweep import run_distributed, store_status, sweep
+from bayescollapse.io.posteriors import open_tree
+from bayescollapse.io.results import open_results
+from bayescollapse.theory.phase import phase_simulation
 
 CONFIG = RunConfig(
     settings=(
@@ -122,7 +122,7 @@ def test_a_store_drawn_by_other_random_streams_is_not_resumed(clients, tmp_path)
 FLAKY = """
 from dataclasses import replace
 
-from bayescollapse.models.categorical import ConjugateFitter
+from bayescollapse.models.categorical.family import ConjugateFitter
 from bayescollapse.models.registry import register_method
 
 
@@ -286,7 +286,7 @@ DIES_ONCE = """
 import os
 from pathlib import Path
 
-from bayescollapse.models.categorical import ConjugateFitter
+from bayescollapse.models.categorical.family import ConjugateFitter
 from bayescollapse.models.registry import register_method
 
 MARKER = Path({marker!r})
@@ -365,7 +365,7 @@ def test_cli_phase_on_workers_equals_phase_in_process(tmp_path):
 
 def test_a_store_another_sweep_holds_is_refused(tmp_path):
     # the store's lock names a live process: a second sweep into it stops at once
-    from bayescollapse.storage import locked
+    from bayescollapse.io.storage import locked
 
     store = tmp_path / "s.zarr"
     config = RunConfig(generations=1, replicates=2, seed=1)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.tables import mean_se, new_table, render, summary_table
+from bayescollapse.present.tables import mean_se, new_table, render, summary_table
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Simulation against the closed forms of bayescollapse.theory (MLE path)."""
+"""Simulation against the closed forms of bayescollapse.theory.closed_forms (MLE path)."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.theory import (
+from bayescollapse.theory.closed_forms import (
     accumulate_mle_sq_error,
     expected_curves,
     gini_simpson_of,

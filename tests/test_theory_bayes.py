@@ -1,10 +1,10 @@
-"""Conjugate and Gaussian closed forms of bayescollapse.theory against simulation."""
+"""Conjugate and Gaussian closed forms of bayescollapse.theory.closed_forms against simulation."""
 
 import numpy as np
 import pytest
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.theory import (
+from bayescollapse.theory.closed_forms import (
     categorical_moments,
     expected_curves,
     gaussian_mle_moments,

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from bayescollapse.truth import make_truth
+from bayescollapse.models.categorical.truth import make_truth
 
 
 def test_recipes():

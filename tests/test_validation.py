@@ -11,7 +11,7 @@ import pytest
 
 from bayescollapse import RunConfig, Setting, run, save_results
 from bayescollapse.cli import main
-from bayescollapse.validation import conform
+from bayescollapse.engine.validation import conform
 
 # -- Python API -------------------------------------------------------------------------
 
@@ -263,12 +263,12 @@ def test_diagnose_keeps_its_figures_without_force(tmp_path, capsys):
 
 
 def test_internal_errors_say_so_with_exit_1(tmp_path, capsys, monkeypatch):
-    import bayescollapse.loop
+    import bayescollapse.engine.loop
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(bayescollapse.loop, "run", broken)
+    monkeypatch.setattr(bayescollapse.engine.loop, "run", broken)
     code = main(["run", "--out", str(tmp_path / "x.nc"), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 1 and "internal error" in err and "please report it" in err

@@ -3,8 +3,8 @@
 import numpy as np
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.theory import gaussian_mle_moments
-from bayescollapse.weighting import (
+from bayescollapse.theory.closed_forms import gaussian_mle_moments
+from bayescollapse.theory.weighting import (
     item_weights,
     optimal_real_weight,
     stationary_mean_error,

@@ -3,11 +3,16 @@
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from bayescollapse.engine.schemes import TrainingSet
 from bayescollapse.metrics.drift import nig_kl
-from bayescollapse.models.categorical import WRITER, DirichletCategorical
-from bayescollapse.models.gaussian import Gaussian, GaussianStats, GaussianTruth, NIGPosterior
+from bayescollapse.models.categorical.family import WRITER, DirichletCategorical
+from bayescollapse.models.gaussian.family import (
+    Gaussian,
+    GaussianStats,
+    GaussianTruth,
+    NIGPosterior,
+)
 from bayescollapse.models.probability_fits import DirichletPosterior, probability_posterior_row
-from bayescollapse.schemes import TrainingSet
 
 
 def _dirichlet_kl(a, b):

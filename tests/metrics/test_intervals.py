@@ -7,8 +7,8 @@ from scipy.special import betainc
 
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.metrics.intervals import beta_hdi, calibration, contraction
-from bayescollapse.models.categorical import WRITER
-from bayescollapse.models.gaussian import NIGPosterior
+from bayescollapse.models.categorical.family import WRITER
+from bayescollapse.models.gaussian.family import NIGPosterior
 from bayescollapse.models.probability_fits import DirichletPosterior, probability_posterior_row
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bayescollapse.models.categorical import DirichletCategorical
+from bayescollapse.models.categorical.family import DirichletCategorical
 from bayescollapse.models.registry import make_fitter
 
 

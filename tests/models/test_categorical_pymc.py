@@ -6,8 +6,8 @@ import pytest
 import xarray as xr
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.models.categorical import DirichletCategorical
-from bayescollapse.models.categorical_pymc import build_model
+from bayescollapse.models.categorical.family import DirichletCategorical
+from bayescollapse.models.categorical.pymc_models import build_model
 from bayescollapse.models.registry import make_fitter
 
 

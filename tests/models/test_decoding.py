@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from bayescollapse.models.categorical import DirichletCategorical
+from bayescollapse.models.categorical.family import DirichletCategorical
 from bayescollapse.models.decoding import PLAIN, Decoding
-from bayescollapse.models.gaussian_fits import NIGPosterior, PointGaussian
+from bayescollapse.models.gaussian.fits import NIGPosterior, PointGaussian
 from bayescollapse.models.probability_fits import DirichletPosterior, PointProbabilities
 
 P = np.array([0.5, 0.3, 0.2])

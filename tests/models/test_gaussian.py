@@ -4,9 +4,9 @@ from scipy import stats
 from scipy.special import digamma, polygamma
 
 from bayescollapse import RunConfig, Setting, run
-from bayescollapse.models.gaussian import Gaussian, GaussianStats, GaussianTruth
+from bayescollapse.models.gaussian.family import Gaussian, GaussianStats, GaussianTruth
 from bayescollapse.models.registry import make_fitter
-from bayescollapse.theory import gaussian_mle_moments
+from bayescollapse.theory.closed_forms import gaussian_mle_moments
 
 Z = 4.5  # per comparison false alarm ~7e-6
 

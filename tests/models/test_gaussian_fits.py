@@ -3,7 +3,7 @@
 import numpy as np
 import xarray as xr
 
-from bayescollapse.models.gaussian import GaussianStats, NIGPosterior, SampledGaussian
+from bayescollapse.models.gaussian.family import GaussianStats, NIGPosterior, SampledGaussian
 
 # one NIG posterior for every replicate: E sigma^2 = beta / (alpha - 1) = 2
 KAPPA, ALPHA, BETA, MU, M, REPS = 4.0, 3.0, 4.0, 0.5, 20, 40_000

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from bayescollapse import RunConfig, Setting, run, settings_grid, validate_results
-from bayescollapse.models.gaussian import Gaussian, GaussianStats
+from bayescollapse.models.gaussian.family import Gaussian, GaussianStats
 from bayescollapse.models.registry import make_fitter
 
 

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from bayescollapse.engine.schemes import TrainingSet
 from bayescollapse.metrics.distances import gaussian_distances
-from bayescollapse.models.gaussian import (
+from bayescollapse.models.gaussian.family import (
     Gaussian,
     GaussianStats,
     GaussianTruth,
@@ -12,8 +13,7 @@ from bayescollapse.models.gaussian import (
     PointGaussian,
     nig_update,
 )
-from bayescollapse.models.gaussian_record import gaussian_record
-from bayescollapse.schemes import TrainingSet
+from bayescollapse.models.gaussian.record import gaussian_record
 
 DATA = TrainingSet(
     GaussianStats(np.array([10]), np.array([0.4]), np.array([18.0])), None, np.array([10])

@@ -4,10 +4,10 @@ from scipy import stats
 
 from bayescollapse import RunConfig, Setting, run, settings_grid
 from bayescollapse.cli import main
-from bayescollapse.models.markov import MarkovLM
-from bayescollapse.models.markov_chain import make_markov_truth, sequence_counts, stationary
+from bayescollapse.io.results import open_results
+from bayescollapse.models.markov.chain import make_markov_truth, sequence_counts, stationary
+from bayescollapse.models.markov.family import MarkovLM
 from bayescollapse.models.registry import make_fitter
-from bayescollapse.results import open_results
 
 
 def test_order_zero_reduces_exactly_to_the_categorical_model():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bayescollapse.models.markov_chain import sequence_counts, stationary
+from bayescollapse.models.markov.chain import sequence_counts, stationary
 
 #: a 2-state chain whose stationary law (3/7, 4/7) differs from uniform and from the
 #: truth's of tests/metrics/test_distances.py (2/3, 1/3)
@@ -33,7 +33,7 @@ def test_the_two_token_lookups_write_the_same_sequences(tokens, monkeypatch):
     # small vocabularies compare the uniform with the whole CDF row, large ones search the
     # rows laid end to end: from one stream both must give the same counts. Catches an
     # off-by-one in either lookup (a token shifted by one, or the last token never drawn).
-    from bayescollapse.models import markov_chain
+    from bayescollapse.models.markov import chain as markov_chain
 
     rng = np.random.default_rng(5)
     probs = rng.dirichlet(np.full(tokens, 0.5), size=(3, tokens))

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bayescollapse.models.markov import MarkovLM
-from bayescollapse.models.markov_pymc import build_hierarchical_model, build_rows_model
+from bayescollapse.models.markov.family import MarkovLM
+from bayescollapse.models.markov.pymc_models import build_hierarchical_model, build_rows_model
 from bayescollapse.models.registry import make_fitter
 
 

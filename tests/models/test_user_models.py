@@ -13,11 +13,11 @@ import bayescollapse.models.examples.add_one  # noqa: F401  (registers "add-one"
 import bayescollapse.models.examples.logistic_normal  # noqa: F401
 from bayescollapse import RunConfig, Setting
 from bayescollapse.cli import main
+from bayescollapse.io.posteriors import open_tree, posterior_node, run_tree, save_tree
+from bayescollapse.io.results import open_results
 from bayescollapse.models import registry
 from bayescollapse.models.pymc_fit import model_frame
 from bayescollapse.models.registry import register_method, register_pymc_model
-from bayescollapse.posteriors import open_tree, posterior_node, run_tree, save_tree
-from bayescollapse.results import open_results
 
 matplotlib.use("Agg")
 
@@ -195,7 +195,7 @@ def test_entry_points_are_loaded_once(monkeypatch):
 def test_integer_counts_model_refuses_fractional_pseudo_counts(user_tree):
     # a user model that declares integer counts would see a weighted refit's pseudo-counts
     # rounded; the fitter refuses in one line instead (the model is compiled already)
-    from bayescollapse.models.categorical import DirichletCategorical
+    from bayescollapse.models.categorical.family import DirichletCategorical
     from bayescollapse.models.registry import make_fitter
 
     fam = DirichletCategorical(4, draws=300, tune=300)

@@ -1,9 +1,9 @@
 """The generation driver: model-agnostic, batched over replicates.
 
 For each setting and replicate block, generation 0 fits real data; generation t >= 1
-forms a training set from the truth and fit t - 1 (see :mod:`bayescollapse.schemes`),
+forms a training set from the truth and fit t - 1 (see :mod:`bayescollapse.engine.schemes`),
 fits it, and records metrics. Every (setting, block, generation) cell draws from its own
-streams (:func:`bayescollapse.rng.cell_streams`), so the results do not depend on the order
+streams (:func:`bayescollapse.engine.rng.cell_streams`), so the results do not depend on the order
 in which cells run, and a setting run alone gives the same numbers as in a larger study.
 The real data come from a stream keyed by the setting's scheme and schedules only, so
 settings that differ in how they fit are paired: they see the same real data.
@@ -19,19 +19,19 @@ import numpy as np
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
-from bayescollapse.config import RunConfig, Setting, kept_generations
-from bayescollapse.memory import check_memory
-from bayescollapse.models.protocols import Family, Fitter
-from bayescollapse.models.registry import make_fitter
-from bayescollapse.results import ResultArrays, build_results, variable_shapes
-from bayescollapse.rng import cell_streams, fresh_seed, stable_key
-from bayescollapse.schedules import (
+from bayescollapse.engine.config import RunConfig, Setting, kept_generations
+from bayescollapse.engine.memory import check_memory
+from bayescollapse.engine.rng import cell_streams, fresh_seed, stable_key
+from bayescollapse.engine.schedules import (
     Schedule,
     real_fraction_values,
     real_weight_values,
     sample_size_values,
 )
-from bayescollapse.schemes import initial_training_set, next_training_set
+from bayescollapse.engine.schemes import initial_training_set, next_training_set
+from bayescollapse.io.results import ResultArrays, build_results, variable_shapes
+from bayescollapse.models.protocols import Family, Fitter
+from bayescollapse.models.registry import make_fitter
 
 __all__ = [
     "finish_results",
@@ -62,12 +62,12 @@ def run(
     memory_limit : int or str, optional
         The most memory the run may need (bytes, or a size such as ``"64G"``); by default
         the memory available. A run estimated to need more is refused before it starts
-        (see :mod:`bayescollapse.memory`).
+        (see :mod:`bayescollapse.engine.memory`).
 
     Returns
     -------
     xarray.Dataset
-        Validated results (see :mod:`bayescollapse.results`); ``attrs['config']`` holds the
+        Validated results (see :mod:`bayescollapse.io.results`); ``attrs['config']`` holds the
         configuration with its seed, from which the run is reproduced exactly. Posteriors
         are not kept here: for a configuration with ``keep_posteriors``, use
         :func:`bayescollapse.run_tree`, which returns them with the results as one
@@ -288,7 +288,7 @@ def run_block(
     """Run one replicate block of one setting through every generation.
 
     ``real_weight`` holds ``w_t`` per generation (NaN, or None: unweighted). The setting's
-    decoding and ``real_data`` shape the training sets (see :mod:`bayescollapse.schemes`).
+    decoding and ``real_data`` shape the training sets (see :mod:`bayescollapse.engine.schemes`).
     ``sink(name, generation, value)``, if given, receives each generation's values as
     they are made (the run's arrays, with no copy held here); otherwise they are gathered
     into ``rows``.

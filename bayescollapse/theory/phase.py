@@ -5,11 +5,11 @@ Schedules ``a_t = a0 t^-beta`` and ``n_t = n0 t^gamma``. For each prior concentr
 generation), the diagram holds:
 
 - theory on a fine (beta, gamma) grid: the regime of the exact expected error curve
-  (:func:`bayescollapse.theory.categorical_moments`) at a long horizon, classified by
-  :func:`bayescollapse.regimes.classify_curve`; for the MLE also the analytic regime, its
-  limit and rate (:func:`bayescollapse.theory.power_schedule_regime`);
+  (:func:`bayescollapse.theory.closed_forms.categorical_moments`) at a long horizon, classified by
+  :func:`bayescollapse.theory.regimes.classify_curve`; for the MLE also the analytic regime, its
+  limit and rate (:func:`bayescollapse.theory.closed_forms.power_schedule_regime`);
 - simulation on a coarse grid: the regime of the simulated error by the trend test
-  (:func:`bayescollapse.regimes.trend_test`), next to the verdict the same rule gives on
+  (:func:`bayescollapse.theory.regimes.trend_test`), next to the verdict the same rule gives on
   the exact expected curve over the same generations.
 """
 
@@ -20,11 +20,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
-from bayescollapse.config import RunConfig, Setting
-from bayescollapse.loop import run
-from bayescollapse.regimes import classify_curve, trend_test
-from bayescollapse.theory import categorical_moments, gini_simpson_of, power_schedule_regime
-from bayescollapse.truth import make_truth
+from bayescollapse.engine.config import RunConfig, Setting
+from bayescollapse.engine.loop import run
+from bayescollapse.models.categorical.truth import make_truth
+from bayescollapse.theory.closed_forms import (
+    categorical_moments,
+    gini_simpson_of,
+    power_schedule_regime,
+)
+from bayescollapse.theory.regimes import classify_curve, trend_test
 
 __all__ = ["power_schedules", "phase_theory", "phase_simulation", "phase_diagram"]
 
@@ -146,7 +150,7 @@ def phase_simulation(
     """Simulate each grid point and classify it by the trend test.
 
     ``runner(config, progress=...)`` runs each panel's study: :func:`bayescollapse.run` by
-    default, or :func:`bayescollapse.sweep.run_distributed` bound to a Dask client (the
+    default, or :func:`bayescollapse.engine.sweep.run_distributed` bound to a Dask client (the
     same units of work on a cluster, with the same results).
 
     Returns

@@ -1,6 +1,6 @@
 """The weight of real data in a refit: the best weight, and the exact error it gives.
 
-A weighted refit (``real_weight`` ``w``; see :mod:`bayescollapse.schemes`) counts each real
+A weighted refit (``real_weight`` ``w``; see :mod:`bayescollapse.engine.schemes`) counts each real
 item ``w`` and each synthetic item ``1 - w`` (scaled so the larger is 1). For the mean of a
 Gaussian fitted by MLE with ``n`` real and ``m`` synthetic points, the real part's share
 of the fit is ``W = w n / (w n + (1 - w) m)``, and the stationary error with the variance
@@ -27,7 +27,7 @@ past)::
 
 (a term is 0 where its group is empty), from ``M_0 = sigma^2 / n_0`` and
 ``S_0 = sigma^2 (n_0 - 1) / n_0``. At ``w = 1/2`` (every item counts once) this is the
-unweighted recursion of :func:`bayescollapse.theory.gaussian_mle_moments`.
+unweighted recursion of :func:`bayescollapse.theory.closed_forms.gaussian_mle_moments`.
 
 References
 ----------
@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import binom
 
-from bayescollapse.schemes import item_weights
+from bayescollapse.engine.schemes import item_weights
 
 __all__ = [
     "item_weights",

@@ -21,9 +21,10 @@ from typing import ClassVar
 import numpy as np
 import xarray as xr
 
-from bayescollapse.counts import multinomial_counts, subsample_counts
 from bayescollapse.metrics.tails import ranks, zipf_exponent
 from bayescollapse.metrics.token_row import token_metrics
+from bayescollapse.models.categorical.truth import make_truth
+from bayescollapse.models.counts import multinomial_counts, subsample_counts
 from bayescollapse.models.decoding import check_token_decoding
 from bayescollapse.models.probability_fits import (
     SYNTHETIC_MODES,
@@ -41,7 +42,6 @@ from bayescollapse.models.sampling import (
     check_sampler_settings,
     sampler_variables,
 )
-from bayescollapse.truth import make_truth
 
 __all__ = ["DirichletCategorical", "MultinomialWriter", "SYNTHETIC_MODES", "UNITS", "VARIABLES"]
 
@@ -184,7 +184,7 @@ class DirichletCategorical(SamplerSettings):
         return WRITER
 
     def make_truth(self, spec) -> np.ndarray:
-        """``P*`` from a recipe or values (see :func:`bayescollapse.truth.make_truth`)."""
+        """``P*`` from a recipe or values (see :func:`~.truth.make_truth`)."""
         return make_truth(spec, self.num_tokens)
 
     def truth_variables(self, truth: np.ndarray) -> tuple[dict, dict]:
@@ -351,7 +351,7 @@ register_method(
 register_pymc_model(
     DirichletCategorical.name,
     "pymc",
-    "bayescollapse.models.categorical_pymc:build_model",
+    "bayescollapse.models.categorical.pymc_models:build_model",
     carry=True,
     description="the Dirichlet model in PyMC (Gamma-Poisson form), NUTS via nutpie",
 )

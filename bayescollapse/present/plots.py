@@ -19,7 +19,7 @@ import xarray as xr  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from bayescollapse.theory import expected_curves  # noqa: E402
+from bayescollapse.theory.closed_forms import expected_curves  # noqa: E402
 
 __all__ = ["plot_error", "plot_phase", "replicate_band"]
 
@@ -62,7 +62,8 @@ def plot_error(
     categorical model, ``sigma2_mean`` for the Gaussian).
 
     Lines are the mean over replicates with a band of 2 standard errors. Where the metric
-    has an exact expected curve (:func:`bayescollapse.theory.expected_curves`), it is drawn
+    has an exact expected curve (:func:`bayescollapse.theory.closed_forms.expected_curves`), it is
+    drawn
     dashed in the setting's colour (``theory=False`` hides it). With ``coverage``, a second
     row shows the share of tokens whose true probability lies inside the posterior HDIs,
     with the nominal level dotted.
@@ -182,12 +183,12 @@ _REGIME_COLORS = {"recovery": "#4daf4a", "bounded": "#ffb000", "collapse": "#e41
 
 
 def plot_phase(ds: xr.Dataset) -> plt.Figure:
-    """Draw the phase diagram of :func:`bayescollapse.phase.phase_diagram`.
+    """Draw the phase diagram of :func:`bayescollapse.theory.phase.phase_diagram`.
 
     One panel per prior concentration (0: MLE). The background is the regime of the exact
     expected error curve at the horizon, with contours of ``log10 E||P_t - P*||^2`` there;
     the dashed lines are the MLE's asymptotic boundaries
-    (:func:`bayescollapse.theory.power_schedule_regime`), drawn on every panel for
+    (:func:`bayescollapse.theory.closed_forms.power_schedule_regime`), drawn on every panel for
     reference. Markers are the simulated grid, coloured by the trend test's verdict
     ('?' where the test cannot decide).
     """

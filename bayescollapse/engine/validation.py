@@ -7,8 +7,8 @@ before anything else: the field's annotation is its schema. A value of the wrong
 refused in one line that names the field and the value the user typed, and says what is
 allowed; numpy scalars are taken as the Python numbers they are, and lists as tuples.
 Ranges and the relations between fields are checked next, in the classes themselves;
-the output location (:func:`bayescollapse.storage.reserve`) and the memory the run needs
-(:mod:`bayescollapse.memory`) are checked before the work starts.
+the output location (:func:`bayescollapse.io.storage.reserve`) and the memory the run needs
+(:mod:`bayescollapse.engine.memory`) are checked before the work starts.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """Paired comparisons between settings that saw the same real data.
 
 Settings with the same scheme and schedules draw their real data from one stream (common
-random numbers, :mod:`bayescollapse.rng`): replicate ``r`` of ``conjugate`` and replicate
+random numbers, :mod:`bayescollapse.engine.rng`): replicate ``r`` of ``conjugate`` and replicate
 ``r`` of ``mle`` were trained on the same fresh samples in every generation. The noise of
 the real data then cancels in their per-replicate difference, and the standard error of a
 mean difference is the paired one, ``sd(x - y) / sqrt(R)``, not the unpaired
 ``sqrt(var x / R + var y / R)``. :func:`compare` reports both, so the gain is visible.
 
 Pairing holds within one run (one seed and one ``replicate_block``). Settings of separate
-runs put side by side with :func:`bayescollapse.results.concat_runs` share their real
+runs put side by side with :func:`bayescollapse.io.results.concat_runs` share their real
 data only if those runs had the same seed and block size.
 """
 

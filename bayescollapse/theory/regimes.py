@@ -1,6 +1,6 @@
 """Which regime a curve of errors is in: collapse, bounded or recovery.
 
-The same rule classifies an exact expected curve (from :mod:`bayescollapse.theory`, run
+The same rule classifies an exact expected curve (from :mod:`bayescollapse.theory.closed_forms`, run
 to a long horizon) and a simulated one (from replicates, with its uncertainty):
 
 - the *trend* is the least-squares slope of ``log(mean error)`` on ``log t`` over the last

@@ -38,7 +38,7 @@ __all__ = [
 #: from the same seed and configuration (recorded with results; a sweep store of another
 #: version is not resumed). 2: a law shared by every replicate, with few items per row, is
 #: drawn item by item from its alias table, and mostly zero rows with few items draw them
-#: as sorted uniforms (:mod:`bayescollapse.counts`); a Markov chain's start law is that
+#: as sorted uniforms (:mod:`bayescollapse.models.counts`); a Markov chain's start law is that
 #: of its rows as given, not of their renormalised copy.
 STREAMS_VERSION = 2
 

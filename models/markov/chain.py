@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bayescollapse.counts import multinomial_counts
+from bayescollapse.models.counts import multinomial_counts
 
 __all__ = ["MarkovTruth", "make_markov_truth", "stationary", "sequence_counts"]
 

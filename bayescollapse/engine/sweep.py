@@ -1,7 +1,7 @@
 """Sweeps that outgrow one process: units of work on Dask distributed, one resumable Zarr store.
 
 A unit of work is one (setting, replicate block) run through all generations
-(:func:`bayescollapse.loop.run_unit`); its random streams are its own, so the results do
+(:func:`bayescollapse.engine.loop.run_unit`); its random streams are its own, so the results do
 not depend on the number of workers, the order in which units finish, or retries. The
 store is laid out like :func:`bayescollapse.run_tree`'s output::
 
@@ -32,12 +32,12 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from bayescollapse.config import RunConfig, kept_generations
-from bayescollapse.loop import finish_results, place_rows, results_arrays, run_unit, units
-from bayescollapse.memory import check_memory
-from bayescollapse.posteriors import node_name
-from bayescollapse.rng import STREAMS_VERSION, fresh_seed
-from bayescollapse.storage import locked
+from bayescollapse.engine.config import RunConfig, kept_generations
+from bayescollapse.engine.loop import finish_results, place_rows, results_arrays, run_unit, units
+from bayescollapse.engine.memory import check_memory
+from bayescollapse.engine.rng import STREAMS_VERSION, fresh_seed
+from bayescollapse.io.posteriors import node_name
+from bayescollapse.io.storage import locked
 
 __all__ = ["SweepReport", "open_client", "run_distributed", "store_status", "sweep"]
 
@@ -192,7 +192,7 @@ def _write_unit(store: Path, config: RunConfig, rows: dict, groups: dict, s: int
             full = {d: slice(None) for d in ds.dims if d not in region}
             ds.to_zarr(store, group="results", region={**region, **full}, consolidated=False)
     if groups:
-        from bayescollapse.posteriors import arviz_groups
+        from bayescollapse.io.posteriors import arviz_groups
 
         label = node_name(config.settings[s].name)
         for t, parts in groups.items():

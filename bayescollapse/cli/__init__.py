@@ -388,7 +388,7 @@ def config_from_args(args: argparse.Namespace):
     flags given are crossed with each listed setting (replacing those fields and any
     ``cross`` table of the file).
     """
-    from bayescollapse.config import RunConfig, settings_grid
+    from bayescollapse.engine.config import RunConfig, settings_grid
     from bayescollapse.models.registry import load_plugins
 
     data = _load_toml(args.config) if args.config else {}
@@ -400,7 +400,7 @@ def config_from_args(args: argparse.Namespace):
         if value is not None:
             data[key] = value
     axes = {key: getattr(args, flag) for flag, key in _SETTING_FLAGS.items() if getattr(args, flag)}
-    from bayescollapse.config import PRIOR_FIELDS
+    from bayescollapse.engine.config import PRIOR_FIELDS
 
     for key in PRIOR_FIELDS:  # one value sets the run's prior, several make it an axis
         values = getattr(args, key)
@@ -424,7 +424,7 @@ def _reserve(stack: contextlib.ExitStack, path: Path | None, force: bool, suffix
     """Reserve an output before the work (checked writable, locked); None for no path."""
     if path is None:
         return None
-    from bayescollapse.storage import reserve
+    from bayescollapse.io.storage import reserve
 
     try:
         taken = stack.enter_context(reserve(path, overwrite=force, suffixes=suffixes))
@@ -450,7 +450,7 @@ def _save_figure(fig, reservation, *, dpi: int) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
 
-    from bayescollapse.memory import check_memory
+    from bayescollapse.engine.memory import check_memory
 
     with _input():
         config = config_from_args(args)
@@ -468,18 +468,18 @@ def _run_into(args, config, out, figure) -> int:
     Without Dask imported xarray is told there are no Dask arrays (see
     ``storage.without_dask``): a small run does not pay for importing ``dask.array``.
     """
-    from bayescollapse.storage import without_dask
+    from bayescollapse.io.storage import without_dask
 
     with without_dask():
         return _run_and_write(args, config, out, figure)
 
 
 def _run_and_write(args, config, out, figure) -> int:
-    from bayescollapse import tables
-    from bayescollapse.loop import run
-    from bayescollapse.posteriors import run_tree, save_tree
-    from bayescollapse.progress import cells, progress_bar
-    from bayescollapse.results import save_results
+    from bayescollapse.engine.loop import run
+    from bayescollapse.engine.progress import cells, progress_bar
+    from bayescollapse.io.posteriors import run_tree, save_tree
+    from bayescollapse.io.results import save_results
+    from bayescollapse.present import tables
 
     print(
         f"bayescollapse: {len(config.settings)} setting(s) x {config.replicates} replicate(s) x "
@@ -506,7 +506,7 @@ def _run_and_write(args, config, out, figure) -> int:
         )
     print(f"results: {path}")
     if figure is not None:
-        from bayescollapse.plots import plot_error
+        from bayescollapse.present.plots import plot_error
 
         _save_figure(plot_error(ds), figure, dpi=120)
         print(f"figure:  {args.figure}")
@@ -531,10 +531,10 @@ def _grid(text: str, name: str) -> list[float]:
 
 
 def _cmd_phase(args: argparse.Namespace) -> int:
-    from bayescollapse import tables
-    from bayescollapse.phase import phase_diagram
-    from bayescollapse.progress import progress_bar
-    from bayescollapse.rng import fresh_seed
+    from bayescollapse.engine.progress import progress_bar
+    from bayescollapse.engine.rng import fresh_seed
+    from bayescollapse.present import tables
+    from bayescollapse.theory.phase import phase_diagram
 
     betas, gammas = _grid(args.betas, "--betas"), _grid(args.gammas, "--gammas")
     sim_betas, sim_gammas = (
@@ -547,7 +547,7 @@ def _cmd_phase(args: argparse.Namespace) -> int:
         raise _UsageError(f"--real-fraction0 {args.real_fraction0:g} must lie in (0, 1]")
     if args.horizon < 10:
         raise _UsageError(f"--horizon {args.horizon} must be >= 10")
-    from bayescollapse.config import SEED_LIMIT
+    from bayescollapse.engine.config import SEED_LIMIT
 
     if args.seed is not None and not 0 <= args.seed < SEED_LIMIT:
         raise _UsageError(f"--seed {args.seed} is not an integer in [0, 2**63)")
@@ -566,7 +566,7 @@ def _cmd_phase(args: argparse.Namespace) -> int:
         figure = _reserve(stack, args.figure, args.force, (".png",))
         runner = None
         if args.workers or args.scheduler:
-            from bayescollapse.sweep import open_client, run_distributed
+            from bayescollapse.engine.sweep import open_client, run_distributed
 
             client = stack.enter_context(
                 open_client(workers=args.workers, scheduler=args.scheduler)
@@ -600,13 +600,13 @@ def _cmd_phase(args: argparse.Namespace) -> int:
             generations=args.generations,
             replicates=args.replicates,
         )
-        from bayescollapse.storage import write_atomic
+        from bayescollapse.io.storage import write_atomic
 
         write_atomic(ds, args.out, overwrite=args.force, reservation=out)
         tables.console().print(tables.phase_table(ds))
         print(f"results: {args.out}")
         if figure is not None:
-            from bayescollapse.plots import plot_phase
+            from bayescollapse.present.plots import plot_phase
 
             _save_figure(plot_phase(ds), figure, dpi=120)
             print(f"figure:  {args.figure}")
@@ -615,7 +615,7 @@ def _cmd_phase(args: argparse.Namespace) -> int:
 
 def _report_missing_units(path: Path, ds) -> None:
     """Say which units of a sweep store are not done (their results are NaN)."""
-    from bayescollapse.sweep import store_status
+    from bayescollapse.engine.sweep import store_status
 
     if path.suffix != ".zarr":
         return
@@ -631,9 +631,9 @@ def _report_missing_units(path: Path, ds) -> None:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from bayescollapse.config import RunConfig
-    from bayescollapse.progress import progress_bar
-    from bayescollapse.sweep import sweep
+    from bayescollapse.engine.config import RunConfig
+    from bayescollapse.engine.progress import progress_bar
+    from bayescollapse.engine.sweep import sweep
 
     with _input():
         config = RunConfig.from_dict(_load_toml(args.file))
@@ -686,8 +686,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:
-    from bayescollapse import tables
-    from bayescollapse.results import open_results
+    from bayescollapse.io.results import open_results
+    from bayescollapse.present import tables
 
     with _input():
         ds = open_results(args.file)
@@ -703,7 +703,7 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
         out = tables.console()
         out.print(tables.summary_table(ds, generation=args.generation))
         if args.paired:
-            from bayescollapse.paired import compare
+            from bayescollapse.present.paired import compare
 
             cmp = compare(ds, baseline=args.paired, metric=args.metric)
             out.print(tables.paired_table(cmp, generation=args.generation))
@@ -713,16 +713,16 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
-    from bayescollapse import tables
-    from bayescollapse.diagnostics import RULE, sampler_row
+    from bayescollapse.io.results import open_results
     from bayescollapse.metrics import pit_uniformity_pvalue
-    from bayescollapse.plots_posterior import (
+    from bayescollapse.present import tables
+    from bayescollapse.present.diagnostics import RULE, sampler_row
+    from bayescollapse.present.posterior_plots import (
         bayesian_settings,
         plot_calibration,
         plot_drift,
         plot_posterior_paths,
     )
-    from bayescollapse.results import open_results
 
     with _input():
         ds = open_results(args.file)

@@ -90,9 +90,9 @@ def estimate_memory(config, *, results: bool = True, posteriors: bool = True) ->
     ``results=False`` leaves the results out (a sweep writes them to its store);
     ``posteriors=False`` the kept posteriors (a run that does not keep them).
     """
+    from bayescollapse.engine.schedules import Schedule, kept_generations, sample_size_values
+    from bayescollapse.io.results import variable_shapes
     from bayescollapse.models.registry import get_method
-    from bayescollapse.results import variable_shapes
-    from bayescollapse.schedules import Schedule, kept_generations, sample_size_values
 
     family = config.family()
     inner = math.prod(family.dim_sizes.get(d, 1) for d in ("context", "token", "parameter"))

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from bayescollapse.plots import replicate_band  # noqa: E402
+from bayescollapse.present.plots import replicate_band  # noqa: E402
 
 __all__ = ["bayesian_settings", "plot_posterior_paths", "plot_calibration", "plot_drift"]
 

@@ -29,7 +29,7 @@ import xarray as xr
 
 from bayescollapse.metrics import markov_distances
 from bayescollapse.models.decoding import check_token_decoding
-from bayescollapse.models.markov_chain import make_markov_truth, sequence_counts, stationary
+from bayescollapse.models.markov.chain import make_markov_truth, sequence_counts, stationary
 from bayescollapse.models.probability_fits import (
     DirichletPosterior,
     PointProbabilities,
@@ -396,14 +396,14 @@ register_method(
 register_pymc_model(
     MarkovLM.name,
     "pymc",
-    "bayescollapse.models.categorical_pymc:build_model",
+    "bayescollapse.models.categorical.pymc_models:build_model",
     carry=True,
     description="independent Dirichlet rows in PyMC, NUTS via nutpie",
 )
 register_pymc_model(
     MarkovLM.name,
     "pymc-hierarchical",
-    "bayescollapse.models.markov_pymc:build_hierarchical_model",
-    complete="bayescollapse.models.markov_pymc:draw_rows",
+    "bayescollapse.models.markov.pymc_models:build_hierarchical_model",
+    complete="bayescollapse.models.markov.pymc_models:draw_rows",
     description="rows sharing a learned base distribution (rows integrated out), NUTS via nutpie",
 )

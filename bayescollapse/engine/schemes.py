@@ -25,7 +25,8 @@ Three options change what the learner sees (each a Setting field):
   data, so once the synthetic data lose it too it is lost for good (under ``fresh`` it
   comes back at rate ``alpha_t n_t p_k`` per generation); the best the loop can do is to
   stay near the pool's empirical law, whose error ``E TV(P_pool, P*)`` does not shrink
-  with the generations. The theory curves of :mod:`bayescollapse.theory` assume fresh data.
+  with the generations. The theory curves of
+  :mod:`bayescollapse.theory.closed_forms` assume fresh data.
 - weighted refits (``real_weight`` ``w_t``, mixture scheme): each real item counts ``w``
   and each synthetic item ``1 - w``, both divided by ``max(w, 1 - w)`` so that no item
   counts more than once. The MLE is the weighted estimator (the scale cancels); the
@@ -49,8 +50,9 @@ gives ``m W^2 + n W - n = 0``::
 At ``n = m`` this is ``W* = w* = (sqrt(5) - 1) / 2 = 0.618``, the inverse golden ratio (He,
 Xu and Cheng 2025), with ``V* = 0.618 sigma^2 / n`` against ``sigma^2 / n`` for real data
 alone and ``0.667 sigma^2 / n`` for plain pooling (``W = 1/2``).
-:func:`bayescollapse.weighting.optimal_real_weight` computes it, and
-:func:`bayescollapse.weighting.weighted_gaussian_mle_error` the exact recursion with the fitted
+:func:`bayescollapse.theory.weighting.optimal_real_weight` computes it, and
+:func:`bayescollapse.theory.weighting.weighted_gaussian_mle_error` the exact recursion with
+the fitted
 variance and the binomial number of real points of the mixture scheme.
 """
 

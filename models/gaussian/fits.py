@@ -5,7 +5,7 @@
 - :class:`NIGPosterior`: the exact Normal-Inverse-Gamma (or Jeffreys) posterior.
 - :class:`SampledGaussian`: a posterior of (mu, sigma) known through draws (any PyMC model).
 
-The closed forms are in :mod:`bayescollapse.models.gaussian`.
+The closed forms are in :mod:`bayescollapse.models.gaussian.family`.
 """
 
 from __future__ import annotations

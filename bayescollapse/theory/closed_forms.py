@@ -49,7 +49,7 @@ Every curve here assumes plain loops: fresh real data every generation, plain sa
 of the synthetic part and every item counted once. A fixed real pool
 (``real_data='fixed'``) replaces ``P*`` by the pool's empirical law, whose own error does
 not shrink; decoding replaces the previous fit by its decoded law; the weighted Gaussian
-MLE has its own exact recursion in :mod:`bayescollapse.weighting`.
+MLE has its own exact recursion in :mod:`bayescollapse.theory.weighting`.
 
 References
 ----------
@@ -371,7 +371,7 @@ _CURVES = {
 
 def _plain(row) -> bool:
     """Whether a setting's loop is plain (results of earlier versions lack the coords)."""
-    from bayescollapse.config import PLAIN_LOOP
+    from bayescollapse.engine.config import PLAIN_LOOP
 
     # the results hold real_weight per generation; the setting's value is its schedule
     names = {"real_weight": "real_weight_schedule"}

@@ -12,19 +12,19 @@ import itertools
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
-from bayescollapse.models import REGISTRY, DirichletCategorical, Gaussian, MarkovLM
-from bayescollapse.models.decoding import Decoding
-from bayescollapse.models.probability_fits import SYNTHETIC_MODES
-from bayescollapse.models.registry import get_method, is_bayesian, load_plugins
-from bayescollapse.models.sampling import SamplerSettings
-from bayescollapse.schedules import (
+from bayescollapse.engine.schedules import (
     Schedule,
     kept_generations,
     real_fraction_values,
     real_weight_values,
     sample_size_values,
 )
-from bayescollapse.validation import conform_fields
+from bayescollapse.engine.validation import conform_fields
+from bayescollapse.models import REGISTRY, DirichletCategorical, Gaussian, MarkovLM
+from bayescollapse.models.decoding import Decoding
+from bayescollapse.models.probability_fits import SYNTHETIC_MODES
+from bayescollapse.models.registry import get_method, is_bayesian, load_plugins
+from bayescollapse.models.sampling import SamplerSettings
 
 __all__ = [
     "PRIOR_FIELDS",
@@ -50,7 +50,7 @@ SEED_LIMIT = 2**63
 #: at their plain-loop values: settings that differ in them alone share every random stream
 #: (see Setting.stream_key_text); at these values they leave a setting's key (and so its
 #: draws) as before they existed, and the loop is the plain one the closed forms of
-#: bayescollapse.theory describe
+#: bayescollapse.theory.closed_forms describe
 PLAIN_LOOP = {
     "temperature": 1.0,
     "top_k": 0,
@@ -99,7 +99,7 @@ class Setting:
         only), ``accumulate`` (every batch so far) or ``accumulate-subsample``
         (a subsample of size ``n_t`` of the accumulated pool).
     real_fraction : str
-        Schedule spec of ``alpha_t`` (see :mod:`bayescollapse.schedules`).
+        Schedule spec of ``alpha_t`` (see :mod:`bayescollapse.engine.schedules`).
     sample_size : str
         Schedule spec of ``n_t``.
     method : str
@@ -121,7 +121,7 @@ class Setting:
         ``none`` (every item counts once), or the schedule of the weight ``w_t`` of the
         real items in a refit: each real item counts ``w_t`` and each synthetic item
         ``1 - w_t``, scaled so that the larger weight is 1 (see
-        :mod:`bayescollapse.schemes`). ``mixture`` scheme only; generation 0 (real data
+        :mod:`bayescollapse.engine.schemes`). ``mixture`` scheme only; generation 0 (real data
         alone) is never weighted.
     real_data : str
         ``fresh`` (new draws from the truth every generation), ``fixed`` (a pool drawn
@@ -282,7 +282,7 @@ class Setting:
 
 def _check_model_size(family) -> None:
     """Refuse a model whose arrays alone (the truth, one fit) exceed the memory available."""
-    from bayescollapse.memory import available_memory, format_size
+    from bayescollapse.engine.memory import available_memory, format_size
 
     cells = 1
     for size in family.dim_sizes.values():

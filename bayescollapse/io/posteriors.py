@@ -1,6 +1,7 @@
 """A run's results with its kept posteriors, as one ArviZ-native DataTree.
 
-``keep_posteriors`` chooses the generations (see :func:`bayescollapse.config.kept_generations`).
+``keep_posteriors`` chooses the generations (see
+:func:`bayescollapse.engine.config.kept_generations`).
 The tree::
 
     /results                                  the run's results Dataset
@@ -25,8 +26,8 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from bayescollapse.results import validate_results
-from bayescollapse.storage import open_tree, write_atomic
+from bayescollapse.io.results import validate_results
+from bayescollapse.io.storage import open_tree, write_atomic
 
 __all__ = [
     "arviz_groups",
@@ -106,7 +107,7 @@ def run_tree(
 
     ``memory_limit`` is that of :func:`bayescollapse.run`.
     """
-    from bayescollapse.loop import run_collecting
+    from bayescollapse.engine.loop import run_collecting
 
     results, posteriors = run_collecting(
         config, progress=progress, keep=True, memory_limit=memory_limit
@@ -117,7 +118,7 @@ def run_tree(
 def save_tree(tree: xr.DataTree, path, *, overwrite: bool = False, reservation=None):
     """Write a results tree to NetCDF or Zarr (by suffix), atomically.
 
-    ``reservation`` is one taken with :func:`bayescollapse.storage.reserve` before the run.
+    ``reservation`` is one taken with :func:`bayescollapse.io.storage.reserve` before the run.
 
     Raises
     ------

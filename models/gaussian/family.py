@@ -28,7 +28,7 @@ import xarray as xr
 
 from bayescollapse.errors import InputError
 from bayescollapse.models.decoding import check_gaussian_decoding
-from bayescollapse.models.gaussian_fits import (
+from bayescollapse.models.gaussian.fits import (
     GaussianPool,
     GaussianStats,
     GaussianTruth,
@@ -37,7 +37,7 @@ from bayescollapse.models.gaussian_fits import (
     SampledGaussian,
     nig_update,
 )
-from bayescollapse.models.gaussian_record import UNITS, VARIABLES, gaussian_record
+from bayescollapse.models.gaussian.record import UNITS, VARIABLES, gaussian_record
 from bayescollapse.models.registry import register_family, register_method, register_pymc_model
 from bayescollapse.models.sampling import SamplerSettings, check_sampler_settings
 
@@ -394,7 +394,7 @@ register_method(
 register_pymc_model(
     Gaussian.name,
     "pymc",
-    "bayescollapse.models.gaussian_pymc:build_gaussian_model",
+    "bayescollapse.models.gaussian.pymc_models:build_gaussian_model",
     carry=True,
     description="the normal model in PyMC (NIG or weakly informative prior), NUTS via nutpie",
 )

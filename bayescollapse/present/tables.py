@@ -115,7 +115,7 @@ def summary_table(ds: xr.Dataset, *, generation: int) -> Table:
 
 
 def paired_table(cmp: xr.Dataset, *, generation: int) -> Table:
-    """Tabulate the paired differences of :func:`bayescollapse.paired.compare` at a generation."""
+    """Tabulate the paired differences of :func:`~.paired.compare` at one generation."""
     row = cmp.isel(generation=generation)
     table = new_table(
         f"generation {int(row['generation'])}: {cmp.attrs['metric']} minus the "

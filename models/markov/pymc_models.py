@@ -20,7 +20,7 @@ whose rows have many structural zeros and a small learned ``kappa``, gave 502 di
 in 2 fits when the rows were sampled, none integrated out (the report's study 5).
 
 :func:`build_rows_model` keeps the rows as sampled variables in the Gamma form of
-:func:`bayescollapse.models.categorical_pymc.dirichlet_rows`. With ``learned=False`` it
+:func:`bayescollapse.models.categorical.pymc_models.dirichlet_rows`. With ``learned=False`` it
 observes them through the Poisson form, which is exact for the rows only at a fixed
 concentration: with a learned ``kappa`` each row's total also informs it, pulling it to
 about the counts per row whatever the rows' spread. The package's model had that defect
@@ -34,7 +34,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
-from bayescollapse.models.categorical_pymc import dirichlet_rows
+from bayescollapse.models.categorical.pymc_models import dirichlet_rows
 from bayescollapse.models.pymc_fit import model_frame
 
 __all__ = ["build_hierarchical_model", "build_rows_model", "draw_rows"]

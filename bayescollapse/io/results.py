@@ -17,7 +17,7 @@ Saved files leave them out (and compress the rest); :func:`open_results` puts th
 Every variable has CF attrs ``long_name`` and ``units`` (``1`` for probabilities, shares
 and counts; ``nats`` for information; none for quantities in the data's own unit), and
 the attrs record the seed, the configuration, the results ``schema_version``, the
-``streams_version`` (:data:`bayescollapse.rng.STREAMS_VERSION`), the plugin
+``streams_version`` (:data:`bayescollapse.engine.rng.STREAMS_VERSION`), the plugin
 modules and the versions of Python and the libraries (like msprime's provenance).
 
 Per-setting coordinates say how each setting was run: ``group`` (its regime),
@@ -42,10 +42,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from bayescollapse.engine.rng import STREAMS_VERSION
+from bayescollapse.engine.schedules import real_weight_values
+from bayescollapse.io.storage import engine_for, write_atomic
 from bayescollapse.models import REGISTRY
-from bayescollapse.rng import STREAMS_VERSION
-from bayescollapse.schedules import real_weight_values
-from bayescollapse.storage import engine_for, write_atomic
 
 __all__ = [
     "DIMS",
@@ -325,7 +325,7 @@ def save_results(
 ) -> Path:
     """Validate a run's results and write them atomically to NetCDF, or Zarr for ``.zarr``.
 
-    ``reservation`` is one taken with :func:`bayescollapse.storage.reserve` before the run
+    ``reservation`` is one taken with :func:`bayescollapse.io.storage.reserve` before the run
     (so an unwritable place is refused before the work); without one the path is
     reserved now.
 
@@ -383,7 +383,7 @@ def open_results(path: str | os.PathLike) -> xr.Dataset:
     """Open saved results (NetCDF, or Zarr for ``.zarr``) fully into memory and validate.
 
     A file written with kept posteriors holds the results in its ``/results`` node
-    (:func:`bayescollapse.posteriors.open_tree` opens the whole tree); this opens those.
+    (:func:`bayescollapse.io.posteriors.open_tree` opens the whole tree); this opens those.
 
     Raises
     ------

@@ -1,0 +1,1 @@
+"""What a person reads: figures, tables, diagnostics, paired comparisons and the report."""
