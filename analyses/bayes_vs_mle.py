@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from bayescollapse import RunConfig, Setting, compare, run, save_results
+from bayescollapse.present.curves import expected_curves
 from bayescollapse.present.report import Number, Study, save_figure, study_main
-from bayescollapse.theory.closed_forms import expected_curves
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"

@@ -13,9 +13,9 @@ import numpy as np
 from bayescollapse import RunConfig, run, save_results
 from bayescollapse.engine.config import cross_settings
 from bayescollapse.engine.progress import cells, progress_bar
+from bayescollapse.present.curves import expected_curves
 from bayescollapse.present.plots import plot_error
 from bayescollapse.present.report import Number, Study, mean_se, save_figure, study_main
-from bayescollapse.theory.closed_forms import expected_curves
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results" / "k50_regimes.nc"

@@ -22,8 +22,9 @@ import numpy as np
 from scipy.special import digamma
 
 from bayescollapse import RunConfig, Setting, run
+from bayescollapse.present.curves import expected_curves
 from bayescollapse.present.report import Number, Study, mean_se, save_figure, study_main
-from bayescollapse.theory.closed_forms import expected_curves, gini_simpson_of, mle_sq_error_floor
+from bayescollapse.theory.closed_forms import gini_simpson_of, mle_sq_error_floor
 from bayescollapse.theory.fixation import (
     AbsorptionLaw,
     absorption_law,

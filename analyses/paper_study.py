@@ -17,9 +17,10 @@ from bayescollapse import RunConfig, open_results, run, save_results
 from bayescollapse.engine.config import cross_settings
 from bayescollapse.engine.sweep import sweep
 from bayescollapse.io.results import concat_runs
+from bayescollapse.present.curves import expected_curves
 from bayescollapse.present.plots import plot_error
 from bayescollapse.present.report import Number, Study, mean_se, save_figure, study_main
-from bayescollapse.theory.closed_forms import expected_curves, mle_sq_error_floor
+from bayescollapse.theory.closed_forms import mle_sq_error_floor
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"

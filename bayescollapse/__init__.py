@@ -32,7 +32,7 @@ _EXPORTS = {
     "validate_results": "io.results",
     "Schedule": "engine.schedules",
     "categorical_moments": "theory.closed_forms",
-    "expected_curves": "theory.closed_forms",
+    "expected_curves": "present.curves",
     "gaussian_mle_moments": "theory.closed_forms",
     "power_schedule_regime": "theory.closed_forms",
     "make_truth": "models.categorical.truth",

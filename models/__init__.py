@@ -17,7 +17,14 @@ from bayescollapse.models.registry import (
     register_pymc_model,
 )
 
+#: the model a run fits when it names none
+DEFAULT_MODEL = DirichletCategorical.name
+#: the method a setting fits with when it names none (the exact posterior)
+DEFAULT_METHOD = "conjugate"
+
 __all__ = [
+    "DEFAULT_METHOD",
+    "DEFAULT_MODEL",
     "REGISTRY",
     "DirichletCategorical",
     "Gaussian",

@@ -35,8 +35,10 @@ from bayescollapse.metrics import (
 from bayescollapse.metrics.drift import dirichlet_kl
 from bayescollapse.metrics.intervals import sorted_central_intervals, sorted_draws, sorted_hdi
 from bayescollapse.models.decoding import PLAIN, Decoding
+from bayescollapse.models.face import FamilyFace, PathPanel
 
 __all__ = [
+    "ProbabilityFace",
     "SYNTHETIC_MODES",
     "DirichletPosterior",
     "PointProbabilities",
@@ -298,3 +300,55 @@ def probability_posterior_row(
     if getattr(fit, "prior", None) is not None:
         row["contraction"] = contraction(fit.var, dirichlet_variance(fit.prior), axis=axis)
     return row
+
+
+class ProbabilityFace(FamilyFace):
+    """The face the categorical and Markov families share (their tokens' posterior paths)."""
+
+    labels: ClassVar[dict[str, str]] = {
+        "hdi_coverage": "share of P* inside the HDIs",
+        "tv_to_truth": "TV(P_t, P*)",
+        "hellinger_to_truth": "Hellinger(P_t, P*)",
+        "kl_model_to_truth": "KL(P_t || P*)",
+    }
+
+    @classmethod
+    def path_panels(cls, ds, parameters=None) -> list[PathPanel]:
+        """Return panels of chosen tokens' probabilities (the first, middle and last by default).
+
+        With contexts (the Markov model), the row of the context the true chain visits most.
+        """
+        k = ds.sizes["token"]
+        tokens = list(parameters) if parameters is not None else sorted({0, k // 2, k - 1})
+        bad = [t for t in tokens if not 0 <= t < k]
+        if bad:
+            raise ValueError(f"token {bad[0]} is out of range 0..{k - 1}")
+        where: dict = {}
+        if "truth_stationary" in ds:
+            where = {"context": int(np.argmax(ds["truth_stationary"].values))}
+        label = f"context {where['context']}, " if where else ""
+        return [
+            PathPanel(
+                f"{label}token {t}",
+                {**where, "token": t},
+                "theta_mean",
+                "theta_hdi_lower",
+                "theta_hdi_upper",
+                float(ds["truth"].sel(**where, token=t)),
+            )
+            for t in tokens
+        ]
+
+    @classmethod
+    def describe(cls, ds) -> str:
+        """Return the vocabulary size (and the contexts of a Markov model)."""
+        contexts = f", {ds.sizes['context']} contexts" if "context" in ds.dims else ""
+        return f"K={ds.sizes['token']}{contexts}"
+
+    def working_memory(self, config) -> int:
+        """Return the default, plus the items of a few-draw multinomial (n_t below K)."""
+        out = super().working_memory(config)
+        items = int(config.schedule_values()[1].max())
+        if items < self.parameter_count:  # drawn item by item (see models.counts)
+            out += 8 * 3 * config.replicate_block * items
+        return out

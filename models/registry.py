@@ -67,6 +67,10 @@ class Method:
         Whether ``prior_update='carry'`` is defined (its posterior is in its prior's family).
     description : str
         One line for ``--help`` and the docs.
+    sampled : bool
+        Whether its fitter samples (a PyMC model): its ``fit`` then takes ``diagnose``
+        (False at the generations the ``diagnostics_every`` schedule skips), and the
+        memory estimate counts its draws.
     """
 
     name: str
@@ -75,6 +79,7 @@ class Method:
     bayesian: bool
     carry: bool
     description: str = ""
+    sampled: bool = False
 
 
 def register_family(cls: type) -> type:
@@ -93,6 +98,7 @@ def register_method(
     carry: bool | None = None,
     description: str = "",
     replace: bool = False,
+    sampled: bool = False,
 ) -> Method:
     """Register ``factory`` as method ``name`` of ``family``.
 
@@ -113,6 +119,8 @@ def register_method(
         One line describing the method.
     replace : bool
         Allow replacing an existing registration of the same name.
+    sampled : bool
+        Whether the fitter samples and takes ``diagnose`` (see :class:`Method`).
 
     Raises
     ------
@@ -139,6 +147,7 @@ def register_method(
         bool(bayesian),
         bool(bayesian if carry is None else carry),
         description,
+        bool(sampled),
     )
     _METHODS[family][name] = method
     return method
@@ -208,6 +217,7 @@ def register_pymc_model(
         carry=carry,
         description=description or "a PyMC model sampled with NUTS (nutpie)",
         replace=replace,
+        sampled=True,
     )
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from bayescollapse.models.params import param
+
 __all__ = [
     "BLOCK_DIMS",
     "NATS",
@@ -33,13 +35,18 @@ class SamplerSettings:
     they cost about as much as the sampling itself.
     """
 
-    draws: int = 1000  # 2 x 500 puts ~4 % of parameters above R-hat 1.01 by chance
-    tune: int = 500
-    chains: int = 2
-    target_accept: float = 0.8
-    hdi_prob: float = 0.94
-    coverage_levels: tuple[float, ...] = (0.5, 0.8, 0.94)
-    diagnostics_every: int = 1
+    # 2 x 500 draws put ~4 % of parameters above R-hat 1.01 by chance
+    draws: int = param(1000, "NUTS draws per chain")
+    tune: int = param(500, "NUTS tuning steps per chain")
+    chains: int = param(2, "NUTS chains (>= 2: R-hat needs two)")
+    target_accept: float = param(0.8, "NUTS target acceptance rate")
+    hdi_prob: float = param(0.94, "probability of the reported HDIs")
+    coverage_levels: tuple[float, ...] = param(
+        (0.5, 0.8, 0.94), "levels of the central credible intervals checked", metavar="P"
+    )
+    diagnostics_every: int = param(
+        1, "NUTS R-hat/ESS/MCSE at generations 0, K, 2K, ... and the last", metavar="K"
+    )
 
     def diagnosed(self, generation: int, generations: int) -> bool:
         """Whether the NUTS diagnostics of ``generation`` (of 0..``generations``) are computed.
@@ -56,10 +63,12 @@ class SamplerSettings:
     def from_config(cls, config):
         """Build the family from a :class:`bayescollapse.RunConfig`.
 
-        Every field of the family takes the RunConfig attribute of the same name, so a
-        family's parameters are its CLI flags and config keys without a mapping to keep.
+        The family's own parameters come from ``config.params`` (the family's parameters
+        dataclass), the sampler settings from the run's fields of the same names.
         """
-        return cls(**{f.name: getattr(config, f.name) for f in fields(cls) if f.init})
+        params = {f.name: getattr(config.params, f.name) for f in fields(config.params)}
+        sampler = {f.name: getattr(config, f.name) for f in fields(SamplerSettings)}
+        return cls(**params, **sampler)
 
 
 def check_num_tokens(num_tokens) -> None:

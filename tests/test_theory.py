@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bayescollapse import RunConfig, Setting, run
+from bayescollapse.present.curves import expected_curves
 from bayescollapse.theory.closed_forms import (
     accumulate_mle_sq_error,
-    expected_curves,
     gini_simpson_of,
     mle_gini_simpson,
     mle_sq_error,

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from bayescollapse import RunConfig, Setting, run
+from bayescollapse.present.curves import expected_curves
 from bayescollapse.theory.closed_forms import (
     categorical_moments,
-    expected_curves,
     gaussian_mle_moments,
     mle_sq_error,
 )

@@ -8,9 +8,13 @@ reads it back.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+import numpy as np
 
 from bayescollapse.engine.schedules import (
     Schedule,
@@ -20,14 +24,14 @@ from bayescollapse.engine.schedules import (
     sample_size_values,
 )
 from bayescollapse.engine.validation import conform_fields
-from bayescollapse.models import REGISTRY, DirichletCategorical, Gaussian, MarkovLM
+from bayescollapse.models import DEFAULT_METHOD, DEFAULT_MODEL, REGISTRY
 from bayescollapse.models.decoding import Decoding
+from bayescollapse.models.params import param
 from bayescollapse.models.probability_fits import SYNTHETIC_MODES
 from bayescollapse.models.registry import get_method, is_bayesian, load_plugins
 from bayescollapse.models.sampling import SamplerSettings
 
 __all__ = [
-    "PRIOR_FIELDS",
     "PRIOR_UPDATES",
     "REAL_DATA",
     "SCHEMES",
@@ -36,6 +40,7 @@ __all__ = [
     "cross_settings",
     "kept_generations",
     "make_setting",
+    "prior_fields",
     "settings_grid",
 ]
 
@@ -66,19 +71,27 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name} {value!r} is not one of {', '.join(allowed)}")
 
 
-#: the families' prior parameters, which a setting may override (a setting axis)
-PRIOR_FIELDS = tuple(dict.fromkeys(f for family in REGISTRY.values() for f in family.prior_fields))
-#: short names of the prior parameters in setting labels (each family's ``prior_labels``)
-_PRIOR_SHORT = {k: v for family in REGISTRY.values() for k, v in family.prior_labels.items()}
+def prior_fields() -> tuple[str, ...]:
+    """Return the registered families' prior parameters, which a setting may override.
+
+    Asked of the registry each time: a family a plug-in registers later has its own.
+    """
+    return tuple(dict.fromkeys(f for family in REGISTRY.values() for f in family.prior_fields))
+
+
+def _prior_short() -> dict[str, str]:
+    """Short names of the prior parameters in setting labels (each family's ``prior_labels``)."""
+    return {k: v for family in REGISTRY.values() for k, v in family.prior_labels.items()}
 
 
 def _prior_items(value) -> tuple[tuple[str, float | str], ...]:
     """Normalise a setting's prior overrides to sorted ``(name, value)`` pairs."""
     items = dict(value or {})
     out = []
+    allowed = prior_fields()
     for name, v in sorted(items.items()):
-        if name not in PRIOR_FIELDS:
-            raise ValueError(f"prior parameter {name!r} is not one of {', '.join(PRIOR_FIELDS)}")
+        if name not in allowed:
+            raise ValueError(f"prior parameter {name!r} is not one of {', '.join(allowed)}")
         if name == "prior":
             if not isinstance(v, str):
                 raise ValueError(f"prior must be a string, got {v!r}")
@@ -147,21 +160,52 @@ class Setting:
     mode or prior: comparisons between them are paired (common random numbers).
     """
 
-    scheme: str = "mixture"
-    real_fraction: str = "0.1"
-    sample_size: str = "1000"
-    method: str = "conjugate"
-    synthetic: str = "ancestral"
-    prior_update: str = "refit"
-    prior_params: tuple = ()
-    temperature: float = 1.0
-    top_k: int = 0
-    top_p: float = 1.0
-    variance_scale: float = 1.0
-    real_weight: str = "none"
-    real_data: str = "fresh"
-    group: str = ""
-    name: str = ""
+    scheme: str = param("mixture", "how a training set is formed", choices=SCHEMES, axis=True)
+    real_fraction: str = param(
+        "0.1",
+        "alpha_t schedule: 0.1 | zero | power:A0:-BETA | geometric:A0:R | list:..",
+        aliases=("alpha",),
+        metavar="SPEC",
+        axis=True,
+    )
+    sample_size: str = param(
+        "1000",
+        "n_t schedule: 1000 | power:N0:GAMMA | geometric:N0:R | list:..",
+        metavar="SPEC",
+        axis=True,
+    )
+    method: str = param(DEFAULT_METHOD, "fitting method", axis=True)
+    synthetic: str = param(
+        "ancestral",
+        "how a Bayesian fit writes synthetic data",
+        choices=SYNTHETIC_MODES,
+        axis=True,
+    )
+    prior_update: str = param(
+        "refit",
+        "refit (the same prior) or carry (the posterior is the next prior)",
+        choices=PRIOR_UPDATES,
+        axis=True,
+    )
+    prior_params: tuple = param((), "the setting's own prior parameters", cli=False)
+    temperature: float = param(1.0, "decoding temperature > 0", axis=True)
+    top_k: int = param(0, "keep the k most probable tokens (0: off)", axis=True)
+    top_p: float = param(1.0, "nucleus: the smallest set of mass >= p (1: off)", axis=True)
+    variance_scale: float = param(1.0, "draw synthetic points with variance c sigma^2", axis=True)
+    real_weight: str = param(
+        "none",
+        "weight w_t of the real items in a refit (mixture): none | 0.618 | a schedule",
+        metavar="SPEC",
+        axis=True,
+    )
+    real_data: str = param(
+        "fresh",
+        "where the real data come from: fresh draws, a fixed pool reused, or the pool resampled",
+        choices=REAL_DATA,
+        axis=True,
+    )
+    group: str = param("", "the regime (a figure's panel)", cli=False)
+    name: str = param("", "the setting's label", cli=False)
 
     def __post_init__(self) -> None:
         conform_fields(self, numbers_as_text=_SCHEDULE_FIELDS)
@@ -212,8 +256,9 @@ class Setting:
     @property
     def prior_label(self) -> str:
         """The setting's own prior parameters, e.g. ``a0=0.1``; empty for the run's."""
+        short = _prior_short()
         return " ".join(
-            f"{_PRIOR_SHORT[k]}={v if isinstance(v, str) else format(v, 'g')}"
+            f"{short[k]}={v if isinstance(v, str) else format(v, 'g')}"
             for k, v in self.prior_params
         )
 
@@ -312,11 +357,12 @@ def make_setting(fields_: dict) -> Setting:
     fields_ = dict(fields_)
     allowed = {f.name for f in fields(Setting)}
     prior = dict(fields_.pop("prior_params", None) or {})
+    priors = prior_fields()
     for key in list(fields_):
-        if key in PRIOR_FIELDS:
+        if key in priors:
             prior[key] = fields_.pop(key)
         elif key not in allowed:
-            keys = ", ".join(sorted((allowed - {"prior_params"}) | set(PRIOR_FIELDS)))
+            keys = ", ".join(sorted((allowed - {"prior_params"}) | set(priors)))
             raise ValueError(f"unknown setting key {key!r}; allowed: {keys}")
     return Setting(**fields_, prior_params=prior)
 
@@ -394,31 +440,69 @@ def cross_settings(
     return tuple(out.values())
 
 
+#: the family parameters a RunConfig held as flat fields before they moved to the families
+#: (issue 25); configurations stored then name them all, whatever the model, and a key that
+#: is not the model's own had no effect, so reading such a configuration drops it
+LEGACY_FAMILY_KEYS = frozenset(
+    {
+        "num_tokens",
+        "prior_concentration",
+        "tail_rank",
+        "order",
+        "sequence_length",
+        "unseen",
+        "prior",
+        "prior_mean",
+        "prior_kappa",
+        "prior_alpha",
+        "prior_beta",
+        "prior_mu_sd",
+        "prior_sigma_scale",
+    }
+)
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything that determines a run; stored as JSON in the results' attrs.
 
+    The run's own fields (sizes, seed, sampler and summary settings, outputs) are here;
+    the model family's own parameters are ``params``, an instance of the family's
+    parameters dataclass (``REGISTRY[model].params``, e.g.
+    :class:`~bayescollapse.models.categorical.family.CategoricalParams`), or a dict of
+    its fields, or None for its defaults. For convenience the family's fields may also
+    be given as keywords (``RunConfig(model="markov", order=2)``) and read as attributes
+    (``config.order``); a TOML file gives them in a ``[params]`` table or as top-level keys.
+
     ``posterior_metrics=False`` skips the HDI and posterior-drift summaries of Bayesian
     fits (they are then NaN): large sweeps that only need point errors run faster.
-    ``num_tokens`` and ``prior_concentration`` are the categorical model's; ``prior`` and
-    the ``prior_*`` hyperparameters the Gaussian model's (see
-    :class:`bayescollapse.models.Gaussian`). ``plugins`` names modules imported before
-    anything else is checked, which register methods (see
-    :mod:`bayescollapse.models.registry`); the results record them.
+    ``plugins`` names modules imported before anything else is checked, which register
+    methods and families (see :mod:`bayescollapse.models.registry`); the results record them.
     """
 
     settings: tuple[Setting, ...] = (Setting(),)
-    plugins: tuple[str, ...] = ()
-    model: str = "dirichlet-categorical"
-    num_tokens: int = 20
-    truth: str | tuple[float, ...] | None = None
-    generations: int = 10
-    replicates: int = 4
-    replicate_block: int | None = None
-    seed: int | None = None
-    # the families' own parameters: their defaults live in one place, the family classes
-    prior_concentration: float = DirichletCategorical.prior_concentration
-    tail_rank: int = DirichletCategorical.tail_rank
+    plugins: tuple[str, ...] = param(
+        (),
+        "import these modules first (they register methods and families, e.g. "
+        "bayescollapse.models.examples.poisson); recorded in the results",
+        flag="plugin",
+        metavar="MODULE",
+        axis=True,
+        show_default=False,
+    )
+    model: str = param(DEFAULT_MODEL, "the model family", choices=lambda: tuple(REGISTRY))
+    truth: str | tuple[float, ...] | None = param(
+        None, "the truth: a recipe of the model's, or values", show_default=False
+    )
+    generations: int = param(10, "generations after generation 0", metavar="T")
+    replicates: int = param(4, "independent replicates", metavar="R")
+    replicate_block: int | None = param(
+        None, "replicates fitted together (default: all R)", metavar="B", show_default=False
+    )
+    seed: int | None = param(
+        None, "seed of the whole run (default: drawn and recorded)", show_default=False
+    )
+    # the sampler and summary settings: their defaults and help live in SamplerSettings
     hdi_prob: float = SamplerSettings.hdi_prob
     coverage_levels: tuple[float, ...] = SamplerSettings.coverage_levels
     draws: int = SamplerSettings.draws
@@ -427,17 +511,10 @@ class RunConfig:
     target_accept: float = SamplerSettings.target_accept
     diagnostics_every: int = SamplerSettings.diagnostics_every
     posterior_metrics: bool = True
-    keep_posteriors: str = "none"
-    order: int = MarkovLM.order
-    sequence_length: int = MarkovLM.sequence_length
-    unseen: str = MarkovLM.unseen
-    prior: str = Gaussian.prior
-    prior_mean: float = Gaussian.prior_mean
-    prior_kappa: float = Gaussian.prior_kappa
-    prior_alpha: float = Gaussian.prior_alpha
-    prior_beta: float = Gaussian.prior_beta
-    prior_mu_sd: float = Gaussian.prior_mu_sd
-    prior_sigma_scale: float = Gaussian.prior_sigma_scale
+    keep_posteriors: str = param(
+        "none", "store full posteriors: none | all | last | every:K", metavar="SPEC"
+    )
+    params: Any = None
 
     def __post_init__(self) -> None:
         if isinstance(self.plugins, str):
@@ -447,6 +524,7 @@ class RunConfig:
         object.__setattr__(self, "coverage_levels", tuple(float(q) for q in self.coverage_levels))
         if self.model not in REGISTRY:
             raise ValueError(f"model {self.model!r} is not one of {', '.join(REGISTRY)}")
+        object.__setattr__(self, "params", _family_params(self.model, self.params))
         if self.truth is None:
             object.__setattr__(self, "truth", REGISTRY[self.model].default_truth)
         elif not isinstance(self.truth, str):
@@ -474,10 +552,8 @@ class RunConfig:
         object.__setattr__(self, "replicate_block", block)
         if self.seed is not None and not 0 <= self.seed < SEED_LIMIT:
             raise ValueError(f"seed {self.seed!r} is not an integer in [0, 2**63)")
-        for s in settings:  # schedules must be valid over the whole run
-            real_fraction_values(Schedule.parse(s.real_fraction), self.generations)
-            sizes = sample_size_values(Schedule.parse(s.sample_size), self.generations)
-            real_weight_values(s.real_weight, self.generations)
+        _, all_sizes, _ = self.schedule_values()  # schedules must be valid over the whole run
+        for s, sizes in zip(settings, all_sizes, strict=True):
             if s.real_data == "fixed" and sizes.max() > sizes[0]:
                 raise ValueError(
                     f"real_data 'fixed' draws each generation's real items without replacement "
@@ -487,7 +563,7 @@ class RunConfig:
         kept_generations(self.keep_posteriors, self.generations)  # validates the spec
         family = self.family()  # validates the family's own parameters
         _check_model_size(family)  # before the truth, which allocates the model's arrays
-        family.make_truth(self.truth)
+        self.make_truth()
         for s in settings:
             method = get_method(self.model, s.method)  # the model has the method
             if s.prior_update == "carry" and not method.carry:
@@ -497,9 +573,54 @@ class RunConfig:
                 )
             self.family_for(s).check_setting(s)  # validates the setting's prior parameters
 
+    def __getattr__(self, name: str):
+        # the family's parameters read as the config's own (config.num_tokens)
+        params = self.__dict__.get("params")
+        if params is not None and name in {f.name for f in fields(params)}:
+            return getattr(params, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def family(self):
-        """Return the model family object these settings fit, with the run's prior."""
-        return REGISTRY[self.model].from_config(self)
+        """Return the model family object these settings fit, with the run's prior.
+
+        Built once per configuration and kept (families are frozen).
+        """
+        family = self.__dict__.get("_family")
+        if family is None:
+            family = REGISTRY[self.model].from_config(self)
+            object.__setattr__(self, "_family", family)
+        return family
+
+    def schedule_values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return ``alpha_t``, ``n_t`` and ``w_t`` per setting, shape (setting, generation).
+
+        Worked out once per configuration and kept (read-only arrays); ``w_t`` is NaN
+        where a setting's refits are unweighted.
+        """
+        values = self.__dict__.get("_schedules")
+        if values is None:
+            gens = self.generations
+            alphas = np.array(
+                [real_fraction_values(Schedule.parse(s.real_fraction), gens) for s in self.settings]
+            )
+            sizes = np.array(
+                [sample_size_values(Schedule.parse(s.sample_size), gens) for s in self.settings],
+                dtype=np.int64,
+            )
+            weights = np.array([real_weight_values(s.real_weight, gens) for s in self.settings])
+            values = (alphas, sizes, weights.reshape(len(self.settings), gens + 1))
+            for array in values:
+                array.setflags(write=False)
+            object.__setattr__(self, "_schedules", values)
+        return values
+
+    def make_truth(self):
+        """Return the family's truth of the run (built once per configuration, then kept)."""
+        truth = self.__dict__.get("_truth")
+        if truth is None:
+            truth = self.family().make_truth(self.truth)
+            object.__setattr__(self, "_truth", truth)
+        return truth
 
     def family_for(self, setting: Setting):
         """Return the family with ``setting``'s own prior parameters, if it has any.
@@ -538,19 +659,35 @@ class RunConfig:
     def from_dict(cls, data: dict) -> RunConfig:
         """Build from a dict such as ``json.loads(ds.attrs['config'])`` or a TOML table.
 
+        The family's parameters come in a ``params`` table or as top-level keys;
+        configurations stored before they moved to the families (every family's keys at
+        the top level) are read too.
+
         Raises
         ------
         ValueError
             On an unknown key, naming it and the keys allowed.
         """
+        if not isinstance(data, dict):
+            raise ValueError(f"config {data!r} is not a table of config keys")
+        data = dict(data)
+        load_plugins(data.get("plugins", ()))  # their methods and families may be named
+        model = data.get("model", DEFAULT_MODEL)
+        own = REGISTRY[model].params if model in REGISTRY else None
+        own_keys = {f.name for f in fields(own)} if own is not None else set()
         allowed = {f.name for f in fields(cls)} | {"cross"}
+        flat = {k: data.pop(k) for k in list(data) if k not in allowed and k in own_keys}
+        for key in [k for k in data if k not in allowed and k in LEGACY_FAMILY_KEYS]:
+            data.pop(key)  # another family's key in an old flat configuration: no effect
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise ValueError(
-                f"unknown config key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
-            )
-        data = dict(data)
-        load_plugins(data.get("plugins", ()))  # their methods may name the settings
+            keys = sorted((allowed - {"params"}) | own_keys)
+            raise ValueError(f"unknown config key {unknown[0]!r}; allowed: {', '.join(keys)}")
+        if flat:
+            table = data.get("params") or {}
+            if not isinstance(table, dict):
+                raise ValueError(f"params {table!r} is not a table of the model's parameters")
+            data["params"] = {**flat, **table}
         cross = data.pop("cross", None) or {}
         if not isinstance(cross, dict):
             raise ValueError(f"cross {cross!r} is not a table of setting axes")
@@ -567,3 +704,54 @@ class RunConfig:
         elif cross:
             raise ValueError("'cross' needs a 'settings' list to cross with")
         return cls(**data)
+
+
+def _family_params(model: str, params):
+    """Return ``params`` as the family's own parameters dataclass, checked field by field.
+
+    Raises
+    ------
+    ValueError
+        One line naming a key the family does not have (and the keys it has), or the
+        first field whose value has the wrong type.
+    """
+    own = REGISTRY[model].params
+    if params is None:
+        params = {}
+    if isinstance(params, own):
+        pass
+    elif isinstance(params, dict):
+        names = [f.name for f in fields(own)]
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise ValueError(
+                f"{unknown[0]!r} is not a parameter of model {model!r}; its parameters: "
+                f"{', '.join(names)}"
+            )
+        params = own(**params)
+    else:
+        raise ValueError(
+            f"params {params!r} is not model {model!r}'s parameters ({own.__name__} or a "
+            "table of its fields)"
+        )
+    conform_fields(params)  # types and finite values, before the family checks ranges
+    return params
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(RunConfig))
+_dataclass_init = RunConfig.__init__
+
+
+@functools.wraps(_dataclass_init)
+def _init(self, *args, **kwargs) -> None:
+    # the family's fields as keywords: RunConfig(model="markov", order=2)
+    own = {k: kwargs.pop(k) for k in list(kwargs) if k not in _FIELD_NAMES}
+    if own:
+        params = kwargs.get("params")
+        if params is not None and not isinstance(params, dict):
+            params = {f.name: getattr(params, f.name) for f in fields(params)}
+        kwargs["params"] = {**(params or {}), **own}
+    _dataclass_init(self, *args, **kwargs)
+
+
+RunConfig.__init__ = _init

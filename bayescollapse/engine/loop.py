@@ -11,7 +11,6 @@ settings that differ in how they fit are paired: they see the same real data.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable
 
@@ -22,16 +21,10 @@ from threadpoolctl import threadpool_limits
 from bayescollapse.engine.config import RunConfig, Setting, kept_generations
 from bayescollapse.engine.memory import check_memory
 from bayescollapse.engine.rng import cell_streams, fresh_seed, stable_key
-from bayescollapse.engine.schedules import (
-    Schedule,
-    real_fraction_values,
-    real_weight_values,
-    sample_size_values,
-)
 from bayescollapse.engine.schemes import initial_training_set, next_training_set
 from bayescollapse.io.results import ResultArrays, build_results, variable_shapes
 from bayescollapse.models.protocols import Family, Fitter
-from bayescollapse.models.registry import make_fitter
+from bayescollapse.models.registry import get_method, make_fitter
 
 __all__ = [
     "finish_results",
@@ -143,14 +136,7 @@ def units(config: RunConfig) -> list[tuple[int, int]]:
 
 def schedules(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
     """Return the values of ``alpha_t`` and ``n_t`` per setting, shape (setting, generation)."""
-    gens = config.generations
-    alphas = np.array(
-        [real_fraction_values(Schedule.parse(s.real_fraction), gens) for s in config.settings]
-    )
-    sizes = np.array(
-        [sample_size_values(Schedule.parse(s.sample_size), gens) for s in config.settings],
-        dtype=np.int64,
-    )
+    alphas, sizes, _ = config.schedule_values()
     return alphas, sizes
 
 
@@ -179,7 +165,7 @@ def run_unit(
     key = (setting.method, own, config.replicate_block)
     if key not in _FITTERS:
         _FITTERS[key] = make_fitter(own, setting.method, config.replicate_block)
-    alphas, sizes = schedules(config)
+    alphas, sizes, weights = config.schedule_values()
     sink = None
     if into is not None:
         views: dict[str, tuple] = {}  # the unit's part of each array, looked up once
@@ -203,10 +189,10 @@ def run_unit(
             setting,
             _FITTERS[key],
             family=own,
-            truth=own.make_truth(config.truth),
+            truth=config.make_truth(),
             real_fraction=alphas[s],
             sample_size=sizes[s],
-            real_weight=real_weight_values(setting.real_weight, config.generations),
+            real_weight=weights[s],
             seed=config.seed,
             block=b,
             replicates=config.replicate_block,
@@ -245,7 +231,7 @@ def finish_results(arrays: ResultArrays, config: RunConfig) -> xr.Dataset:
         arrays,
         config=config,
         family=family,
-        truth=family.make_truth(config.truth),
+        truth=config.make_truth(),
         real_fraction=alphas,
         sample_size=sizes,
     )
@@ -324,10 +310,8 @@ def run_block(
             rows[name][:, t] = value
 
     store = sink or gather
-    # fitters that sample take ``diagnose`` (see models.pymc_fit); others run every time
-    takes = "diagnose" in inspect.signature(fitter.fit).parameters
-    diagnosed = getattr(family, "diagnosed", None) if takes else None
-    diagnosed = diagnosed or (lambda t, last: True)
+    # a method that samples takes ``diagnose`` (see models.registry.Method); others run all
+    sampled = get_method(family.name, setting.method).sampled
     for t in range(real_fraction.size):
         streams = cell_streams(seed, block=block, generation=t, **keys)
         rng = streams.fit
@@ -356,7 +340,7 @@ def run_block(
                 real_weight=np.nan if real_weight is None else float(real_weight[t]),
                 real_data=setting.real_data,
             )
-        skip = {} if diagnosed(t, generations - 1) else {"diagnose": False}
+        skip = {} if not sampled or family.diagnosed(t, generations - 1) else {"diagnose": False}
         fit = fitter.fit(data.data, prior=prior, rng=rng, **skip)
         recorded = family.record(
             fit, data, truth, previous_fit, summarise_posterior, rng=streams.metric

@@ -4,10 +4,11 @@ The estimate is an upper bound made from the configuration alone:
 
 - the results: every variable of the family at the run's sizes, 8 bytes a value (a run
   allocates only the variables it writes, so this is the most it can take);
-- one unit's working set: a few copies of a block's data and fit (replicate block x the
-  family's inner sizes), plus what a method samples at once: the points of the Gaussian
-  ``predictive`` mode (block x n_t), the draws of a sampler (chains x draws x block x
-  inner sizes) and the items of a few-draw multinomial (block x n_t, when n_t < K);
+- one unit's working set, which the family estimates (its ``working_memory``; see
+  :class:`bayescollapse.models.face.FamilyFace`): a few copies of a block's data and fit
+  (replicate block x the family's parameters), the draws of a sampler (chains x draws x
+  block x parameters), and what the family's data need beyond (the points of the
+  Gaussian ``predictive`` mode, the items of a few-draw multinomial);
 - the posteriors ``keep_posteriors`` keeps (kept generations x Bayesian settings x
   chains x draws x replicates x inner sizes, with their predictive data).
 
@@ -27,9 +28,6 @@ import numpy as np
 __all__ = ["available_memory", "check_memory", "estimate_memory", "format_size", "parse_size"]
 
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-#: copies of a block's data and fit alive at once in a unit (counts, probabilities, the
-#: fit's arrays, intervals, metric temporaries)
-_WORKING_COPIES = 24
 
 
 def parse_size(text: str | int | float) -> int:
@@ -90,38 +88,21 @@ def estimate_memory(config, *, results: bool = True, posteriors: bool = True) ->
     ``results=False`` leaves the results out (a sweep writes them to its store);
     ``posteriors=False`` the kept posteriors (a run that does not keep them).
     """
-    from bayescollapse.engine.schedules import Schedule, kept_generations, sample_size_values
+    from bayescollapse.engine.schedules import kept_generations
     from bayescollapse.io.results import variable_shapes
-    from bayescollapse.models.registry import get_method
 
     family = config.family()
-    inner = math.prod(family.dim_sizes.get(d, 1) for d in ("context", "token", "parameter"))
     shapes = variable_shapes(
         family, len(config.settings), config.replicates, config.generations, config.blocks
     )
     parts = {"results": 8 * sum(math.prod(s) for s in shapes.values()) if results else 0}
-    block = config.replicate_block
-    sizes = max(
-        int(sample_size_values(Schedule.parse(s.sample_size), config.generations).max())
-        for s in config.settings
-    )
-    draws = config.chains * config.draws
-    sampled = [  # PyMC methods: their factories carry the model's build function
-        s for s in config.settings if hasattr(get_method(config.model, s.method).factory, "build")
-    ]
-    work = _WORKING_COPIES * block * max(inner, 2)
-    if config.model == "gaussian" and any(
-        s.bayesian and s.synthetic == "predictive" for s in config.settings
-    ):
-        work += 4 * block * sizes  # the points of the predictive mode
-    if config.model != "gaussian" and sizes < inner:
-        work += 3 * block * sizes  # a few-draw multinomial, item by item
-    if sampled:
-        work += 4 * draws * block * max(inner, 2)
-    parts["working"] = 8 * work
+    parts["working"] = family.working_memory(config)
     kept = len(kept_generations(config.keep_posteriors, config.generations)) if posteriors else 0
     bayesian = sum(s.bayesian for s in config.settings)
-    parts["kept posteriors"] = 8 * 2 * kept * bayesian * draws * config.replicates * max(inner, 2)
+    draws = config.chains * config.draws
+    parts["kept posteriors"] = (
+        8 * 2 * kept * bayesian * draws * config.replicates * family.parameter_count
+    )
     return parts
 
 

@@ -54,6 +54,8 @@ def conform(name: str, value, hint, *, numbers_as_text: bool = False):
     ...
     ValueError: draws '500' is not an integer
     """
+    if hint is typing.Any:  # checked by its owner (a family's parameters: their dataclass)
+        return value
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         if value is None and _NONE in args:

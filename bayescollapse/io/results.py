@@ -53,6 +53,7 @@ __all__ = [
     "build_results",
     "concat_runs",
     "open_results",
+    "results_attrs",
     "save_results",
     "validate_results",
 ]
@@ -384,6 +385,8 @@ def open_results(path: str | os.PathLike) -> xr.Dataset:
 
     A file written with kept posteriors holds the results in its ``/results`` node
     (:func:`bayescollapse.io.posteriors.open_tree` opens the whole tree); this opens those.
+    The results of a family a plug-in registers open once the plug-in is imported (the
+    attribute ``plugins`` names it: :func:`results_attrs` reads it first).
 
     Raises
     ------
@@ -392,6 +395,20 @@ def open_results(path: str | os.PathLike) -> xr.Dataset:
     ValueError
         If it is not a readable results file.
     """
+    ds = _load(path)
+    if "model" in ds.attrs and ds.attrs["model"] in REGISTRY:
+        ds = with_all_variables(ds)
+    validate_results(ds)
+    return ds
+
+
+def results_attrs(path: str | os.PathLike) -> dict:
+    """Return the attrs of saved results without checking them (their plug-ins, model)."""
+    return dict(_load(path, lazy=True).attrs)
+
+
+def _load(path: str | os.PathLike, *, lazy: bool = False) -> xr.Dataset:
+    """Read the results node of a file into memory (only its attrs when ``lazy``)."""
     path = Path(path)
     engine = engine_for(path)
     if not (path.is_dir() if engine == "zarr" else path.is_file()):
@@ -400,13 +417,10 @@ def open_results(path: str | os.PathLike) -> xr.Dataset:
     try:
         with xr.open_dataset(path, **kwargs) as root:
             in_root = "setting" in root.dims
-            ds = root.load() if in_root else None
+            ds = (root.copy() if lazy else root.load()) if in_root else None
         if not in_root:
             with xr.open_dataset(path, group="results", **kwargs) as node:
-                ds = node.load()
+                ds = node.copy() if lazy else node.load()
     except (OSError, KeyError) as err:
         raise ValueError(f"{path} is not a readable results file ({err})") from None
-    if "model" in ds.attrs and ds.attrs["model"] in REGISTRY:
-        ds = with_all_variables(ds)
-    validate_results(ds)
     return ds

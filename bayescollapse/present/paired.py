@@ -84,17 +84,20 @@ def _baseline_of(ds: xr.Dataset, setting, baseline: str):
     return None
 
 
-def compare(ds: xr.Dataset, *, baseline: str = "mle", metric: str | None = None) -> xr.Dataset:
+def compare(
+    ds: xr.Dataset, *, baseline: str | None = None, metric: str | None = None
+) -> xr.Dataset:
     """Per-setting paired differences from the baseline fit of the same regime.
 
     Parameters
     ----------
     ds : xarray.Dataset
         Results of :func:`bayescollapse.run`.
-    baseline : str
+    baseline : str, optional
         The fit each setting is compared with: a fit label (``"conjugate ancestral"``) or
         a method (``"mle"``), looked up among the settings with the same scheme and
-        schedules (which share their real data).
+        schedules (which share their real data); by default the family's ``baseline``
+        (its point estimate, ``mle``).
     metric : str, optional
         A results variable with dims (setting, replicate, generation); by default the
         model's headline error (``sq_l2_to_truth``, ``sigma2_mean``, ``kl_rate``).
@@ -124,7 +127,9 @@ def compare(ds: xr.Dataset, *, baseline: str = "mle", metric: str | None = None)
     """
     from bayescollapse.models import REGISTRY
 
-    metric = metric or REGISTRY[ds.attrs["model"]].plot_metric
+    family = REGISTRY[ds.attrs["model"]]
+    metric = metric or family.plot_metric
+    baseline = baseline or family.baseline
     if metric not in ds or ds[metric].dims != ("setting", "replicate", "generation"):
         per_replicate = [
             n for n, v in ds.data_vars.items() if v.dims == ("setting", "replicate", "generation")

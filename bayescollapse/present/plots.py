@@ -19,19 +19,9 @@ import xarray as xr  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from bayescollapse.theory.closed_forms import expected_curves  # noqa: E402
+from bayescollapse.present.curves import expected_curves  # noqa: E402
 
 __all__ = ["plot_error", "plot_phase", "replicate_band"]
-
-_LABELS = {
-    "sq_l2_to_truth": "E ||P_t - P*||^2",
-    "tv_to_truth": "TV(P_t, P*)",
-    "hellinger_to_truth": "Hellinger(P_t, P*)",
-    "kl_model_to_truth": "KL(P_t || P*)",
-    "hdi_coverage": "share of P* inside 94% HDIs",
-    "sigma2_mean": "fitted variance sigma_t^2",
-    "mu_sq_error": "(mu_t - mu*)^2",
-}
 
 
 def replicate_band(values: xr.DataArray, *, z: float = 2.0) -> tuple[xr.DataArray, xr.DataArray]:
@@ -113,7 +103,7 @@ def plot_error(
         if log:
             ax.set_yscale("log")
         ax.set_title(group, fontsize=10)
-        ax.set_ylabel(_LABELS.get(metric, metric) if col == 0 else "")
+        ax.set_ylabel(family.labels.get(metric, metric) if col == 0 else "")
         ax.grid(alpha=0.3)
         if has_bayes:
             cax = axes[1, col]
@@ -128,8 +118,9 @@ def plot_error(
                 )
             cax.axhline(hdi_prob, color="k", ls=":", lw=1.2)
             cax.set_ylim(-0.02, 1.02)
-            what = "P*" if cover == "hdi_coverage" else "sigma*"
-            cax.set_ylabel(f"{what} inside {hdi_prob:.0%} HDI" if col == 0 else "")
+            cax.set_ylabel(
+                f"{family.labels.get(cover, cover)} ({hdi_prob:.0%})" if col == 0 else ""
+            )
             cax.grid(alpha=0.3)
         axes[-1, col].set_xlabel("generation")
         axes[-1, col].xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -149,9 +140,9 @@ def plot_error(
     fig.legend(handles, labels, loc="outside lower center", ncol=columns, frameon=False)
     cfg = json.loads(ds.attrs["config"])
     truth = cfg["truth"] if isinstance(cfg["truth"], str) else "given as values"
-    size = f"K={cfg['num_tokens']}, " if "token" in ds.dims else ""
+    size = family.describe(ds)
     title = (
-        f"{ds.attrs['model']}: {size}truth {truth}, "
+        f"{ds.attrs['model']}: {size + ', ' if size else ''}truth {truth}, "
         f"{_replicates(ds, metric)}, seed {ds.attrs['seed']} (bands: 2 SE)"
     )
     fig.suptitle(textwrap.fill(title, width=int(width * 11)), fontsize=11)

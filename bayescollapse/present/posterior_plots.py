@@ -50,64 +50,35 @@ def _finish(fig, axes, title: str, *, integer: bool = True) -> plt.Figure:
     return fig
 
 
-def _path_panels(ds: xr.Dataset, tokens: list[int] | None) -> list[tuple]:
-    """(title, selection, mean, lower, upper, true value) of each panel of the paths figure."""
-    if "token" not in ds.dims:  # the Gaussian model: mu and sigma
-        return [
-            ("mu", {}, "mu_mean", "mu_hdi_lower", "mu_hdi_upper", float(ds["truth_mu"])),
-            (
-                "sigma",
-                {},
-                "sigma_mean",
-                "sigma_hdi_lower",
-                "sigma_hdi_upper",
-                float(ds["truth_sigma"]),
-            ),
-        ]
-    k = ds.sizes["token"]
-    tokens = tokens if tokens is not None else sorted({0, k // 2, k - 1})
-    bad = [t for t in tokens if not 0 <= t < k]
-    if bad:
-        raise ValueError(f"token {bad[0]} is out of range 0..{k - 1}")
-    where: dict = {}
-    if "context" in ds.dims:  # the Markov model: the rows of its most visited context
-        where = {"context": int(np.argmax(ds["truth_stationary"].values))}
-    label = f"context {where['context']}, " if where else ""
-    return [
-        (
-            f"{label}token {t}",
-            {**where, "token": t},
-            "theta_mean",
-            "theta_hdi_lower",
-            "theta_hdi_upper",
-            float(ds["truth"].sel(**where, token=t)),
-        )
-        for t in tokens
-    ]
-
-
 def plot_posterior_paths(
     ds: xr.Dataset, *, tokens: list[int] | None = None, replicate: int = 0
 ) -> plt.Figure:
     """Posterior mean and HDI of chosen parameters across generations, one replicate.
 
-    One panel per parameter (chosen token probabilities; or mu and sigma for the Gaussian
-    model); one line with its HDI band per Bayesian setting; the true value dashed.
+    One panel per parameter, as the results' family chooses them (its ``path_panels``:
+    chosen token probabilities, or mu and sigma for the Gaussian model; ``tokens`` is the
+    user's choice); one line with its HDI band per Bayesian setting; the true value dashed.
     """
+    from bayescollapse.models import REGISTRY
+
     settings = bayesian_settings(ds)
     if not settings:
         raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
-    panels = _path_panels(ds, tokens)
+    panels = REGISTRY[ds.attrs["model"]].path_panels(ds, tokens)
+    if not panels:
+        raise ValueError(f"model {ds.attrs['model']!r} names no parameters to draw the paths of")
     colors = _colors(ds, settings)
     gen = ds["generation"].values
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
-    for ax, (title, where, mean, lower, upper, true) in zip(axes[0], panels, strict=True):
+    for ax, panel in zip(axes[0], panels, strict=True):
         for s in settings:
-            row = ds.sel(setting=s, **where).isel(replicate=replicate)
-            ax.plot(gen, row[mean], color=colors[s], lw=1.6, label=s)
-            ax.fill_between(gen, row[lower], row[upper], color=colors[s], alpha=0.18, lw=0)
-        ax.axhline(true, color="k", ls="--", lw=1.1, label="truth")
-        ax.set_title(title, fontsize=10)
+            row = ds.sel(setting=s, **panel.where).isel(replicate=replicate)
+            ax.plot(gen, row[panel.mean], color=colors[s], lw=1.6, label=s)
+            ax.fill_between(
+                gen, row[panel.lower], row[panel.upper], color=colors[s], alpha=0.18, lw=0
+            )
+        ax.axhline(panel.truth, color="k", ls="--", lw=1.1, label="truth")
+        ax.set_title(panel.title, fontsize=10)
         ax.set_xlabel("generation")
     prob = json.loads(ds.attrs["config"]).get("hdi_prob", 0.94)
     return _finish(fig, axes, f"posterior mean and {prob:.0%} HDI, replicate {replicate}")

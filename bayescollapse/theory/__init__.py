@@ -1,7 +1,7 @@
 """Closed forms next to the simulation: moments, weighting, fixation, regimes, phase diagram.
 
 The closed-form moments and curves (:mod:`bayescollapse.theory.closed_forms`) are
-re-exported here, so ``from bayescollapse.theory import expected_curves`` works.
+re-exported here, so ``from bayescollapse.theory import categorical_moments`` works.
 """
 
 from bayescollapse.theory.closed_forms import *  # noqa: F403

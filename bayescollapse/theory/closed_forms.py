@@ -70,7 +70,6 @@ __all__ = [
     "Regime",
     "accumulate_mle_sq_error",
     "categorical_moments",
-    "expected_curves",
     "gaussian_mle_moments",
     "gini_simpson_of",
     "mle_gini_simpson",
@@ -360,88 +359,3 @@ def _bounded_limit(
     after = np.cumsum(log_c[::-1])[::-1]  # after[s] = sum_{r >= s} log c_r
     tail = np.concatenate([after[1:], [0.0]])  # sum_{r > s} log c_r
     return float((h / n0) * np.exp(after[0]) + np.sum(h / n * np.exp(tail)))
-
-
-#: results variables that have an exact expected curve, and the moment that gives it
-_CURVES = {
-    "dirichlet-categorical": {"sq_l2_to_truth": "sq_error", "gini_simpson": "gini_simpson"},
-    "gaussian": {"mu_sq_error": "mean_sq_error", "sigma2_mean": "variance"},
-}
-
-
-def _plain(row) -> bool:
-    """Whether a setting's loop is plain (results of earlier versions lack the coords)."""
-    from bayescollapse.engine.config import PLAIN_LOOP
-
-    # the results hold real_weight per generation; the setting's value is its schedule
-    names = {"real_weight": "real_weight_schedule"}
-    coords = {names.get(k, k): v for k, v in PLAIN_LOOP.items()}
-    return all(
-        name not in row.coords or row[name].values.item() == value for name, value in coords.items()
-    )
-
-
-def expected_curves(ds):
-    """Exact expected curves for every setting of a results dataset that has one.
-
-    A setting has a closed form when its scheme is ``mixture`` or ``replace`` and its prior
-    (if any) is refitted each generation: for the categorical model ``mle``,
-    ``conjugate`` and ``pymc`` (which targets the conjugate posterior); for the Gaussian
-    model ``mle`` and ``unbiased``; and the categorical ``mle`` under ``accumulate``
-    (:func:`accumulate_mle_sq_error`). Settings that decode, weight their refits or reuse
-    a real pool are not plain loops and get NaN, as do all others.
-
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        Results of :func:`bayescollapse.run`.
-
-    Returns
-    -------
-    xarray.Dataset
-        One variable per results variable with a closed form (categorical:
-        ``sq_l2_to_truth``, ``gini_simpson``; Gaussian: ``mu_sq_error``, ``sigma2_mean``;
-        none for the Markov model), dims (setting, generation).
-    """
-    import xarray as xr
-
-    model = ds.attrs["model"]
-    curves = _CURVES.get(model, {})  # the markov model has no closed form here
-    shape = (ds.sizes["setting"], ds.sizes["generation"])
-    out = {name: np.full(shape, np.nan) for name in curves}
-    for i, setting in enumerate(ds["setting"].values if curves else []):
-        row = ds.sel(setting=setting)
-        method = str(row["fit_method"].values)
-        scheme = str(row["scheme"].values)
-        if scheme not in ("mixture", "replace", "accumulate"):
-            continue
-        if str(row["prior_update"].values) != "refit" or not _plain(row):
-            continue
-        a, n = row["real_fraction"].values, row["sample_size"].values
-        if scheme == "accumulate":  # a closed form for the categorical MLE only
-            if model == "gaussian" or method != "mle":
-                continue
-            d = accumulate_mle_sq_error(ds["truth"].values, a, n)
-            moments = {"sq_error": d, "gini_simpson": gini_simpson_of(ds["truth"].values) - d}
-        elif model == "gaussian":
-            if method not in ("mle", "unbiased"):
-                continue
-            sigma2 = float(ds["truth_sigma"]) ** 2
-            moments = gaussian_mle_moments(
-                float(ds["truth_mu"]), sigma2, a, n, ddof=int(method == "unbiased")
-            )
-        else:
-            bayesian = bool(row["bayesian"])
-            moments = categorical_moments(
-                ds["truth"].values,
-                a,
-                n,
-                prior_concentration=float(row["prior_concentration"]) if bayesian else 0.0,
-                synthetic=str(row["synthetic"].values) if bayesian else "plugin",
-            )
-        for name, key in curves.items():
-            out[name][i] = moments[key]
-    return xr.Dataset(
-        {name: (("setting", "generation"), values) for name, values in out.items()},
-        coords={"setting": ds["setting"].values, "generation": ds["generation"].values},
-    )

@@ -26,10 +26,12 @@ from bayescollapse.metrics.token_row import token_metrics
 from bayescollapse.models.categorical.truth import make_truth
 from bayescollapse.models.counts import multinomial_counts, subsample_counts
 from bayescollapse.models.decoding import check_token_decoding
+from bayescollapse.models.params import param, prior_fields, prior_labels
 from bayescollapse.models.probability_fits import (
     SYNTHETIC_MODES,
     DirichletPosterior,
     PointProbabilities,
+    ProbabilityFace,
     SampledPosterior,
     check_theta_sums,
     probability_posterior_row,
@@ -43,7 +45,14 @@ from bayescollapse.models.sampling import (
     sampler_variables,
 )
 
-__all__ = ["DirichletCategorical", "MultinomialWriter", "SYNTHETIC_MODES", "UNITS", "VARIABLES"]
+__all__ = [
+    "CategoricalParams",
+    "DirichletCategorical",
+    "MultinomialWriter",
+    "SYNTHETIC_MODES",
+    "UNITS",
+    "VARIABLES",
+]
 
 
 _RGEN = ("setting", "replicate", "generation")
@@ -119,9 +128,24 @@ class MultinomialWriter:
 WRITER = MultinomialWriter()
 
 
+@dataclass(frozen=True)
+class CategoricalParams:
+    """The Dirichlet-categorical model's own parameters (flags and TOML keys derive from them)."""
+
+    num_tokens: int = param(20, "vocabulary size K", flag="tokens", metavar="K")
+    prior_concentration: float = param(
+        1.0, "symmetric Dirichlet prior a0 per token (> 0)", prior="a0", metavar="A0"
+    )
+    tail_rank: int = param(
+        0,
+        "the tail metrics' tail: the tokens of true rank above R (0: half the vocabulary)",
+        metavar="R",
+    )
+
+
 @register_family
 @dataclass(frozen=True)
-class DirichletCategorical(SamplerSettings):
+class DirichletCategorical(CategoricalParams, SamplerSettings, ProbabilityFace):
     """Unigram next-token model over ``num_tokens`` tokens with a Dirichlet prior.
 
     Parameters
@@ -141,13 +165,16 @@ class DirichletCategorical(SamplerSettings):
         (see :mod:`bayescollapse.metrics.tails`); 0 (the default) takes half the vocabulary.
     """
 
-    num_tokens: int
-    prior_concentration: float = 1.0
-    tail_rank: int = 0
+    params: ClassVar[type] = CategoricalParams
+    labels: ClassVar[dict[str, str]] = {
+        **ProbabilityFace.labels,
+        "sq_l2_to_truth": "E ||P_t - P*||^2",
+    }
+    curve_variables: ClassVar[tuple[str, ...]] = ("sq_l2_to_truth", "gini_simpson")
     name: ClassVar[str] = "dirichlet-categorical"
-    prior_fields: ClassVar[tuple[str, ...]] = ("prior_concentration",)
+    prior_fields: ClassVar[tuple[str, ...]] = prior_fields(CategoricalParams)
     #: short names of the prior fields in setting labels
-    prior_labels: ClassVar[dict[str, str]] = {"prior_concentration": "a0"}
+    prior_labels: ClassVar[dict[str, str]] = prior_labels(CategoricalParams)
     r_hat_variables: ClassVar[tuple[str, ...]] = ("theta_r_hat",)
     units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "zipf:1"
@@ -182,6 +209,41 @@ class DirichletCategorical(SamplerSettings):
     def writer(self) -> MultinomialWriter:
         """Writes the family's data (token counts)."""
         return WRITER
+
+    @classmethod
+    def expected_curve(cls, ds, setting: str) -> dict[str, np.ndarray] | None:
+        """Return the exact expected ``sq_l2_to_truth`` and ``gini_simpson`` of a setting, or None.
+
+        Under ``mixture`` and ``replace``: the MLE (``mle`` and other point estimates) and the
+        conjugate posterior (``conjugate``, and ``pymc``, which targets it), by
+        :func:`~bayescollapse.theory.closed_forms.categorical_moments`; under ``accumulate``
+        the MLE (:func:`~bayescollapse.theory.closed_forms.accumulate_mle_sq_error`).
+        """
+        from bayescollapse.theory.closed_forms import (
+            accumulate_mle_sq_error,
+            categorical_moments,
+            gini_simpson_of,
+        )
+
+        row = ds.sel(setting=setting)
+        scheme, truth = str(row["scheme"].values), ds["truth"].values
+        a, n = row["real_fraction"].values, row["sample_size"].values
+        if scheme == "accumulate":
+            if str(row["fit_method"].values) != "mle":
+                return None
+            d = accumulate_mle_sq_error(truth, a, n)
+            return {"sq_l2_to_truth": d, "gini_simpson": gini_simpson_of(truth) - d}
+        if scheme not in ("mixture", "replace"):
+            return None
+        bayesian = bool(row["bayesian"])
+        moments = categorical_moments(
+            truth,
+            a,
+            n,
+            prior_concentration=float(row["prior_concentration"]) if bayesian else 0.0,
+            synthetic=str(row["synthetic"].values) if bayesian else "plugin",
+        )
+        return {"sq_l2_to_truth": moments["sq_error"], "gini_simpson": moments["gini_simpson"]}
 
     def make_truth(self, spec) -> np.ndarray:
         """``P*`` from a recipe or values (see :func:`~.truth.make_truth`)."""

@@ -28,6 +28,7 @@ import xarray as xr
 
 from bayescollapse.errors import InputError
 from bayescollapse.models.decoding import check_gaussian_decoding
+from bayescollapse.models.face import FamilyFace, PathPanel
 from bayescollapse.models.gaussian.fits import (
     GaussianPool,
     GaussianStats,
@@ -38,6 +39,7 @@ from bayescollapse.models.gaussian.fits import (
     nig_update,
 )
 from bayescollapse.models.gaussian.record import UNITS, VARIABLES, gaussian_record
+from bayescollapse.models.params import param, prior_fields, prior_labels
 from bayescollapse.models.registry import register_family, register_method, register_pymc_model
 from bayescollapse.models.sampling import SamplerSettings, check_sampler_settings
 
@@ -55,9 +57,29 @@ __all__ = [
 PRIORS = ("nig", "jeffreys", "weakly-informative")
 
 
+@dataclass(frozen=True)
+class GaussianParams:
+    """The Gaussian model's own parameters: its prior (flags and TOML keys derive from them)."""
+
+    prior: str = param(
+        "nig",
+        "nig (conjugate and pymc) | jeffreys (conjugate) | weakly-informative (pymc)",
+        choices=PRIORS,
+        prior="prior",
+    )
+    prior_mean: float = param(0.0, "NIG mu0, or the weakly informative mean", prior="mu0")
+    prior_kappa: float = param(0.01, "NIG kappa0 (> 0)", prior="kappa0")
+    prior_alpha: float = param(1.0, "NIG alpha0 (> 0)", prior="alpha0")
+    prior_beta: float = param(1.0, "NIG beta0 (> 0)", prior="beta0")
+    prior_mu_sd: float = param(10.0, "weakly informative sd of mu (> 0)", prior="mu_sd")
+    prior_sigma_scale: float = param(
+        10.0, "weakly informative HalfNormal scale of sigma (> 0)", prior="sigma_scale"
+    )
+
+
 @register_family
 @dataclass(frozen=True)
-class Gaussian(SamplerSettings):
+class Gaussian(GaussianParams, SamplerSettings, FamilyFace):
     """Normal model ``N(mu, sigma^2)`` with unknown mean and variance.
 
     Parameters
@@ -77,33 +99,17 @@ class Gaussian(SamplerSettings):
         Probability of the reported HDIs.
     """
 
-    prior: str = "nig"
-    prior_mean: float = 0.0
-    prior_kappa: float = 0.01
-    prior_alpha: float = 1.0
-    prior_beta: float = 1.0
-    prior_mu_sd: float = 10.0
-    prior_sigma_scale: float = 10.0
-    name: ClassVar[str] = "gaussian"
-    prior_fields: ClassVar[tuple[str, ...]] = (
-        "prior",
-        "prior_mean",
-        "prior_kappa",
-        "prior_alpha",
-        "prior_beta",
-        "prior_mu_sd",
-        "prior_sigma_scale",
-    )
-    #: short names of the prior fields in setting labels
-    prior_labels: ClassVar[dict[str, str]] = {
-        "prior": "prior",
-        "prior_mean": "mu0",
-        "prior_kappa": "kappa0",
-        "prior_alpha": "alpha0",
-        "prior_beta": "beta0",
-        "prior_mu_sd": "mu_sd",
-        "prior_sigma_scale": "sigma_scale",
+    params: ClassVar[type] = GaussianParams
+    labels: ClassVar[dict[str, str]] = {
+        "sigma2_mean": "fitted variance sigma_t^2",
+        "mu_sq_error": "(mu_t - mu*)^2",
+        "sigma_covered": "share of sigma* inside the HDIs",
     }
+    curve_variables: ClassVar[tuple[str, ...]] = ("mu_sq_error", "sigma2_mean")
+    name: ClassVar[str] = "gaussian"
+    prior_fields: ClassVar[tuple[str, ...]] = prior_fields(GaussianParams)
+    #: short names of the prior fields in setting labels
+    prior_labels: ClassVar[dict[str, str]] = prior_labels(GaussianParams)
     r_hat_variables: ClassVar[tuple[str, ...]] = ("mu_r_hat", "sigma_r_hat")
     units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "normal:0:1"
@@ -118,6 +124,50 @@ class Gaussian(SamplerSettings):
         ("mu* in HDI", "mu_covered"),
         ("sigma* in HDI", "sigma_covered"),
     )
+
+    @classmethod
+    def path_panels(cls, ds, parameters=None) -> list[PathPanel]:
+        """Return the posterior paths of mu and sigma (``parameters``: refused, there are two)."""
+        if parameters is not None:
+            raise ValueError("the gaussian model draws mu and sigma; it has no tokens to choose")
+        return [
+            PathPanel(
+                v, {}, f"{v}_mean", f"{v}_hdi_lower", f"{v}_hdi_upper", float(ds[f"truth_{v}"])
+            )
+            for v in ("mu", "sigma")
+        ]
+
+    @classmethod
+    def expected_curve(cls, ds, setting: str) -> dict[str, np.ndarray] | None:
+        """Return the exact expected ``mu_sq_error`` and ``sigma2_mean`` of point fits, or None.
+
+        ``mle`` and ``unbiased`` under ``mixture`` and ``replace``
+        (:func:`~bayescollapse.theory.closed_forms.gaussian_mle_moments`).
+        """
+        from bayescollapse.theory.closed_forms import gaussian_mle_moments
+
+        row = ds.sel(setting=setting)
+        method = str(row["fit_method"].values)
+        if str(row["scheme"].values) not in ("mixture", "replace") or method not in (
+            "mle",
+            "unbiased",
+        ):
+            return None
+        moments = gaussian_mle_moments(
+            float(ds["truth_mu"]),
+            float(ds["truth_sigma"]) ** 2,
+            row["real_fraction"].values,
+            row["sample_size"].values,
+            ddof=int(method == "unbiased"),
+        )
+        return {"mu_sq_error": moments["mean_sq_error"], "sigma2_mean": moments["variance"]}
+
+    def working_memory(self, config) -> int:
+        """Return the default, plus the points of the ``predictive`` mode (block x n_t)."""
+        out = super().working_memory(config)
+        if any(s.bayesian and s.synthetic == "predictive" for s in config.settings):
+            out += 8 * 4 * config.replicate_block * int(config.schedule_values()[1].max())
+        return out
 
     def __post_init__(self) -> None:
         if self.prior not in PRIORS:

@@ -30,9 +30,11 @@ import xarray as xr
 from bayescollapse.metrics import markov_distances
 from bayescollapse.models.decoding import check_token_decoding
 from bayescollapse.models.markov.chain import make_markov_truth, sequence_counts, stationary
+from bayescollapse.models.params import param, prior_fields, prior_labels
 from bayescollapse.models.probability_fits import (
     DirichletPosterior,
     PointProbabilities,
+    ProbabilityFace,
     SampledPosterior,
     check_theta_sums,
     probability_posterior_row,
@@ -107,9 +109,22 @@ class SequenceWriter:
         return sequence_counts(probs, sizes, order=self.order, length=self.length, rng=rng)
 
 
+@dataclass(frozen=True)
+class MarkovParams:
+    """The Markov model's own parameters (flags and TOML keys derive from them)."""
+
+    num_tokens: int = param(20, "vocabulary size V", flag="tokens", metavar="V")
+    order: int = param(1, "context length k, 0 to 3", metavar="K")
+    sequence_length: int = param(20, "tokens per training sequence L", metavar="L")
+    prior_concentration: float = param(
+        1.0, "Dirichlet prior a0 per row entry (> 0)", prior="a0", metavar="A0"
+    )
+    unseen: str = param("uniform", "the MLE row of a context never seen", choices=UNSEEN)
+
+
 @register_family
 @dataclass(frozen=True)
-class MarkovLM(SamplerSettings):
+class MarkovLM(MarkovParams, SamplerSettings, ProbabilityFace):
     """Order-k Markov next-token model over ``num_tokens`` tokens.
 
     Parameters
@@ -128,15 +143,11 @@ class MarkovLM(SamplerSettings):
         Sampler and summary settings.
     """
 
-    num_tokens: int
-    order: int = 1
-    sequence_length: int = 20
-    prior_concentration: float = 1.0
-    unseen: str = "uniform"
+    params: ClassVar[type] = MarkovParams
     name: ClassVar[str] = "markov"
-    prior_fields: ClassVar[tuple[str, ...]] = ("prior_concentration",)
+    prior_fields: ClassVar[tuple[str, ...]] = prior_fields(MarkovParams)
     #: short names of the prior fields in setting labels
-    prior_labels: ClassVar[dict[str, str]] = {"prior_concentration": "a0"}
+    prior_labels: ClassVar[dict[str, str]] = prior_labels(MarkovParams)
     r_hat_variables: ClassVar[tuple[str, ...]] = ("theta_r_hat",)
     units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "zipf-rows:1:0"
@@ -168,6 +179,16 @@ class MarkovLM(SamplerSettings):
         if self.unseen not in UNSEEN:
             raise ValueError(f"unseen {self.unseen!r} is not one of {', '.join(UNSEEN)}")
         check_sampler_settings(self)
+
+    @classmethod
+    def warnings(cls, ds) -> list[str]:
+        """Warn of a reducible true chain: its stationary law depends on the start."""
+        if not ds["truth_stationary"].attrs.get("irreducible", 1):
+            return [
+                "the true chain is reducible; its stationary law (and the stationary-weighted "
+                "metrics) depend on the start"
+            ]
+        return []
 
     @property
     def contexts(self) -> int:

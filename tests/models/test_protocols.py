@@ -113,5 +113,6 @@ def test_the_loop_knows_families_only_through_the_protocols():
         "bayescollapse.models.protocols.Family",
         "bayescollapse.models.protocols.Fitter",
         "bayescollapse.models.registry",
+        "bayescollapse.models.registry.get_method",
         "bayescollapse.models.registry.make_fitter",
     }

@@ -1,0 +1,108 @@
+"""A family's face: what the core asks a family instead of testing its name or its dims.
+
+Figures, tables, the memory estimate, the theory curves and the warnings of a run are the
+core's; what they show of a model is the family's. :class:`FamilyFace` gives every member
+a default, so a family overrides only what it has (the Gaussian family its closed-form
+variance curve, the Markov family its reducible-chain warning). The members are declared
+in :class:`bayescollapse.models.protocols.Family`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+__all__ = ["WORKING_COPIES", "FamilyFace", "PathPanel"]
+
+#: copies of a block's parameter array a generation holds at once (fit, previous fit, the
+#: synthetic and real data, the record's temporaries), measured with tracemalloc
+WORKING_COPIES = 24
+
+
+@dataclass(frozen=True)
+class PathPanel:
+    """One panel of the posterior-paths figure: a parameter's mean and HDI across generations.
+
+    Attributes
+    ----------
+    title : str
+        The panel's title (``token 3``, ``mu``).
+    where : dict
+        The selection of the parameter in the results' inner dims (``{"token": 3}``).
+    mean, lower, upper : str
+        The results variables of its posterior mean and HDI ends.
+    truth : float
+        Its true value (drawn dashed).
+    """
+
+    title: str
+    where: dict
+    mean: str
+    lower: str
+    upper: str
+    truth: float
+
+
+class FamilyFace:
+    """Defaults of the face members; a family class inherits them and overrides its own."""
+
+    #: results variable -> its axis label in figures (a variable missing: its own name)
+    labels: ClassVar[dict[str, str]] = {}
+    #: results variables that have an exact expected curve (see :meth:`expected_curve`)
+    curve_variables: ClassVar[tuple[str, ...]] = ()
+    #: the method a paired comparison takes as baseline when the user names none
+    baseline: ClassVar[str] = "mle"
+
+    @classmethod
+    def path_panels(cls, ds, parameters: Sequence[int] | None = None) -> list[PathPanel]:
+        """Return the panels of the posterior-paths figure of results ``ds`` (none here).
+
+        ``parameters`` are the user's choice of which (``diagnose --tokens``); a value out
+        of range is a one-line ValueError.
+        """
+        return []
+
+    @classmethod
+    def expected_curve(cls, ds, setting: str) -> dict[str, np.ndarray] | None:
+        """Return the exact expected curves of one setting of results ``ds``, or None.
+
+        Called for settings whose loop is plain (no decoding, weights or real pool) and
+        whose prior is refitted; returns ``{variable: values per generation}`` for the
+        variables of :attr:`curve_variables`.
+        """
+        return None
+
+    @classmethod
+    def describe(cls, ds) -> str:
+        """Return the model's size in a few words for figure titles (``K=20``; empty here)."""
+        return ""
+
+    @classmethod
+    def warnings(cls, ds) -> list[str]:
+        """Return what a user should know about a run's results, one line each (none here)."""
+        return []
+
+    @property
+    def parameter_count(self) -> int:
+        """Parameters of one replicate's fit: the product of the inner dims but ``level``."""
+        sizes = [n for d, n in self.dim_sizes.items() if d != "level"]
+        return max(math.prod(sizes), 2)
+
+    def working_memory(self, config: Any) -> int:
+        """Return the bytes a unit of ``config`` holds at once beyond the results.
+
+        By default :data:`WORKING_COPIES` copies of a block's parameters, and each posterior
+        draw of those for a sampled (PyMC) method; a family whose data or draws need more
+        adds its own.
+        """
+        from bayescollapse.models.registry import get_method
+
+        block, inner = config.replicate_block, self.parameter_count
+        cells = WORKING_COPIES * block * inner
+        if any(get_method(config.model, s.method).sampled for s in config.settings):
+            cells += 4 * config.chains * config.draws * block * inner
+        return 8 * cells
