@@ -41,9 +41,6 @@ SAMPLE_STATS = {
 }
 
 _COMPILED: dict[tuple, tuple] = {}
-#: threads a sampler run uses (None: one per chain); a Dask worker sets 1. Draws do not
-#: depend on it: nutpie seeds each chain on its own.
-SAMPLER_CORES: int | None = None
 
 
 def model_frame(family: PyMCFamily, replicates: int) -> tuple[dict, tuple[str, ...], tuple]:
@@ -80,10 +77,14 @@ def compile_model(model):
         return nutpie.compile_pymc_model(model, freeze_model=False)
 
 
-def sample_nuts(compiled, family, *, rng: np.random.Generator, **data) -> xr.DataTree:
+def sample_nuts(
+    compiled, family, *, rng: np.random.Generator, cores: int | None = None, **data
+) -> xr.DataTree:
     """Refit a compiled nutpie model with new ``data`` under the family's settings.
 
-    The seed is drawn from ``rng``, so the cell's stream fixes the draws.
+    The seed is drawn from ``rng``, so the cell's stream fixes the draws. ``cores`` are the
+    threads of the run (None: one per chain; a Dask worker, one core, passes 1): the draws
+    do not depend on it, as nutpie seeds each chain on its own.
     """
     import nutpie
 
@@ -92,7 +93,7 @@ def sample_nuts(compiled, family, *, rng: np.random.Generator, **data) -> xr.Dat
         draws=family.draws,
         tune=family.tune,
         chains=family.chains,
-        cores=SAMPLER_CORES or family.chains,
+        cores=cores or family.chains,
         seed=int(rng.integers(1 << 63)),
         target_accept=family.target_accept,
         progress_bar=False,
@@ -173,16 +174,19 @@ class PyMCModelFitter:
                 f"{family.name!r} family does not provide; it provides {', '.join(available)}"
             )
 
-    def fit(self, data, *, prior, rng: np.random.Generator, diagnose=True) -> PosteriorFit:
+    def fit(
+        self, data, *, prior, rng: np.random.Generator, diagnose=True, cores: int | None = None
+    ) -> PosteriorFit:
         """Sample the posterior of one generation's block and wrap it as the family's fit.
 
         ``diagnose=False`` skips the per-parameter diagnostics (R-hat, ESS, MCSE: NaN in
-        the results); the divergences are counted all the same.
+        the results); the divergences are counted all the same. ``cores`` are the sampler
+        run's threads (see :func:`sample_nuts`).
         """
         fam = self.family
         values = fam.pymc_data(data, prior)
         data_in = {n: _as_declared(n, values[n], t) for n, t in self.data_types.items()}
-        tree = sample_nuts(self.compiled, fam, rng=rng, **data_in)
+        tree = sample_nuts(self.compiled, fam, rng=rng, cores=cores, **data_in)
         posterior = tree["posterior"].to_dataset()
         posterior = posterior[[v for v in posterior.data_vars if not str(v).startswith("_")]]
         if self.complete is not None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -27,6 +29,7 @@ from bayescollapse.models.protocols import Family, Fitter
 from bayescollapse.models.registry import get_method, make_fitter
 
 __all__ = [
+    "UnitPlan",
     "finish_results",
     "place_rows",
     "results_arrays",
@@ -141,7 +144,90 @@ def schedules(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: fitters of this process, set up once (a PyMC model compiled once) and reused by units
+#: of every run in it (a Dask worker's too): the cache of compiled models, not run state
 _FITTERS: dict[tuple, Fitter] = {}
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """What one setting's units need, prepared once from the configuration.
+
+    Attributes
+    ----------
+    setting : Setting
+        The setting.
+    family : Family
+        The family, with the setting's own prior parameters.
+    truth : object
+        The family's truth (built once per configuration).
+    real_fraction, sample_size, real_weight : numpy.ndarray
+        ``alpha_t``, ``n_t`` and ``w_t`` (NaN: unweighted) per generation.
+    seed : int
+        The run's seed.
+    replicates : int
+        The block size.
+    summarise_posterior : bool
+        Whether posterior summaries are recorded (``RunConfig.posterior_metrics``).
+    sampled : bool
+        Whether the method samples (:attr:`~bayescollapse.models.registry.Method.sampled`):
+        its fitter then takes ``diagnose`` and ``cores``.
+    cores : int or None
+        Threads of a sampler run (None: one per chain); the draws do not depend on it.
+    keys : dict
+        The setting's stream keys: ``data_key`` (its real data, shared by settings of the
+        same scheme and schedules) and ``fit_key`` (its own draws).
+    """
+
+    setting: Setting
+    family: Family
+    truth: Any
+    real_fraction: np.ndarray
+    sample_size: np.ndarray
+    real_weight: np.ndarray
+    seed: int
+    replicates: int
+    summarise_posterior: bool = True
+    sampled: bool = False
+    cores: int | None = None
+    keys: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config: RunConfig, s: int, *, cores: int | None = None) -> UnitPlan:
+        """Prepare setting ``s`` of ``config`` (its seed set)."""
+        setting = config.settings[s]
+        family = config.family_for(setting)
+        alphas, sizes, weights = config.schedule_values()
+        return cls(
+            setting,
+            family,
+            config.make_truth(),
+            alphas[s],
+            sizes[s],
+            weights[s],
+            config.seed,
+            config.replicate_block,
+            config.posterior_metrics,
+            get_method(family.name, setting.method).sampled,
+            cores,
+            {
+                "data_key": stable_key(setting.data_key_text()),
+                "fit_key": stable_key(setting.stream_key_text()),
+            },
+        )
+
+    @property
+    def generations(self) -> int:
+        """Generations of the unit, 0 included."""
+        return self.real_fraction.size
+
+    def fit_options(self, t: int) -> dict:
+        """Keywords of generation ``t``'s fit: a sampler's diagnostics schedule and cores."""
+        if not self.sampled:
+            return {}
+        options = {} if self.cores is None else {"cores": self.cores}
+        if not self.family.diagnosed(t, self.generations - 1):
+            options["diagnose"] = False
+        return options
 
 
 def run_unit(
@@ -152,55 +238,43 @@ def run_unit(
     kept: frozenset[int] = frozenset(),
     progress: Callable[[int], None] | None = None,
     into: ResultArrays | None = None,
+    cores: int | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[int, dict[str, xr.Dataset]]]:
     """Run replicate block ``b`` of setting ``s`` of ``config`` (its seed set).
 
     Returns what :func:`run_block` returns; with ``into`` (the run's arrays) the values go
     straight into their place there instead, and the returned rows are empty. The fitter
     is set up once per process and reused by later units of the same method, family and
-    block size.
+    block size. ``cores`` limits a sampler run's threads (a Dask worker passes 1).
     """
-    setting = config.settings[s]
-    own = config.family_for(setting)
-    key = (setting.method, own, config.replicate_block)
+    plan = UnitPlan.of(config, s, cores=cores)
+    key = (plan.setting.method, plan.family, plan.replicates)
     if key not in _FITTERS:
-        _FITTERS[key] = make_fitter(own, setting.method, config.replicate_block)
-    alphas, sizes, weights = config.schedule_values()
-    sink = None
-    if into is not None:
-        views: dict[str, tuple] = {}  # the unit's part of each array, looked up once
-
-        def sink(name: str, t: int, value) -> None:
-            view, written, per_block = views.get(name) or views.setdefault(
-                name, (*into.unit(name, s, b), name in into.per_block)
-            )
-            if per_block:  # (generation,): one value per block
-                view[t] = value
-            else:
-                view[:, t] = value
-            written[t] = True
-
+        _FITTERS[key] = make_fitter(plan.family, plan.setting.method, plan.replicates)
+    sink = None if into is None else _unit_sink(into, s, b)
     # one BLAS thread: a generation's linear algebra is small (a stationary law's solve,
     # matrix-vector sums), where a second thread only adds hand-offs (measured: the Markov
     # benchmark took 2.7 or 3.9 ms a generation at random with two threads, 2.7 with one);
     # parallel work is the sweep's, one unit per Dask worker
     with threadpool_limits(limits=1, user_api="blas"):
-        return run_block(
-            setting,
-            _FITTERS[key],
-            family=own,
-            truth=config.make_truth(),
-            real_fraction=alphas[s],
-            sample_size=sizes[s],
-            real_weight=weights[s],
-            seed=config.seed,
-            block=b,
-            replicates=config.replicate_block,
-            summarise_posterior=config.posterior_metrics,
-            kept=kept,
-            progress=progress,
-            sink=sink,
+        return run_block(plan, _FITTERS[key], block=b, kept=kept, progress=progress, sink=sink)
+
+
+def _unit_sink(into: ResultArrays, s: int, b: int) -> Callable[[str, int, np.ndarray], None]:
+    """Return a writer of one unit's values into its place in the run's arrays."""
+    views: dict[str, tuple] = {}  # the unit's part of each array, looked up once
+
+    def sink(name: str, t: int, value) -> None:
+        view, written, per_block = views.get(name) or views.setdefault(
+            name, (*into.unit(name, s, b), name in into.per_block)
         )
+        if per_block:  # (generation,): one value per block
+            view[t] = value
+        else:
+            view[:, t] = value
+        written[t] = True
+
+    return sink
 
 
 def results_arrays(config: RunConfig) -> ResultArrays:
@@ -255,29 +329,20 @@ def _join_blocks(blocks: list[dict[str, xr.Dataset]]) -> dict[str, xr.Dataset]:
 
 
 def run_block(
-    setting: Setting,
+    plan: UnitPlan,
     fitter: Fitter,
     *,
-    family: Family,
-    truth,
-    real_fraction: np.ndarray,
-    sample_size: np.ndarray,
-    seed: int,
     block: int,
-    replicates: int,
-    real_weight: np.ndarray | None = None,
-    summarise_posterior: bool = True,
     kept: frozenset[int] = frozenset(),
     progress: Callable[[int], None] | None = None,
     sink: Callable[[str, int, np.ndarray], None] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[int, dict[str, xr.Dataset]]]:
-    """Run one replicate block of one setting through every generation.
+    """Run replicate block ``block`` of a prepared setting through every generation.
 
-    ``real_weight`` holds ``w_t`` per generation (NaN, or None: unweighted). The setting's
-    decoding and ``real_data`` shape the training sets (see :mod:`bayescollapse.engine.schemes`).
-    ``sink(name, generation, value)``, if given, receives each generation's values as
-    they are made (the run's arrays, with no copy held here); otherwise they are gathered
-    into ``rows``.
+    The setting's scheme, decoding, weights and ``real_data`` shape the training sets (see
+    :mod:`bayescollapse.engine.schemes`). ``sink(name, generation, value)``, if given,
+    receives each generation's values as they are made (the run's arrays, with no copy
+    held here); otherwise they are gathered into ``rows``.
 
     Returns
     -------
@@ -289,84 +354,31 @@ def run_block(
         :func:`run_collecting`), with replicate coordinates of this block. Drawing them
         uses a stream of its own, so keeping posteriors never changes the results.
     """
-    keys = {
-        "data_key": stable_key(setting.data_key_text()),
-        "fit_key": stable_key(setting.stream_key_text()),
-    }
-    prior = family.initial_prior(replicates)
-    previous_fit = None
-    groups: dict[int, dict[str, xr.Dataset]] = {}
+    family, setting = plan.family, plan.setting
     rows: dict[str, np.ndarray] = {}
-    generations = real_fraction.size
-
-    def gather(name: str, t: int, value) -> None:
-        value = np.asarray(value, dtype=float)
-        if name not in rows:  # allocated when first written: never-written ones cost nothing
-            shape = (generations,) if value.ndim == 0 else (value.shape[0], generations)
-            rows[name] = np.full((*shape, *value.shape[1:]), np.nan)
-        if value.ndim == 0:
-            rows[name][t] = value
-        else:
-            rows[name][:, t] = value
-
-    store = sink or gather
-    # a method that samples takes ``diagnose`` (see models.registry.Method); others run all
-    sampled = get_method(family.name, setting.method).sampled
-    for t in range(real_fraction.size):
-        streams = cell_streams(seed, block=block, generation=t, **keys)
-        rng = streams.fit
-        if t == 0:
-            data = initial_training_set(
-                family,
-                truth,
-                int(sample_size[0]),
-                replicates,
-                rng=streams.real,
-                real_data=setting.real_data,
-            )
-        else:
-            data = next_training_set(
-                setting.scheme,
-                data,
-                previous_fit,
-                family=family,
-                truth=truth,
-                real_fraction=float(real_fraction[t]),
-                sample_size=int(sample_size[t]),
-                synthetic=setting.synthetic,
-                real_rng=streams.real,
-                rng=rng,
-                decoding=setting.decoding,
-                real_weight=np.nan if real_weight is None else float(real_weight[t]),
-                real_data=setting.real_data,
-            )
-        skip = {} if not sampled or family.diagnosed(t, generations - 1) else {"diagnose": False}
-        fit = fitter.fit(data.data, prior=prior, rng=rng, **skip)
+    store = sink or _gatherer(rows, plan.generations)
+    prior = family.initial_prior(plan.replicates)
+    data = previous_fit = None
+    groups: dict[int, dict[str, xr.Dataset]] = {}
+    for t in range(plan.generations):
+        streams = cell_streams(plan.seed, block=block, generation=t, **plan.keys)
+        data = _training_set(plan, t, data, previous_fit, streams)
+        fit = fitter.fit(data.data, prior=prior, rng=streams.fit, **plan.fit_options(t))
         recorded = family.record(
-            fit, data, truth, previous_fit, summarise_posterior, rng=streams.metric
+            fit, data, plan.truth, previous_fit, plan.summarise_posterior, rng=streams.metric
         )
         for name, value in recorded.items():
             store(name, t, value)
         if t - 1 in groups:
             groups[t - 1]["synthetic_data"] = family.data_to_dataset(data.synthetic)
         if t in kept and fit.bayesian:
-            kept_groups = fit.posterior_groups(
-                draws=family.draws, chains=family.chains, rng=streams.store
-            )
-            observed = family.data_to_dataset(data.items)  # each item once, even if weighted
-            groups[t] = {
-                **kept_groups,
-                "posterior_predictive": family.predictive_dataset(
-                    kept_groups["posterior"], observed, rng=streams.store
-                ),
-                "observed_data": observed,
-            }
+            groups[t] = _kept_groups(family, fit, data, streams.store)
         if setting.prior_update == "carry":
             prior = fit.carried_prior
         previous_fit = fit
         if progress is not None:
             progress(1)
-    offset = np.arange(block * replicates, (block + 1) * replicates)
+    offset = np.arange(block * plan.replicates, (block + 1) * plan.replicates)
     labelled = {
         t: {
             name: ds.assign_coords(replicate=offset) if "replicate" in ds.dims else ds
@@ -375,3 +387,59 @@ def run_block(
         for t, parts in groups.items()
     }
     return rows, labelled
+
+
+def _gatherer(rows: dict, generations: int) -> Callable[[str, int, np.ndarray], None]:
+    """Return a writer of a block's values into ``rows`` (allocated when first written)."""
+
+    def gather(name: str, t: int, value) -> None:
+        value = np.asarray(value, dtype=float)
+        if name not in rows:  # never-written variables cost nothing
+            shape = (generations,) if value.ndim == 0 else (value.shape[0], generations)
+            rows[name] = np.full((*shape, *value.shape[1:]), np.nan)
+        if value.ndim == 0:
+            rows[name][t] = value
+        else:
+            rows[name][:, t] = value
+
+    return gather
+
+
+def _training_set(plan: UnitPlan, t: int, previous, previous_fit, streams):
+    """Return generation ``t``'s training set: real data alone at 0, then the setting's scheme."""
+    setting = plan.setting
+    if t == 0:
+        return initial_training_set(
+            plan.family,
+            plan.truth,
+            int(plan.sample_size[0]),
+            plan.replicates,
+            rng=streams.real,
+            real_data=setting.real_data,
+        )
+    return next_training_set(
+        setting.scheme,
+        previous,
+        previous_fit,
+        family=plan.family,
+        truth=plan.truth,
+        real_fraction=float(plan.real_fraction[t]),
+        sample_size=int(plan.sample_size[t]),
+        synthetic=setting.synthetic,
+        real_rng=streams.real,
+        rng=streams.fit,
+        decoding=setting.decoding,
+        real_weight=float(plan.real_weight[t]),
+        real_data=setting.real_data,
+    )
+
+
+def _kept_groups(family, fit, data, rng) -> dict[str, xr.Dataset]:
+    """Return the ArviZ groups of a kept generation: posterior, its predictive, the data."""
+    kept = fit.posterior_groups(draws=family.draws, chains=family.chains, rng=rng)
+    observed = family.data_to_dataset(data.items)  # each item once, even if weighted
+    return {
+        **kept,
+        "posterior_predictive": family.predictive_dataset(kept["posterior"], observed, rng=rng),
+        "observed_data": observed,
+    }

@@ -207,13 +207,11 @@ def _unit_task(config_json: str, s: int, b: int, store: str | None) -> tuple:
     Never raises for an error inside the unit: the error is recorded (status file) and
     returned, so one failed unit does not stop the others.
     """
-    from bayescollapse.models import pymc_fit
-
-    pymc_fit.SAMPLER_CORES = 1  # a worker is one core: its chains run one after another
     try:
         config = RunConfig.from_dict(json.loads(config_json))  # imports its plugins here
         kept = kept_generations(config.keep_posteriors, config.generations) if store else ()
-        rows, groups = run_unit(config, s, b, kept=kept)
+        # a worker is one core: its sampler runs its chains one after another
+        rows, groups = run_unit(config, s, b, kept=kept, cores=1)
         if store is None:
             return "done", rows
         _write_unit(Path(store), config, rows, groups, s, b)
