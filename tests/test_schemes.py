@@ -274,3 +274,53 @@ def test_gaussian_resampled_pool_is_a_bootstrap_of_the_pool():
         later = ds["train_mean"].isel(setting=0, generation=slice(1, None)).values
         ratio = (later - mean0) ** 2 * n / (var0 * factor)
         assert abs(ratio.mean() - 1) < 4 * ratio.std() / np.sqrt(ratio.size), pool
+
+
+@pytest.fixture
+def own_schemes():
+    from bayescollapse.engine import schemes
+
+    before = dict(schemes.SCHEMES)
+    yield schemes
+    schemes.SCHEMES.clear()
+    schemes.SCHEMES.update(before)
+
+
+def test_a_registered_scheme_is_a_setting_axis_like_the_built_in_ones(own_schemes):
+    # a plug-in adds a way of forming training sets without editing the engine: here
+    # "previous-and-batch" trains on the previous training set and the new batch together
+    schemes = own_schemes
+
+    def previous_and_batch(previous, batch, *, family, **_):
+        both = family.combine(previous.data, batch)
+        return both, both
+
+    schemes.register_scheme(schemes.Scheme("previous-and-batch", previous_and_batch))
+    with pytest.raises(ValueError, match="already registered"):
+        schemes.register_scheme(schemes.Scheme("previous-and-batch", previous_and_batch))
+    config = RunConfig(
+        settings=(Setting(scheme="previous-and-batch", method="mle", sample_size="30"),),
+        num_tokens=4,
+        generations=3,
+        replicates=2,
+        seed=1,
+    )
+    ds = run(config)
+    assert ds["scheme"].values.tolist() == ["previous-and-batch"]
+    # the training set of generation t holds 30 (t + 1) items: every batch so far
+    totals = ds["train_count"].sum("token").isel(setting=0).values
+    np.testing.assert_array_equal(totals, np.tile([30, 60, 90, 120], (2, 1)))
+
+
+def test_schemes_and_sources_are_refused_by_their_registries():
+    from bayescollapse import Setting
+    from bayescollapse.engine import schemes
+
+    with pytest.raises(ValueError, match="scheme 'magic' is not one of mixture, replace"):
+        Setting(scheme="magic")
+    with pytest.raises(ValueError, match="real_data 'lake' is not one of fresh, fixed"):
+        Setting(real_data="lake")
+    assert not schemes.SCHEMES["replace"].real and schemes.SCHEMES["mixture"].weighted
+    assert schemes.REAL_SOURCES["fixed"].at_most_pool
+    with pytest.raises(ValueError, match="scheme 'replace' trains on synthetic data only"):
+        Setting(scheme="replace", real_fraction="0.1")

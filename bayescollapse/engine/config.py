@@ -23,6 +23,7 @@ from bayescollapse.engine.schedules import (
     real_weight_values,
     sample_size_values,
 )
+from bayescollapse.engine.schemes import REAL_SOURCES, SCHEMES
 from bayescollapse.engine.validation import conform_fields
 from bayescollapse.models import DEFAULT_METHOD, DEFAULT_MODEL, REGISTRY
 from bayescollapse.models.decoding import Decoding
@@ -33,8 +34,6 @@ from bayescollapse.models.sampling import SamplerSettings
 
 __all__ = [
     "PRIOR_UPDATES",
-    "REAL_DATA",
-    "SCHEMES",
     "RunConfig",
     "Setting",
     "cross_settings",
@@ -44,11 +43,9 @@ __all__ = [
     "settings_grid",
 ]
 
-SCHEMES = ("mixture", "replace", "accumulate", "accumulate-subsample")
 PRIOR_UPDATES = ("refit", "carry")
 #: Setting fields that are schedule specs: a number is taken as a constant schedule
 _SCHEDULE_FIELDS = frozenset({"real_fraction", "sample_size", "real_weight"})
-REAL_DATA = ("fresh", "fixed", "resampled")
 #: seeds are recorded as 64-bit signed integers (NetCDF attributes)
 SEED_LIMIT = 2**63
 #: fields of a Setting that shape only its synthetic data, its weights and its real pool,
@@ -160,7 +157,9 @@ class Setting:
     mode or prior: comparisons between them are paired (common random numbers).
     """
 
-    scheme: str = param("mixture", "how a training set is formed", choices=SCHEMES, axis=True)
+    scheme: str = param(
+        "mixture", "how a training set is formed", choices=lambda: tuple(SCHEMES), axis=True
+    )
     real_fraction: str = param(
         "0.1",
         "alpha_t schedule: 0.1 | zero | power:A0:-BETA | geometric:A0:R | list:..",
@@ -201,7 +200,7 @@ class Setting:
     real_data: str = param(
         "fresh",
         "where the real data come from: fresh draws, a fixed pool reused, or the pool resampled",
-        choices=REAL_DATA,
+        choices=lambda: tuple(REAL_SOURCES),
         axis=True,
     )
     group: str = param("", "the regime (a figure's panel)", cli=False)
@@ -209,11 +208,12 @@ class Setting:
 
     def __post_init__(self) -> None:
         conform_fields(self, numbers_as_text=_SCHEDULE_FIELDS)
-        _one_of("scheme", self.scheme, SCHEMES)
+        load_plugins()  # the entry points' schemes and sources, before they are checked
+        _one_of("scheme", self.scheme, tuple(SCHEMES))
         is_bayesian(self.method)  # a registered method
         _one_of("synthetic mode", self.synthetic, SYNTHETIC_MODES)
         _one_of("prior_update", self.prior_update, PRIOR_UPDATES)
-        _one_of("real_data", self.real_data, REAL_DATA)
+        _one_of("real_data", self.real_data, tuple(REAL_SOURCES))
         decoding = Decoding(self.temperature, self.top_k, self.top_p, self.variance_scale)
         for name in ("temperature", "top_k", "top_p", "variance_scale"):
             object.__setattr__(self, name, getattr(decoding, name))
@@ -222,9 +222,10 @@ class Setting:
         if self.real_weight != "none":
             weight = Schedule.parse(self.real_weight).spec  # its values: RunConfig checks
             object.__setattr__(self, "real_weight", weight)
-            if self.scheme != "mixture":
+            if not SCHEMES[self.scheme].weighted:
+                allowed = ", ".join(repr(n) for n, rule in SCHEMES.items() if rule.weighted)
                 raise ValueError(
-                    f"real_weight {weight!r} needs scheme 'mixture' (weighted refits of the "
+                    f"real_weight {weight!r} needs scheme {allowed} (weighted refits of the "
                     f"real and synthetic parts of each generation), not {self.scheme!r}"
                 )
         object.__setattr__(self, "real_fraction", Schedule.parse(self.real_fraction).spec)
@@ -237,10 +238,10 @@ class Setting:
                 )
             object.__setattr__(self, "synthetic", "plugin")
             object.__setattr__(self, "prior_params", ())  # crossed prior axes collapse
-        if self.scheme == "replace" and self.real_fraction != "zero":
+        if not SCHEMES[self.scheme].real and self.real_fraction != "zero":
             raise ValueError(
-                f"scheme 'replace' trains on synthetic data only; real_fraction must be 'zero', "
-                f"got {self.real_fraction!r} (use scheme 'mixture' to mix in real data)"
+                f"scheme {self.scheme!r} trains on synthetic data only; real_fraction must be "
+                f"'zero', got {self.real_fraction!r} (use scheme 'mixture' to mix in real data)"
             )
         if not self.group:
             group = f"{self.scheme} a={self.real_fraction} n={self.sample_size}"
@@ -554,9 +555,10 @@ class RunConfig:
             raise ValueError(f"seed {self.seed!r} is not an integer in [0, 2**63)")
         _, all_sizes, _ = self.schedule_values()  # schedules must be valid over the whole run
         for s, sizes in zip(settings, all_sizes, strict=True):
-            if s.real_data == "fixed" and sizes.max() > sizes[0]:
+            if REAL_SOURCES[s.real_data].at_most_pool and sizes.max() > sizes[0]:
                 raise ValueError(
-                    f"real_data 'fixed' draws each generation's real items without replacement "
+                    f"real_data {s.real_data!r} draws each generation's real items without "
+                    f"replacement "
                     f"from generation 0's {sizes[0]}; sample_size {s.sample_size!r} reaches "
                     f"{sizes.max()} (use real_data 'resampled', which draws with replacement)"
                 )

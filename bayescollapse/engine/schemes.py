@@ -1,5 +1,10 @@
 """How a generation's training set is formed from the truth and the previous model.
 
+Schemes and real-data sources are registered (:func:`register_scheme`,
+:func:`register_real_source`), like methods: a plug-in module adds its own (named by
+``--plugin`` or the ``bayescollapse.plugins`` entry points) without editing this one, and
+settings, TOML files and the command line name it.
+
 The scheme logic is model-agnostic: a training set is whatever the family's data type is
 (a count vector per replicate, or Gaussian sufficient statistics), and the family supplies
 ``sample_truth`` (fresh real data), ``combine`` (the union of two data sets) and
@@ -58,6 +63,7 @@ variance and the binomial number of real points of the mixture scheme.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +71,18 @@ import numpy as np
 
 from bayescollapse.models.decoding import PLAIN, Decoding
 
-__all__ = ["TrainingSet", "initial_training_set", "item_weights", "next_training_set"]
+__all__ = [
+    "REAL_SOURCES",
+    "SCHEMES",
+    "RealSource",
+    "Scheme",
+    "TrainingSet",
+    "initial_training_set",
+    "item_weights",
+    "next_training_set",
+    "register_real_source",
+    "register_scheme",
+]
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,135 @@ class TrainingSet:
     def items(self) -> Any:
         """The training items, each counted once (what a posterior predictive replicates)."""
         return self.data if self.unweighted is None else self.unweighted
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A way of forming a generation's training set from its newest batch and the past.
+
+    Attributes
+    ----------
+    name : str
+        The scheme's name (``Setting.scheme``).
+    form : callable
+        ``form(previous, batch, *, family, sizes, rng) -> (data, pool)``: what the model
+        trains on and what the scheme keeps for the next generation, from the previous
+        :class:`TrainingSet` and the newest batch (real and synthetic items together,
+        ``sizes[r]`` per replicate); ``rng`` is the cell's own stream.
+    real : bool
+        Whether the batch mixes in real data; a scheme without (``replace``) needs
+        ``real_fraction`` ``zero``.
+    weighted : bool
+        Whether weighted refits (``real_weight``) are defined for it.
+    description : str
+        One line for the docs.
+    """
+
+    name: str
+    form: Callable[..., tuple[Any, Any]]
+    real: bool = True
+    weighted: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RealSource:
+    """Where a generation's real items come from (``Setting.real_data``).
+
+    Attributes
+    ----------
+    name : str
+        The source's name.
+    draw : callable
+        ``draw(family, truth, pool, sizes, *, rng) -> data``: ``sizes[r]`` real items per
+        replicate; ``pool`` is generation 0's real data (the family's pool when
+        ``pooled``).
+    pooled : bool
+        Whether generation 0's real data are drawn as the family's pool
+        (``family.real_pool``), which later generations draw from.
+    at_most_pool : bool
+        Whether a generation may draw no more items than the pool holds (without
+        replacement): the run refuses a sample-size schedule that grows past generation 0.
+    description : str
+        One line for the docs.
+    """
+
+    name: str
+    draw: Callable[..., Any]
+    pooled: bool = False
+    at_most_pool: bool = False
+    description: str = ""
+
+
+#: registered schemes and real-data sources, by name
+SCHEMES: dict[str, Scheme] = {}
+REAL_SOURCES: dict[str, RealSource] = {}
+
+
+def register_scheme(scheme: Scheme, *, replace: bool = False) -> Scheme:
+    """Register ``scheme`` under its name (``replace`` allows replacing one)."""
+    if scheme.name in SCHEMES and not replace:
+        raise ValueError(f"scheme {scheme.name!r} is already registered; pass replace=True")
+    SCHEMES[scheme.name] = scheme
+    return scheme
+
+
+def register_real_source(source: RealSource, *, replace: bool = False) -> RealSource:
+    """Register a real-data source under its name (``replace`` allows replacing one)."""
+    if source.name in REAL_SOURCES and not replace:
+        raise ValueError(f"real_data {source.name!r} is already registered; pass replace=True")
+    REAL_SOURCES[source.name] = source
+    return source
+
+
+def _batch_only(previous, batch, **_):
+    return batch, batch
+
+
+def _accumulate(previous, batch, *, family, **_):
+    pool = family.combine(previous.pool, batch)
+    return pool, pool
+
+
+def _accumulate_subsample(previous, batch, *, family, sizes, rng):
+    pool = family.combine(previous.pool, batch)
+    return family.subsample(pool, sizes, rng=rng), pool
+
+
+register_scheme(Scheme("mixture", _batch_only, weighted=True, description="the paper's loop"))
+register_scheme(Scheme("replace", _batch_only, real=False, description="synthetic data only"))
+register_scheme(Scheme("accumulate", _accumulate, description="every batch so far"))
+register_scheme(
+    Scheme(
+        "accumulate-subsample",
+        _accumulate_subsample,
+        description="n_t items drawn without replacement from every batch so far",
+    )
+)
+register_real_source(
+    RealSource(
+        "fresh",
+        lambda family, truth, pool, sizes, *, rng: family.sample_truth(truth, sizes, rng=rng),
+        description="new draws from the truth every generation",
+    )
+)
+register_real_source(
+    RealSource(
+        "fixed",
+        lambda family, truth, pool, sizes, *, rng: family.subsample(pool, sizes, rng=rng),
+        pooled=True,
+        at_most_pool=True,
+        description="drawn without replacement from generation 0's real data",
+    )
+)
+register_real_source(
+    RealSource(
+        "resampled",
+        lambda family, truth, pool, sizes, *, rng: family.resample(pool, sizes, rng=rng),
+        pooled=True,
+        description="drawn with replacement from generation 0's real data",
+    )
+)
 
 
 def item_weights(w: float) -> tuple[float, float]:
@@ -120,7 +266,7 @@ def initial_training_set(
     (``family.real_pool``), which later generations draw their real items from.
     """
     sizes = np.full(replicates, size, dtype=np.int64)
-    if real_data == "fresh":
+    if not REAL_SOURCES[real_data].pooled:
         data = family.sample_truth(truth, sizes, rng=rng)
         return TrainingSet(data, data, sizes, real_pool=data)
     pool, data = family.real_pool(truth, sizes, rng=rng)
@@ -148,7 +294,8 @@ def next_training_set(
     Parameters
     ----------
     scheme : str
-        ``mixture``, ``replace``, ``accumulate`` or ``accumulate-subsample``.
+        A registered scheme (:data:`SCHEMES`: ``mixture``, ``replace``, ``accumulate``,
+        ``accumulate-subsample`` and any a plug-in adds).
     previous : TrainingSet
         Generation t - 1's training set (its pool matters for the accumulating schemes).
     fit : object
@@ -171,39 +318,25 @@ def next_training_set(
         How the synthetic part is decoded (plain sampling by default).
     real_weight : float
         ``w_t`` of a weighted refit (mixture scheme); NaN: every item counts once.
-    real_data : {"fresh", "fixed", "resampled"}
-        Where the real items come from (see the module docstring).
+    real_data : str
+        A registered real-data source (:data:`REAL_SOURCES`: ``fresh``, ``fixed``,
+        ``resampled``; see the module docstring).
     """
+    rule, source = SCHEMES[scheme], REAL_SOURCES[real_data]
     replicates = previous.real.shape[0]
-    alpha = 0.0 if scheme == "replace" else real_fraction
+    alpha = real_fraction if rule.real else 0.0
     sizes = np.full(replicates, sample_size, dtype=np.int64)
     real = real_rng.binomial(sizes, alpha)
     pool_of_real = previous.real_pool
-    if real_data == "fresh":
-        fresh = family.sample_truth(truth, real, rng=real_rng)
-    elif real_data == "fixed":
-        fresh = family.subsample(pool_of_real, real, rng=real_rng)
-    elif real_data == "resampled":
-        fresh = family.resample(pool_of_real, real, rng=real_rng)
-    else:
-        raise ValueError(f"real_data {real_data!r} is not one of fresh, fixed, resampled")
+    fresh = source.draw(family, truth, pool_of_real, real, rng=real_rng)
     written = fit.synthetic(sizes - real, mode=synthetic, rng=rng, decoding=decoding)
     if not np.isnan(real_weight):
-        if scheme != "mixture":
-            raise ValueError(f"real_weight needs scheme 'mixture', not {scheme!r}")
+        if not rule.weighted:
+            raise ValueError(f"real_weight is not defined for scheme {scheme!r}")
         real_item, synthetic_item = item_weights(real_weight)
         data = family.combine(family.weigh(fresh, real_item), family.weigh(written, synthetic_item))
         batch = family.combine(fresh, written)
         return TrainingSet(data, data, real, written, pool_of_real, unweighted=batch)
     batch = family.combine(fresh, written)
-    if scheme in ("mixture", "replace"):
-        return TrainingSet(batch, batch, real, written, pool_of_real)
-    pool = family.combine(previous.pool, batch)
-    if scheme == "accumulate":
-        return TrainingSet(pool, pool, real, written, pool_of_real)
-    if scheme == "accumulate-subsample":
-        subsample = family.subsample(pool, sizes, rng=rng)
-        return TrainingSet(subsample, pool, real, written, pool_of_real)
-    raise ValueError(
-        f"scheme {scheme!r} is not one of mixture, replace, accumulate, accumulate-subsample"
-    )
+    data, pool = rule.form(previous, batch, family=family, sizes=sizes, rng=rng)
+    return TrainingSet(data, pool, real, written, pool_of_real)
