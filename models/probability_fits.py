@@ -288,7 +288,7 @@ def probability_posterior_row(
     prior (NaN when the fit's prior is not Dirichlet).
     """
     lower, upper = fit.hdi()
-    exact = getattr(fit, "exact_cdf", False)
+    exact = fit.exact_cdf
     central = None if exact else fit.central_intervals(levels)  # None: from the exact CDF
     row = calibration(
         (lower, upper), central, fit.cdf(truth, rng=rng), truth, axis=axis, levels=levels
@@ -297,7 +297,7 @@ def probability_posterior_row(
     if previous_fit is not None and previous_fit.bayesian:
         kl = dirichlet_kl(fit.dirichlet, previous_fit.dirichlet)  # per row
         row["kl_posterior_to_prev"] = kl.reshape(kl.shape[0], -1).sum(axis=1)
-    if getattr(fit, "prior", None) is not None:
+    if fit.prior is not None:
         row["contraction"] = contraction(fit.var, dirichlet_variance(fit.prior), axis=axis)
     return row
 

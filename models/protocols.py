@@ -25,8 +25,10 @@ __all__ = [
     "Fitter",
     "FitterFactory",
     "GaussianFit",
+    "GaussianPosterior",
     "PosteriorFit",
     "ProbabilityFit",
+    "ProbabilityPosterior",
     "PyMCFamily",
 ]
 
@@ -77,10 +79,12 @@ class Fit(Protocol):
 class PosteriorFit(Fit, Protocol):
     """A posterior: exact (conjugate) or known through draws (PyMC).
 
-    An exact posterior of the probability families may set the class attribute
-    ``exact_cdf = True``: its central-interval coverage then comes from :meth:`cdf`
-    (``central_intervals`` is not called per generation; it stays for users).
+    An exact posterior sets the class attribute ``exact_cdf = True``: its central-interval
+    coverage then comes from :meth:`cdf` (``central_intervals`` is not called per
+    generation; it stays for users); a posterior known through draws sets it False.
     """
+
+    exact_cdf: ClassVar[bool]
 
     @property
     def carried_prior(self) -> Any:
@@ -127,6 +131,26 @@ class ProbabilityFit(Protocol):
 
 
 @runtime_checkable
+class ProbabilityPosterior(ProbabilityFit, Protocol):
+    """What the probability families' ``record`` reads of a posterior fit, beyond the mean."""
+
+    @property
+    def var(self) -> np.ndarray:
+        """Marginal posterior variances, shaped like ``mean``."""
+        ...
+
+    @property
+    def dirichlet(self) -> np.ndarray:
+        """The exact (or moment-matched) Dirichlet concentration, for the drift."""
+        ...
+
+    @property
+    def prior(self) -> np.ndarray | None:
+        """The Dirichlet prior, or None when the prior is not Dirichlet (no contraction)."""
+        ...
+
+
+@runtime_checkable
 class GaussianFit(Protocol):
     """What the Gaussian family's ``record`` reads of any fit (each of shape (R,)).
 
@@ -151,6 +175,21 @@ class GaussianFit(Protocol):
 
 
 @runtime_checkable
+class GaussianPosterior(GaussianFit, Protocol):
+    """What the Gaussian family's ``record`` reads of a posterior fit, beyond the means."""
+
+    @property
+    def nig(self) -> tuple[np.ndarray, ...]:
+        """The exact (or moment-matched) Normal-Inverse-Gamma parameters, for the drift."""
+        ...
+
+    @property
+    def mu_var(self) -> np.ndarray:
+        """The posterior variance of mu."""
+        ...
+
+
+@runtime_checkable
 class Fitter(Protocol):
     """Fits one family, set up once for a replicate block (a PyMC model compiled once)."""
 
@@ -167,9 +206,11 @@ class Fitter(Protocol):
         rng : numpy.random.Generator
             The cell's ``fit`` stream (sampler seeds).
 
-        A fitter that samples may also take ``diagnose`` (bool): the run passes
-        ``diagnose=False`` at the generations its ``diagnostics_every`` schedule skips,
-        and the fitter then leaves out its costly per-parameter diagnostics.
+        The fitter of a method registered as ``sampled`` (a PyMC model; see
+        :class:`~bayescollapse.models.registry.Method`) also takes ``diagnose`` (bool) and
+        ``cores`` (int or None): the run passes ``diagnose=False`` at the generations its
+        ``diagnostics_every`` schedule skips, where the fitter leaves out its costly
+        per-parameter diagnostics, and ``cores`` to limit a sampler run's threads.
         """
         ...
 
@@ -205,9 +246,25 @@ class Family(Protocol):
     r_hat_variables : tuple of str
         Per-parameter R-hat variables (for the diagnostics rule).
 
+    params : type
+        The family's own parameters: a frozen dataclass whose fields (made with
+        :func:`bayescollapse.models.params.param`) are its flags and TOML keys; the family
+        class derives from it.
+
     Instance attributes ``draws``, ``chains``, ``hdi_prob`` and ``coverage_levels`` are
     the sampler and summary settings (see :class:`~bayescollapse.models.sampling.SamplerSettings`).
+
+    The *face* (what the core's figures, tables, theory curves, warnings and memory
+    estimate ask instead of testing the family's name or its dims) has defaults in
+    :class:`bayescollapse.models.face.FamilyFace`: ``labels``, ``curve_variables``,
+    ``baseline``, :meth:`path_panels`, :meth:`expected_curve`, :meth:`describe`,
+    :meth:`warnings`, :attr:`parameter_count` and :meth:`working_memory`.
     """
+
+    params: ClassVar[type]
+    labels: ClassVar[dict[str, str]]
+    curve_variables: ClassVar[tuple[str, ...]]
+    baseline: ClassVar[str]
 
     name: ClassVar[str]
     default_truth: ClassVar[str]
@@ -304,6 +361,40 @@ class Family(Protocol):
 
     def check_setting(self, setting) -> None:
         """Refuse, with a one-line ValueError, a setting this family cannot run."""
+        ...
+
+    def diagnosed(self, generation: int, generations: int) -> bool:
+        """Whether a sampler's per-parameter diagnostics are computed at ``generation``."""
+        ...
+
+    # -- the face --
+    @classmethod
+    def path_panels(cls, ds: xr.Dataset, parameters=None) -> list:
+        """Panels (:class:`~bayescollapse.models.face.PathPanel`) of the posterior paths."""
+        ...
+
+    @classmethod
+    def expected_curve(cls, ds: xr.Dataset, setting: str) -> Mapping[str, np.ndarray] | None:
+        """Exact expected curves of one plain setting's ``curve_variables``, or None."""
+        ...
+
+    @classmethod
+    def describe(cls, ds: xr.Dataset) -> str:
+        """Return the model's size in a few words for figure titles (may be empty)."""
+        ...
+
+    @classmethod
+    def warnings(cls, ds: xr.Dataset) -> list[str]:
+        """Return what a user should know about a run's results, one line each."""
+        ...
+
+    @property
+    def parameter_count(self) -> int:
+        """Parameters of one replicate's fit (for the memory estimate)."""
+        ...
+
+    def working_memory(self, config) -> int:
+        """Bytes a unit of ``config`` holds at once beyond the results."""
         ...
 
 

@@ -43,9 +43,6 @@ def add_parser(sub) -> None:
 
 def diagnose_command(args: argparse.Namespace) -> int:
     """Print the sampler and calibration tables and write the figures of a saved run."""
-    from bayescollapse.metrics import pit_uniformity_pvalue
-    from bayescollapse.present import tables
-    from bayescollapse.present.diagnostics import RULE, sampler_row
     from bayescollapse.present.posterior_plots import (
         bayesian_settings,
         plot_calibration,
@@ -69,44 +66,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--replicate {args.replicate} is out of range 0..{ds.sizes['replicate'] - 1}"
         )
-    console = tables.console()
-    diag = tables.new_table(
-        f"sampler diagnostics ({RULE})",
-        [
-            "setting",
-            "max R-hat",
-            "R-hat > 1.01",
-            "min bulk ESS",
-            "min tail ESS",
-            "divergences",
-            "flagged generations",
-        ],
-    )
-    for s in settings:
-        diag.add_row(*sampler_row(ds, s))
-    console.print(diag)
-
     calibrated = {"central_coverage", "pit"} <= set(family.variables)
-    calib = tables.new_table(
-        "calibration: share of true values (in the interior of their support) in central "
-        "intervals, mean over replicates, and PIT uniformity p-value, at generation 0 and "
-        "the last",
-        [
-            "setting",
-            "generation",
-            *[f"{q:.0%} interval" for q in ds["level"].values],
-            "PIT p-value",
-        ],
-    )
-    for s in settings if calibrated else ():
-        for g in (0, int(ds["generation"][-1])):
-            row = ds.sel(setting=s, generation=g)
-            cover = row["central_coverage"].mean("replicate").values
-            p = pit_uniformity_pvalue(row["pit"].values)
-            calib.add_row(s, str(g), *[f"{c:.3f}" for c in cover], f"{p:.2g}")
-    if calibrated:
-        console.print(calib)
-
+    _print_tables(ds, settings, calibrated=calibrated)
     # each figure is drawn when the family records what it shows
     drawers = {
         "posterior_paths.png": (
@@ -127,3 +88,48 @@ def diagnose_command(args: argparse.Namespace) -> int:
             save_figure(fig, reservation, dpi=110)
             print(f"figure: {folder / name}")
     return 0
+
+
+def _print_tables(ds, settings: list[str], *, calibrated: bool) -> None:
+    """Print the sampler diagnostics and, where the family records it, the calibration."""
+    from bayescollapse.metrics import pit_uniformity_pvalue
+    from bayescollapse.present import tables
+    from bayescollapse.present.diagnostics import RULE, sampler_row
+
+    console = tables.console()
+    diag = tables.new_table(
+        f"sampler diagnostics ({RULE})",
+        [
+            "setting",
+            "max R-hat",
+            "R-hat > 1.01",
+            "min bulk ESS",
+            "min tail ESS",
+            "divergences",
+            "flagged generations",
+        ],
+    )
+    for s in settings:
+        diag.add_row(*sampler_row(ds, s))
+    console.print(diag)
+
+    calib = tables.new_table(
+        "calibration: share of true values (in the interior of their support) in central "
+        "intervals, mean over replicates, and PIT uniformity p-value, at generation 0 and "
+        "the last",
+        [
+            "setting",
+            "generation",
+            *[f"{q:.0%} interval" for q in ds["level"].values],
+            "PIT p-value",
+        ],
+    )
+    if not calibrated:
+        return
+    for s in settings:
+        for g in (0, int(ds["generation"][-1])):
+            row = ds.sel(setting=s, generation=g)
+            cover = row["central_coverage"].mean("replicate").values
+            p = pit_uniformity_pvalue(row["pit"].values)
+            calib.add_row(s, str(g), *[f"{c:.3f}" for c in cover], f"{p:.2g}")
+    console.print(calib)

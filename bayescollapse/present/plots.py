@@ -24,6 +24,22 @@ from bayescollapse.present.curves import expected_curves  # noqa: E402
 __all__ = ["plot_error", "plot_phase", "replicate_band"]
 
 
+def _coverage_panel(ax, cover, members, colors: dict, hdi_prob: float, label: str) -> None:
+    """Draw the share of true values inside the HDIs of the regime's Bayesian settings."""
+    gen = cover["generation"].values
+    for setting in members:
+        if not np.isfinite(cover.sel(setting=setting)).any():
+            continue  # a point estimate has no HDI
+        color = colors[str(cover["fit_label"].sel(setting=setting).values)]
+        mean, half = replicate_band(cover.sel(setting=setting))
+        ax.plot(gen, mean, color=color, lw=1.8)
+        ax.fill_between(gen, mean - half, mean + half, color=color, alpha=0.2, lw=0)
+    ax.axhline(hdi_prob, color="k", ls=":", lw=1.2)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel(label)
+    ax.grid(alpha=0.3)
+
+
 def replicate_band(values: xr.DataArray, *, z: float = 2.0) -> tuple[xr.DataArray, xr.DataArray]:
     """Mean over replicates and ``z`` standard errors of that mean (NaN-aware).
 
@@ -106,22 +122,8 @@ def plot_error(
         ax.set_ylabel(family.labels.get(metric, metric) if col == 0 else "")
         ax.grid(alpha=0.3)
         if has_bayes:
-            cax = axes[1, col]
-            for setting in members:
-                label = str(ds["fit_label"].sel(setting=setting).values)
-                if not np.isfinite(ds[cover].sel(setting=setting)).any():
-                    continue
-                mean, half = replicate_band(ds[cover].sel(setting=setting))
-                cax.plot(gen, mean, color=colors[label], lw=1.8)
-                cax.fill_between(
-                    gen, mean - half, mean + half, color=colors[label], alpha=0.2, lw=0
-                )
-            cax.axhline(hdi_prob, color="k", ls=":", lw=1.2)
-            cax.set_ylim(-0.02, 1.02)
-            cax.set_ylabel(
-                f"{family.labels.get(cover, cover)} ({hdi_prob:.0%})" if col == 0 else ""
-            )
-            cax.grid(alpha=0.3)
+            label = f"{family.labels.get(cover, cover)} ({hdi_prob:.0%})" if col == 0 else ""
+            _coverage_panel(axes[1, col], ds[cover], members, colors, hdi_prob, label)
         axes[-1, col].set_xlabel("generation")
         axes[-1, col].xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = [], []

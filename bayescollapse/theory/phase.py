@@ -22,6 +22,7 @@ import xarray as xr
 
 from bayescollapse.engine.config import RunConfig, Setting
 from bayescollapse.engine.loop import run
+from bayescollapse.models import DEFAULT_METHOD, DEFAULT_MODEL, REGISTRY
 from bayescollapse.models.categorical.truth import make_truth
 from bayescollapse.theory.closed_forms import (
     categorical_moments,
@@ -171,7 +172,8 @@ def phase_simulation(
         for k in ("sim_regime", "sim_slope", "sim_slope_se", "sim_error", "expected_regime")
     }
     for i, a0 in enumerate(prior_concentrations):
-        method = "mle" if a0 == 0 else "conjugate"
+        # a0 = 0 is the family's point estimate, a0 > 0 its exact posterior
+        method = REGISTRY[DEFAULT_MODEL].baseline if a0 == 0 else DEFAULT_METHOD
         settings = tuple(
             Setting(
                 method=method,

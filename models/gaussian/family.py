@@ -289,7 +289,7 @@ class Gaussian(GaussianParams, SamplerSettings, FamilyFace):
         """Prior variance of mu of this fit (None where it is not finite)."""
         if self.prior == "weakly-informative":
             return np.full(fit.mu_mean.shape, self.prior_mu_sd**2)
-        prior = getattr(fit, "prior", None)
+        prior = fit.prior if fit.bayesian else None
         if self.prior == "jeffreys" or prior is None:
             return None
         _, kappa0, alpha0, beta0 = prior

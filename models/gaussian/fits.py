@@ -327,6 +327,7 @@ class SampledGaussian:
     hdi_prob: float
     diagnostics: dict = field(default_factory=dict)
     bayesian: ClassVar[bool] = True
+    exact_cdf: ClassVar[bool] = False  # the PIT is a randomised rank among draws
 
     def _draws(self, name: str) -> np.ndarray:
         """Draws of ``name``, shape (replicate, chain * draw)."""

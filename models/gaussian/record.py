@@ -115,7 +115,7 @@ def gaussian_record(
 
         hdi, pit = fit.hdi(), fit.cdf(truth, rng=rng)
         central = None  # an exact CDF gives the central coverage (see ``calibration``)
-        if not getattr(fit, "exact_cdf", False):
+        if not fit.exact_cdf:
             central = stacked_ends(fit.central_intervals(levels))
         summary = calibration(
             stacked_ends(hdi),

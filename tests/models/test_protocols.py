@@ -8,19 +8,22 @@ import pytest
 
 import bayescollapse
 from bayescollapse.models import REGISTRY, DirichletCategorical, Gaussian, MarkovLM
+from bayescollapse.models.examples.poisson import Poisson, PoissonStats
 from bayescollapse.models.gaussian.family import GaussianStats
 from bayescollapse.models.protocols import (
     Family,
     Fit,
     Fitter,
     GaussianFit,
+    GaussianPosterior,
     PosteriorFit,
     ProbabilityFit,
+    ProbabilityPosterior,
     PyMCFamily,
 )
 from bayescollapse.models.registry import get_method, make_fitter, method_names
 
-FAMILIES = [DirichletCategorical(3), MarkovLM(3), Gaussian()]
+FAMILIES = [DirichletCategorical(3), MarkovLM(3), Gaussian(), Poisson()]
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
@@ -34,6 +37,8 @@ def test_families_satisfy_the_protocols(family):
 def _data(family, rng):
     if isinstance(family, Gaussian):
         return GaussianStats.of_normal(0.0, 1.0, np.array([20, 30]), rng=rng)
+    if isinstance(family, Poisson):
+        return PoissonStats(np.array([20.0, 30.0]), np.array([55.0, 91.0]))
     truth = family.make_truth(family.default_truth)
     return family.sample_truth(truth, np.array([20, 30]), rng=rng)
 
@@ -41,9 +46,12 @@ def _data(family, rng):
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_exact_fits_satisfy_the_protocols(family, rng):
     data = _data(family, rng)
-    shape = GaussianFit if isinstance(family, Gaussian) else ProbabilityFit
+    shape, posterior = {
+        "gaussian": (GaussianFit, GaussianPosterior),
+        "poisson": (Fit, PosteriorFit),
+    }.get(family.name, (ProbabilityFit, ProbabilityPosterior))
     for method in method_names(family.name):
-        if hasattr(get_method(family.name, method).factory, "build"):
+        if get_method(family.name, method).sampled:
             continue  # PyMC models: tests/models/test_*_pymc.py and test_user_models.py
         fitter = make_fitter(family, method, 2)
         assert isinstance(fitter, Fitter)
@@ -51,6 +59,7 @@ def test_exact_fits_satisfy_the_protocols(family, rng):
         assert isinstance(fit, Fit) and isinstance(fit, shape)
         assert fit.bayesian == get_method(family.name, method).bayesian
         assert isinstance(fit, PosteriorFit) == fit.bayesian
+        assert isinstance(fit, posterior) == fit.bayesian
 
 
 def _imports(path: Path) -> set[str]:

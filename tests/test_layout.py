@@ -1,0 +1,91 @@
+"""The architecture as the issue states it: rooms, no family knowledge in the core, short functions.
+
+The core (``engine/``, ``io/``, ``present/``, ``cli/``, ``theory/``) asks a family through
+its protocol and face; it never names a family or a method, nor sniffs a family's dims.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import bayescollapse
+import bayescollapse.models.examples.poisson  # noqa: F401  (its names count too)
+from bayescollapse.models.registry import families, method_names
+
+PACKAGE = Path(bayescollapse.__file__).parent
+ROOMS = ("cli", "engine", "io", "metrics", "present", "theory")
+CORE = ("cli", "engine", "io", "present", "theory")
+#: the inner dims of the shipped families: the core must not test for them
+FAMILY_DIMS = {"token", "context", "parameter", "feature"}
+
+
+def _core_files():
+    return sorted(p for room in CORE for p in (PACKAGE / room).rglob("*.py"))
+
+
+def _string_constants(tree: ast.AST):
+    """String constants, except the names of libraries in provenance (``LIBRARIES``)."""
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "LIBRARIES" for t in node.targets
+        ):
+            skip |= {id(n) for n in ast.walk(node.value)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            yield node
+
+
+def test_the_core_is_in_rooms():
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert top == ["__init__.py", "__main__.py", "errors.py"]
+    assert all((PACKAGE / room / "__init__.py").is_file() for room in ROOMS)
+
+
+def test_the_core_names_no_family_or_method_and_sniffs_no_family_dim():
+    # a family's name, a method's name or a family's dim in the core would be knowledge
+    # that a plug-in family cannot have: the core asks the family instead
+    names = set(families()) | set(method_names())
+    assert {"dirichlet-categorical", "markov", "gaussian", "poisson", "mle", "pymc"} <= names
+    found = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.value!r}"
+        for path in _core_files()
+        for node in _string_constants(ast.parse(path.read_text()))
+        if node.value in names or node.value in FAMILY_DIMS
+    ]
+    assert found == []
+
+
+def test_core_functions_are_short():
+    # about 80 lines of code at most (the docstring aside): a longer one is several steps
+    long = []
+    for path in _core_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                body = node.body
+                if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                    body = body[1:] or body
+                if node.end_lineno - body[0].lineno + 1 > 80:
+                    long.append(f"{path.relative_to(PACKAGE)}:{node.name}")
+    assert long == []
+
+
+def test_the_example_family_is_outside_the_core():
+    # the plug-in family lives in models/examples/ and no module of the package imports it
+    def imports(path):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                yield node.module
+                yield from (f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                yield from (a.name for a in node.names)
+
+    users = [
+        path
+        for root in (PACKAGE, Path(bayescollapse.models.__file__).parent)
+        for path in root.rglob("*.py")
+        if "examples" not in path.parts
+        and any(m.startswith("bayescollapse.models.examples") for m in imports(path))
+    ]
+    assert users == []
