@@ -355,8 +355,12 @@ class Family(Protocol):
         """
         ...
 
-    def validate(self, ds: xr.Dataset) -> None:
-        """Family-specific checks of a results dataset (raise ValueError)."""
+    @staticmethod
+    def validate(ds: xr.Dataset) -> None:
+        """Family-specific checks of a results dataset (raise ValueError).
+
+        Called on the family class (results are checked without building the family).
+        """
         ...
 
     def check_setting(self, setting) -> None:

@@ -89,3 +89,47 @@ def test_the_example_family_is_outside_the_core():
         and any(m.startswith("bayescollapse.models.examples") for m in imports(path))
     ]
     assert users == []
+
+
+def _contributing() -> str:
+    return (PACKAGE.parent / "CONTRIBUTING.md").read_text()
+
+
+def test_contributing_names_paths_that_exist():
+    import re
+
+    root = PACKAGE.parent
+    paths = set(
+        re.findall(r"`((?:bayescollapse|models|tests)/[\w/.]+?)(?:::\w+)?`", _contributing())
+    )
+    assert len(paths) > 20
+    missing = sorted(p for p in paths if not (root / p).exists())
+    assert missing == []
+
+
+def test_contributing_scheme_example_runs():
+    # the guide's example scheme, executed as written, is a setting a run accepts
+    import re
+
+    from bayescollapse import RunConfig, Setting, run
+    from bayescollapse.engine import schemes
+
+    code = re.search(r"## Add a scheme.*?```python\n(.*?)```", _contributing(), re.S).group(1)
+    before = dict(schemes.SCHEMES)
+    try:
+        exec(code, {})
+        ds = run(
+            RunConfig(
+                settings=(Setting(scheme="last-two", method="mle", sample_size="10"),),
+                num_tokens=3,
+                generations=2,
+                replicates=2,
+                seed=1,
+            )
+        )
+        # generation 0 trains on 10 items, later ones on two batches of 10
+        totals = ds["train_count"].sum("token").isel(setting=0, replicate=0).values
+        assert totals.tolist() == [10, 20, 20]
+    finally:
+        schemes.SCHEMES.clear()
+        schemes.SCHEMES.update(before)
