@@ -20,6 +20,11 @@ with (``N(mu, sigma^2)^(1/T)`` is ``N(mu, T sigma^2)``, so ``c = T``).
 
 A decoding at its neutral values (``T = 1``, top-k off or ``>= K``, top-p 1, scale 1)
 returns the law unchanged, bit for bit, so the loop's draws are those of plain sampling.
+
+The rules that decode token laws are registered (:data:`DECODERS`, :func:`register_decoder`):
+the three above are built in, each a setting field; a plug-in registers its own
+:class:`Decoder`, which settings take by name (``Setting(decoders={"min_p": 0.05})``,
+the TOML key ``min_p``, the flag ``--min-p``) and which runs after the built-in steps.
 Truncation is what makes decoding decisive for collapse: a token outside the kept set has
 probability 0 in the synthetic data, so under ``replace`` it is lost in one generation.
 """
@@ -27,11 +32,64 @@ probability 0 in the synthetic data, so under ``replace`` it is lost in one gene
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PLAIN", "Decoding", "check_gaussian_decoding", "check_token_decoding"]
+__all__ = [
+    "DECODERS",
+    "PLAIN",
+    "Decoder",
+    "Decoding",
+    "check_gaussian_decoding",
+    "check_token_decoding",
+    "register_decoder",
+]
+
+
+@dataclass(frozen=True)
+class Decoder:
+    """A rule that decodes token laws, one probability row at a time.
+
+    Attributes
+    ----------
+    name : str
+        Its setting key (a TOML key; the flag is ``--`` and the name with ``-``).
+    neutral : float
+        The value at which it leaves every law unchanged (it is then not applied).
+    apply : callable
+        ``apply(probs, value) -> probs``: the decoded rows (the last axis is the token),
+        each summing to 1.
+    label : str
+        Its short name in setting labels (``T`` gives ``T=0.7``).
+    help : str
+        One line for ``--help``.
+    check : callable, optional
+        ``check(value) -> value``: the value made canonical, or a one-line ValueError.
+    builtin : bool
+        A rule that is a field of :class:`Decoding` (and of ``Setting``) itself.
+    """
+
+    name: str
+    neutral: float
+    apply: Callable[[np.ndarray, float], np.ndarray]
+    label: str
+    help: str = ""
+    check: Callable[[float], float] | None = None
+    builtin: bool = False
+
+
+#: the registered rules that decode token laws, in the order they are applied
+DECODERS: dict[str, Decoder] = {}
+
+
+def register_decoder(decoder: Decoder, *, replace: bool = False) -> Decoder:
+    """Register a rule that decodes token laws (``replace`` allows replacing one)."""
+    if decoder.name in DECODERS and not replace:
+        raise ValueError(f"decoder {decoder.name!r} is already registered; pass replace=True")
+    DECODERS[decoder.name] = decoder
+    return decoder
 
 
 @dataclass(frozen=True)
@@ -55,6 +113,7 @@ class Decoding:
     top_k: int = 0
     top_p: float = 1.0
     variance_scale: float = 1.0
+    extra: tuple = ()
 
     def __post_init__(self) -> None:
         checks = (
@@ -74,6 +133,7 @@ class Decoding:
         object.__setattr__(self, "top_k", int(top_k))
         for name in ("temperature", "top_p", "variance_scale"):
             object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "extra", _extra_items(self.extra))
 
     @property
     def plain(self) -> bool:
@@ -92,6 +152,7 @@ class Decoding:
             parts.append(f"top-p={self.top_p:g}")
         if self.variance_scale != 1:
             parts.append(f"var-scale={self.variance_scale:g}")
+        parts += [f"{DECODERS[name].label}={value:g}" for name, value in self.extra]
         return " ".join(parts)
 
     def probabilities(self, probs: np.ndarray) -> np.ndarray:
@@ -100,21 +161,12 @@ class Decoding:
         Rows are left as they are (the same array) where a step is neutral.
         """
         p = np.asarray(probs, dtype=float)
-        if self.temperature != 1:
-            with np.errstate(divide="ignore"):
-                logits = np.log(p) / self.temperature
-            logits -= logits.max(axis=-1, keepdims=True)
-            p = _normalise(np.exp(logits))
-        if 0 < self.top_k < p.shape[-1]:
-            kth = -np.sort(-p, axis=-1)[..., self.top_k - 1 : self.top_k]
-            p = _normalise(np.where(p >= kth, p, 0.0))
-        if self.top_p < 1:
-            order = np.argsort(-p, axis=-1, kind="stable")
-            ranked = np.take_along_axis(p, order, axis=-1)
-            before = np.cumsum(ranked, axis=-1) - ranked  # mass of the more probable tokens
-            keep = np.empty(p.shape, dtype=bool)
-            np.put_along_axis(keep, order, before < self.top_p, axis=-1)
-            p = _normalise(np.where(keep, p, 0.0))
+        values = {"temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p}
+        values.update(self.extra)
+        for name, decoder in DECODERS.items():  # in registration order: the built-ins first
+            value = values.get(name, decoder.neutral)
+            if value != decoder.neutral:
+                p = decoder.apply(p, value)
         return p
 
     def scale_sigma(self, sigma):
@@ -122,6 +174,56 @@ class Decoding:
         if self.variance_scale == 1:
             return sigma
         return np.sqrt(self.variance_scale) * np.asarray(sigma)
+
+
+def _temperature(p: np.ndarray, temperature: float) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        logits = np.log(p) / temperature
+    logits -= logits.max(axis=-1, keepdims=True)
+    return _normalise(np.exp(logits))
+
+
+def _top_k(p: np.ndarray, k: int) -> np.ndarray:
+    if not 0 < k < p.shape[-1]:
+        return p
+    kth = -np.sort(-p, axis=-1)[..., k - 1 : k]
+    return _normalise(np.where(p >= kth, p, 0.0))
+
+
+def _top_p(p: np.ndarray, top_p: float) -> np.ndarray:
+    order = np.argsort(-p, axis=-1, kind="stable")
+    ranked = np.take_along_axis(p, order, axis=-1)
+    before = np.cumsum(ranked, axis=-1) - ranked  # mass of the more probable tokens
+    keep = np.empty(p.shape, dtype=bool)
+    np.put_along_axis(keep, order, before < top_p, axis=-1)
+    return _normalise(np.where(keep, p, 0.0))
+
+
+register_decoder(Decoder("temperature", 1.0, _temperature, "T", builtin=True))
+register_decoder(Decoder("top_k", 0, _top_k, "top-k", builtin=True))
+register_decoder(Decoder("top_p", 1.0, _top_p, "top-p", builtin=True))
+
+
+def _extra_items(value) -> tuple[tuple[str, float], ...]:
+    """Return the registered rules beyond the built-in ones, as sorted (name, value) pairs.
+
+    Rules at their neutral value are dropped, so a plain decoding stays plain.
+    """
+    out = []
+    for name, v in sorted(dict(value or {}).items()):
+        decoder = DECODERS.get(name)
+        if decoder is None or decoder.builtin:
+            extra = [n for n, d in DECODERS.items() if not d.builtin]
+            raise ValueError(
+                f"decoder {name!r} is not one a plug-in registered"
+                f"{'; registered: ' + ', '.join(extra) if extra else ' (none is)'}"
+            )
+        if not _real(v):
+            raise ValueError(f"{name} {v!r} is not a number")
+        v = float(decoder.check(v) if decoder.check else v)
+        if v != decoder.neutral:
+            out.append((name, v))
+    return tuple(out)
 
 
 def _real(value) -> bool:
@@ -147,9 +249,11 @@ def check_token_decoding(setting, family: str) -> None:
 
 def check_gaussian_decoding(setting) -> None:
     """Refuse token decodings for the Gaussian family (one-line error)."""
-    for name, neutral in (("temperature", 1.0), ("top_k", 0), ("top_p", 1.0)):
-        if getattr(setting, name) != neutral:
+    rules = {name: getattr(setting, name) for name in ("temperature", "top_k", "top_p")}
+    rules.update(setting.decoding.extra)
+    for name, value in rules.items():
+        if value != DECODERS[name].neutral:
             raise ValueError(
-                f"{name} {getattr(setting, name)!r} decodes token laws; the gaussian model "
+                f"{name} {value!r} decodes token laws; the gaussian model "
                 "decodes with variance_scale (its analogue of a temperature)"
             )

@@ -62,6 +62,7 @@ def add_parser(sub, model: str | None) -> None:
     """Add the ``run`` subcommand with the flags of ``model`` (the default model's if None)."""
     from bayescollapse.engine.config import RunConfig, Setting
     from bayescollapse.models import DEFAULT_MODEL, REGISTRY
+    from bayescollapse.models.decoding import DECODERS
     from bayescollapse.models.registry import method_names
     from bayescollapse.models.sampling import SamplerSettings
 
@@ -105,6 +106,15 @@ def add_parser(sub, model: str | None) -> None:
         },
     )
     axes.add_argument("--pairing", choices=("product", "zip"), default="product")
+    for decoder in (d for d in DECODERS.values() if not d.builtin):  # a plug-in's rules
+        axes.add_argument(
+            f"--{decoder.name.replace('_', '-')}",
+            dest=f"decoder:{decoder.name}",
+            type=float,
+            nargs="+",
+            help=f"{decoder.help or 'a decoding rule a plug-in registered'} "
+            f"(neutral {decoder.neutral:g})",
+        )
     own = r.add_argument_group(
         f"model {family.name}: its own parameters (a prior flag with several values is a "
         "setting axis)"
@@ -140,6 +150,9 @@ def config_from_args(args: argparse.Namespace):
         for f in param_fields(Setting)
         if getattr(args, f.name, None) is not None
     }
+    for key, values in vars(args).items():  # decoding rules a plug-in registered
+        if key.startswith("decoder:") and values is not None:
+            axes[key.removeprefix("decoder:")] = values
     for field in param_fields(family.params):
         value = getattr(args, field.name, None)
         if value is None:

@@ -26,7 +26,7 @@ from bayescollapse.engine.schedules import (
 from bayescollapse.engine.schemes import REAL_SOURCES, SCHEMES
 from bayescollapse.engine.validation import conform_fields
 from bayescollapse.models import DEFAULT_METHOD, DEFAULT_MODEL, REGISTRY
-from bayescollapse.models.decoding import Decoding
+from bayescollapse.models.decoding import DECODERS, Decoding
 from bayescollapse.models.params import param
 from bayescollapse.models.probability_fits import SYNTHETIC_MODES
 from bayescollapse.models.registry import get_method, is_bayesian, load_plugins
@@ -60,6 +60,7 @@ PLAIN_LOOP = {
     "variance_scale": 1.0,
     "real_weight": "none",
     "real_data": "fresh",
+    "decoders": (),
 }
 
 
@@ -197,6 +198,9 @@ class Setting:
         metavar="SPEC",
         axis=True,
     )
+    decoders: tuple = param(
+        (), "decoding rules a plug-in registered, as (name, value) pairs", cli=False
+    )
     real_data: str = param(
         "fresh",
         "where the real data come from: fresh draws, a fixed pool reused, or the pool resampled",
@@ -214,9 +218,10 @@ class Setting:
         _one_of("synthetic mode", self.synthetic, SYNTHETIC_MODES)
         _one_of("prior_update", self.prior_update, PRIOR_UPDATES)
         _one_of("real_data", self.real_data, tuple(REAL_SOURCES))
-        decoding = Decoding(self.temperature, self.top_k, self.top_p, self.variance_scale)
+        decoding = self.decoding
         for name in ("temperature", "top_k", "top_p", "variance_scale"):
             object.__setattr__(self, name, getattr(decoding, name))
+        object.__setattr__(self, "decoders", decoding.extra)
         if not isinstance(self.real_weight, str):
             object.__setattr__(self, "real_weight", str(self.real_weight))
         if self.real_weight != "none":
@@ -266,7 +271,9 @@ class Setting:
     @property
     def decoding(self) -> Decoding:
         """How the setting's synthetic data are decoded."""
-        return Decoding(self.temperature, self.top_k, self.top_p, self.variance_scale)
+        return Decoding(
+            self.temperature, self.top_k, self.top_p, self.variance_scale, self.decoders
+        )
 
     @property
     def fit_label(self) -> str:
@@ -359,13 +366,16 @@ def make_setting(fields_: dict) -> Setting:
     allowed = {f.name for f in fields(Setting)}
     prior = dict(fields_.pop("prior_params", None) or {})
     priors = prior_fields()
+    decoders = dict(fields_.pop("decoders", None) or {})
     for key in list(fields_):
         if key in priors:
             prior[key] = fields_.pop(key)
+        elif key in DECODERS and not DECODERS[key].builtin:
+            decoders[key] = fields_.pop(key)
         elif key not in allowed:
-            keys = ", ".join(sorted((allowed - {"prior_params"}) | set(priors)))
+            keys = ", ".join(sorted((allowed - {"prior_params", "decoders"}) | set(priors)))
             raise ValueError(f"unknown setting key {key!r}; allowed: {keys}")
-    return Setting(**fields_, prior_params=prior)
+    return Setting(**fields_, prior_params=prior, decoders=decoders)
 
 
 def settings_grid(

@@ -130,3 +130,82 @@ def test_gaussian_variance_scale_laws():
     assert abs(s2.mean() - beta * (1 + kappa) / (kappa * (alpha - 1))) > z * s2.std() / np.sqrt(
         reps
     )
+
+
+MIN_P_PLUGIN = """
+import numpy as np
+from bayescollapse.models.decoding import Decoder, register_decoder
+
+
+def min_p(p, value):
+    keep = p >= value * p.max(axis=-1, keepdims=True)
+    q = np.where(keep, p, 0.0)
+    return q / q.sum(axis=-1, keepdims=True)
+
+
+register_decoder(Decoder("min_p", 0.0, min_p, "min-p", help="keep tokens >= p times the top"),
+                 replace=True)
+"""
+
+
+@pytest.fixture
+def min_p_plugin(tmp_path, monkeypatch):
+    from bayescollapse.models import decoding
+
+    (tmp_path / "min_p_plugin.py").write_text(MIN_P_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = dict(decoding.DECODERS)
+    yield "min_p_plugin"
+    decoding.DECODERS.clear()
+    decoding.DECODERS.update(before)
+
+
+def test_a_registered_decoder_is_a_setting_axis_from_python_and_the_command_line(
+    min_p_plugin, tmp_path
+):
+    # a plug-in's rule runs after the built-in ones, names the setting, and at its neutral
+    # value leaves the loop exactly the plain one (the same streams: common random numbers)
+    from bayescollapse import RunConfig, open_results, run, settings_grid
+    from bayescollapse.cli import main
+    from bayescollapse.models.registry import load_plugins
+
+    load_plugins([min_p_plugin])  # before a setting names its rule, as for a method
+    keys = dict(num_tokens=6, truth="zipf:1", generations=2, replicates=3, seed=4)
+    grid = dict(scheme=["replace"], real_fraction=["zero"], method=["mle"], sample_size=["200"])
+    config = RunConfig(
+        plugins=(min_p_plugin,), settings=settings_grid(**grid, min_p=[0.0, 0.9]), **keys
+    )
+    ds = run(config)
+    assert ds["fit_label"].values.tolist() == ["mle", "mle min-p=0.9"]
+    # P* = zipf:1: the fitted p_2 / p_1 is about 1/2 (0.5 +- 0.09 at n = 200), so min-p 0.9
+    # keeps the top token alone: generation 1 (synthetic only) puts all 200 items on it
+    counts = ds["train_count"].isel(setting=1, generation=1).values
+    np.testing.assert_array_equal(counts.max(axis=1), [200, 200, 200])
+    plain = run(RunConfig(settings=settings_grid(**grid), **keys))
+    np.testing.assert_array_equal(plain["theta_mean"][0], ds["theta_mean"][0])
+    out = tmp_path / "m.nc"
+    argv = [
+        "run",
+        "--plugin",
+        min_p_plugin,
+        "--method",
+        "mle",
+        "--min-p",
+        "0.2",
+        "0.4",
+        "--tokens",
+        "5",
+        "--generations",
+        "1",
+        "--replicates",
+        "2",
+        "--seed",
+        "1",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
+    assert main(argv) == 0
+    assert open_results(out)["fit_label"].values.tolist() == ["mle min-p=0.2", "mle min-p=0.4"]
+    with pytest.raises(ValueError, match="decoder 'max_p' is not one a plug-in registered"):
+        settings_grid(decoders=[{"max_p": 0.1}])
