@@ -21,10 +21,10 @@ __all__ = ["main"]
 def _parser(command: str | None = None, model: str | None = None) -> Parser:
     """Return the parser of the command line.
 
-    ``run``'s flags derive from the families' dataclasses, whose modules import NumPy and
-    xarray: they are built only when the command is ``run`` (with the flags of ``model``,
-    the default model's if None), so ``bayescollapse --help`` and the other subcommands
-    answer at once.
+    ``run``'s and ``phase``'s flags derive from dataclasses whose modules import NumPy and
+    xarray: they are built only when the command is theirs (``run`` with the flags of
+    ``model``, the default model's if None), so ``bayescollapse --help`` and the other
+    subcommands answer at once.
     """
     p = Parser(
         prog="bayescollapse",
@@ -35,7 +35,10 @@ def _parser(command: str | None = None, model: str | None = None) -> Parser:
         run.add_parser(sub, model)
     else:
         sub.add_parser("run", help=run.HELP)
-    phase.add_parser(sub)
+    if command == "phase":
+        phase.add_parser(sub)
+    else:
+        sub.add_parser("phase", help=phase.HELP)
     diagnose.add_parser(sub)
     sweep.add_parser(sub)
     summarize.add_parser(sub)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from dataclasses import fields
 
 from bayescollapse.cli.common import UsageError, reserve_output, save_figure, user_input
-from bayescollapse.cli.flags import cluster_flags, output_flags, progress_flag
+from bayescollapse.cli.flags import add_fields, cluster_flags, output_flags, progress_flag
 
-__all__ = ["add_parser"]
+__all__ = ["HELP", "add_parser"]
+
+HELP = "compute and plot the collapse / bounded / recovery phase diagram"
 
 
 def add_parser(sub) -> None:
-    """Add the ``phase`` subcommand."""
+    """Add the ``phase`` subcommand (its flags from :class:`PhaseOptions`)."""
+    from bayescollapse.cli.phase_options import PhaseOptions
+
     ph = sub.add_parser(
         "phase",
-        help="compute and plot the collapse / bounded / recovery phase diagram",
+        help=HELP,
         description="Phase diagram over power schedules alpha_t = A0 t^-beta, n_t = N0 t^gamma: "
         "theory on a fine grid, simulation on a coarse grid, one panel per prior concentration "
         "(0 = MLE). Grids are START:STOP:NUM or comma-separated values.",
@@ -25,44 +30,7 @@ def add_parser(sub) -> None:
             cluster_flags("simulate on a local Dask cluster of this many workers"),
         ],
     )
-    ph.add_argument(
-        "--tokens", type=int, default=10, metavar="K", help="vocabulary size (default 10)"
-    )
-    ph.add_argument("--truth", default="zipf:1", help="truth recipe (default zipf:1)")
-    ph.add_argument(
-        "--real-fraction0",
-        "--alpha0",
-        type=float,
-        default=0.5,
-        dest="real_fraction0",
-        help="alpha at generation 1 (default 0.5)",
-    )
-    ph.add_argument(
-        "--sample-size0", type=float, default=50, help="n at generations 0 and 1 (default 50)"
-    )
-    ph.add_argument("--betas", default="0:3:61", help="theory grid of beta (default 0:3:61)")
-    ph.add_argument("--gammas", default="0:3:61", help="theory grid of gamma (default 0:3:61)")
-    ph.add_argument("--sim-betas", default="0,0.5,1,2", help="simulated betas (default 0,0.5,1,2)")
-    ph.add_argument(
-        "--sim-gammas", default="0,0.5,1,2", help="simulated gammas (default 0,0.5,1,2)"
-    )
-    ph.add_argument(
-        "--prior-concentration",
-        type=float,
-        nargs="+",
-        default=[0.0, 1.0],
-        metavar="A0",
-        help="panels: 0 for the MLE, > 0 for the conjugate fit (default 0 1)",
-    )
-    ph.add_argument("--synthetic", default="plugin", help="synthetic mode of the conjugate fits")
-    ph.add_argument("--horizon", type=int, default=1000, help="generations of the theory curves")
-    ph.add_argument(
-        "--generations", type=int, default=100, help="simulated generations (default 100)"
-    )
-    ph.add_argument(
-        "--replicates", type=int, default=2000, help="simulated replicates (default 2000)"
-    )
-    ph.add_argument("--seed", type=int, help="seed (default: drawn and recorded)")
+    add_fields(ph.add_argument_group("the diagram"), PhaseOptions)
     ph.set_defaults(func=phase_command)
 
 
@@ -85,11 +53,15 @@ def _grid(text: str, name: str) -> list[float]:
 
 def phase_command(args: argparse.Namespace) -> int:
     """Compute the phase diagram, save it and print its table."""
+    from bayescollapse.cli.phase_options import PhaseOptions
     from bayescollapse.engine.progress import progress_bar
     from bayescollapse.engine.rng import fresh_seed
     from bayescollapse.present import tables
     from bayescollapse.theory.phase import phase_diagram
 
+    given = {f.name: getattr(args, f.name) for f in fields(PhaseOptions)}
+    options = PhaseOptions(**{k: v for k, v in given.items() if v is not None})
+    args = argparse.Namespace(**{**vars(args), **vars(options)})
     betas, gammas = _grid(args.betas, "--betas"), _grid(args.gammas, "--gammas")
     sim_betas, sim_gammas = (
         _grid(args.sim_betas, "--sim-betas"),
