@@ -67,7 +67,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
             f"--replicate {args.replicate} is out of range 0..{ds.sizes['replicate'] - 1}"
         )
     calibrated = {"central_coverage", "pit"} <= set(family.variables)
-    _print_tables(ds, settings, calibrated=calibrated)
+    sampled = {"r_hat_max", "ess_bulk_min", "divergences"} <= set(family.variables)
+    _print_tables(ds, settings, calibrated=calibrated, sampled=sampled)
     # each figure is drawn when the family records what it shows
     drawers = {
         "posterior_paths.png": (
@@ -90,8 +91,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_tables(ds, settings: list[str], *, calibrated: bool) -> None:
-    """Print the sampler diagnostics and, where the family records it, the calibration."""
+def _print_tables(ds, settings: list[str], *, calibrated: bool, sampled: bool) -> None:
+    """Print the sampler diagnostics and the calibration, where the family records them."""
     from bayescollapse.metrics import pit_uniformity_pvalue
     from bayescollapse.present import tables
     from bayescollapse.present.diagnostics import RULE, sampler_row
@@ -109,9 +110,10 @@ def _print_tables(ds, settings: list[str], *, calibrated: bool) -> None:
             "flagged generations",
         ],
     )
-    for s in settings:
+    for s in settings if sampled else ():
         diag.add_row(*sampler_row(ds, s))
-    console.print(diag)
+    if sampled:
+        console.print(diag)
 
     calib = tables.new_table(
         "calibration: share of true values (in the interior of their support) in central "

@@ -175,18 +175,19 @@ REAL_SOURCES: dict[str, RealSource] = {}
 
 def register_scheme(scheme: Scheme, *, replace: bool = False) -> Scheme:
     """Register ``scheme`` under its name (``replace`` allows replacing one)."""
-    if scheme.name in SCHEMES and not replace:
-        raise ValueError(f"scheme {scheme.name!r} is already registered; pass replace=True")
-    SCHEMES[scheme.name] = scheme
-    return scheme
+    return _register(SCHEMES, scheme, "scheme", replace)
 
 
 def register_real_source(source: RealSource, *, replace: bool = False) -> RealSource:
     """Register a real-data source under its name (``replace`` allows replacing one)."""
-    if source.name in REAL_SOURCES and not replace:
-        raise ValueError(f"real_data {source.name!r} is already registered; pass replace=True")
-    REAL_SOURCES[source.name] = source
-    return source
+    return _register(REAL_SOURCES, source, "real_data", replace)
+
+
+def _register(table: dict, item, kind: str, replace: bool):
+    if item.name in table and not replace:
+        raise ValueError(f"{kind} {item.name!r} is already registered; pass replace=True")
+    table[item.name] = item
+    return item
 
 
 def _batch_only(previous, batch, **_):

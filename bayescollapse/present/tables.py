@@ -88,11 +88,9 @@ def summary_table(ds: xr.Dataset, *, generation: int) -> Table:
     if not -gens <= generation < gens:
         raise ValueError(f"generation {generation} is out of range 0..{gens - 1}")
     row = ds.isel(generation=generation)
-    columns = [
-        *REGISTRY[ds.attrs["model"]].summary_columns,
-        ("max R-hat", "r_hat_max"),
-        ("divergences", "divergences"),
-    ]
+    family = REGISTRY[ds.attrs["model"]]
+    sampler = [("max R-hat", "r_hat_max"), ("divergences", "divergences")]
+    columns = [*family.summary_columns, *[c for c in sampler if c[1] in family.variables]]
     table = new_table(
         f"generation {int(row['generation'])}: mean ± standard error over "
         f"{ds.sizes['replicate']} replicates",

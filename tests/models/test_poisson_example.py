@@ -178,3 +178,59 @@ def test_a_toml_study_with_a_params_table_runs(tmp_path):
         )
         == 2
     )
+
+
+@pytest.fixture
+def bare_family_name():
+    from bayescollapse.models import registry
+
+    yield "bare-poisson"
+    registry.FAMILIES.pop("bare-poisson", None)
+    registry._METHODS.pop("bare-poisson", None)
+
+
+def test_a_family_without_sampler_or_calibration_variables_runs_everywhere(
+    tmp_path, capsys, bare_family_name
+):
+    # the summary table, diagnose and the figures show what the family records and skip
+    # what it does not (no KeyError on r_hat_max, central_coverage or a dim it lacks)
+    from dataclasses import dataclass
+
+    from bayescollapse.models import registry
+    from bayescollapse.models.examples.poisson import Poisson, _ConjugateFitter
+
+    kept = (
+        "rate_mean",
+        "rate_sq_error",
+        "kl_truth_to_model",
+        "train_size",
+        "train_total",
+        "real_count",
+        "rate_hdi_lower",
+        "rate_hdi_upper",
+        "rate_covered",
+    )
+
+    @registry.register_family
+    @dataclass(frozen=True)
+    class Bare(Poisson):
+        name = bare_family_name
+        variables = {k: v for k, v in Poisson.variables.items() if k in kept}
+        r_hat_variables = ()
+
+        def record(self, fit, data, truth, previous_fit, summarise_posterior, *, rng=None):
+            row = super().record(fit, data, truth, previous_fit, summarise_posterior, rng=rng)
+            return {k: v for k, v in row.items() if k in kept}
+
+    registry.register_method(
+        "bare-poisson", "conjugate", lambda f, r: _ConjugateFitter(0.9), bayesian=True
+    )
+    ds = run(RunConfig(model="bare-poisson", generations=2, replicates=2, seed=3))
+    out = tmp_path / "bare.nc"
+    from bayescollapse import save_results
+
+    save_results(ds, out)
+    assert main(["summarize", str(out)]) == 0
+    assert "max R-hat" not in capsys.readouterr().out
+    assert main(["diagnose", str(out), "--figures", str(tmp_path / "f")]) == 0
+    assert [p.name for p in (tmp_path / "f").iterdir()] == ["posterior_paths.png"]
