@@ -205,3 +205,28 @@ def test_sparse_truth_coverage_agrees_between_pymc_and_conjugate():
         diff = diff.reshape(diff.shape[0], -1)
         se = diff.std(axis=0, ddof=1) / np.sqrt(diff.shape[0])
         assert np.all((np.abs(diff.mean(axis=0)) <= 4 * se) | (diff == 0).all(axis=0))
+
+
+def test_a_unit_sets_its_fitter_up_once_in_the_cache_it_is_given():
+    # the fitter cache is passed, not a global patched: a unit fills the dict it gets, a
+    # second unit of the same method, family and block size reuses the same fitter, and
+    # the numbers equal those of the process's cache
+    from bayescollapse.engine.loop import run_unit
+
+    config = RunConfig(
+        settings=(Setting(method="mle"), Setting(method="conjugate")),
+        num_tokens=4,
+        generations=2,
+        replicates=4,
+        replicate_block=2,
+        seed=8,
+    )
+    cache: dict = {}
+    first, _ = run_unit(config, 0, 0, fitters=cache)
+    fitter = next(iter(cache.values()))
+    again, _ = run_unit(config, 0, 1, fitters=cache)
+    assert len(cache) == 1 and next(iter(cache.values())) is fitter
+    run_unit(config, 1, 0, fitters=cache)
+    assert len(cache) == 2
+    default, _ = run_unit(config, 0, 0)
+    np.testing.assert_array_equal(first["theta_mean"], default["theta_mean"])

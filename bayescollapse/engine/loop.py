@@ -239,25 +239,28 @@ def run_unit(
     progress: Callable[[int], None] | None = None,
     into: ResultArrays | None = None,
     cores: int | None = None,
+    fitters: dict | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[int, dict[str, xr.Dataset]]]:
     """Run replicate block ``b`` of setting ``s`` of ``config`` (its seed set).
 
     Returns what :func:`run_block` returns; with ``into`` (the run's arrays) the values go
     straight into their place there instead, and the returned rows are empty. The fitter
-    is set up once per process and reused by later units of the same method, family and
-    block size. ``cores`` limits a sampler run's threads (a Dask worker passes 1).
+    is set up once and kept in ``fitters`` (by default the process's cache, so later
+    units and runs of the same method, family and block size reuse a compiled model).
+    ``cores`` limits a sampler run's threads (a Dask worker passes 1).
     """
     plan = UnitPlan.of(config, s, cores=cores)
+    fitters = _FITTERS if fitters is None else fitters
     key = (plan.setting.method, plan.family, plan.replicates)
-    if key not in _FITTERS:
-        _FITTERS[key] = make_fitter(plan.family, plan.setting.method, plan.replicates)
+    if key not in fitters:
+        fitters[key] = make_fitter(plan.family, plan.setting.method, plan.replicates)
     sink = None if into is None else _unit_sink(into, s, b)
     # one BLAS thread: a generation's linear algebra is small (a stationary law's solve,
     # matrix-vector sums), where a second thread only adds hand-offs (measured: the Markov
     # benchmark took 2.7 or 3.9 ms a generation at random with two threads, 2.7 with one);
     # parallel work is the sweep's, one unit per Dask worker
     with threadpool_limits(limits=1, user_api="blas"):
-        return run_block(plan, _FITTERS[key], block=b, kept=kept, progress=progress, sink=sink)
+        return run_block(plan, fitters[key], block=b, kept=kept, progress=progress, sink=sink)
 
 
 def _unit_sink(into: ResultArrays, s: int, b: int) -> Callable[[str, int, np.ndarray], None]:

@@ -234,3 +234,24 @@ def test_a_family_without_sampler_or_calibration_variables_runs_everywhere(
     assert "max R-hat" not in capsys.readouterr().out
     assert main(["diagnose", str(out), "--figures", str(tmp_path / "f")]) == 0
     assert [p.name for p in (tmp_path / "f").iterdir()] == ["posterior_paths.png"]
+
+
+def test_a_sweep_of_the_plugin_family_equals_its_run(tmp_path):
+    # the plug-in is imported on the Dask worker from the configuration it records
+    from distributed import Client, LocalCluster
+
+    from bayescollapse.engine.sweep import sweep
+
+    config = _config(
+        settings=settings_grid(method=["mle", "conjugate"], sample_size=["25"]),
+        replicates=4,
+        replicate_block=2,
+    )
+    cluster = LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with cluster, Client(cluster) as client:
+        report = sweep(config, tmp_path / "p.zarr", client=client)
+    assert len(report.run) == 4 and not report.failed
+    stored = open_results(tmp_path / "p.zarr")
+    np.testing.assert_array_equal(stored["rate_mean"].values, run(config)["rate_mean"].values)
