@@ -51,22 +51,13 @@ def _grid(text: str, name: str) -> list[float]:
     return values
 
 
-def phase_command(args: argparse.Namespace) -> int:
-    """Compute the phase diagram, save it and print its table."""
+def _checked(args: argparse.Namespace) -> argparse.Namespace:
+    """Return the flags with PhaseOptions' defaults filled in, or a one-line UsageError."""
     from bayescollapse.cli.phase_options import PhaseOptions
-    from bayescollapse.engine.progress import progress_bar
-    from bayescollapse.engine.rng import fresh_seed
-    from bayescollapse.present import tables
-    from bayescollapse.theory.phase import phase_diagram
 
     given = {f.name: getattr(args, f.name) for f in fields(PhaseOptions)}
     options = PhaseOptions(**{k: v for k, v in given.items() if v is not None})
     args = argparse.Namespace(**{**vars(args), **vars(options)})
-    betas, gammas = _grid(args.betas, "--betas"), _grid(args.gammas, "--gammas")
-    sim_betas, sim_gammas = (
-        _grid(args.sim_betas, "--sim-betas"),
-        _grid(args.sim_gammas, "--sim-gammas"),
-    )
     if any(a < 0 for a in args.prior_concentration):
         raise UsageError(f"--prior-concentration {args.prior_concentration} must be >= 0")
     if not 0 < args.real_fraction0 <= 1:
@@ -81,6 +72,22 @@ def phase_command(args: argparse.Namespace) -> int:
         if getattr(args, name) < (2 if name == "tokens" else 1):
             low = 2 if name == "tokens" else 1
             raise UsageError(f"--{name} {getattr(args, name)} must be an integer >= {low}")
+    return args
+
+
+def phase_command(args: argparse.Namespace) -> int:
+    """Compute the phase diagram, save it and print its table."""
+    from bayescollapse.engine.progress import progress_bar
+    from bayescollapse.engine.rng import fresh_seed
+    from bayescollapse.present import tables
+    from bayescollapse.theory.phase import phase_diagram
+
+    args = _checked(args)
+    betas, gammas = _grid(args.betas, "--betas"), _grid(args.gammas, "--gammas")
+    sim_betas, sim_gammas = (
+        _grid(args.sim_betas, "--sim-betas"),
+        _grid(args.sim_gammas, "--sim-gammas"),
+    )
     seed = fresh_seed() if args.seed is None else args.seed
     total = (
         len(args.prior_concentration) * len(sim_betas) * len(sim_gammas) * (args.generations + 1)
