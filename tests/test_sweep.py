@@ -374,3 +374,19 @@ def test_a_store_another_sweep_holds_is_refused(tmp_path):
         with pytest.raises(FileExistsError, match="is writing"):
             sweep(config, store, workers=1)
     assert not store.exists()
+
+
+def test_a_store_of_the_older_flat_configuration_form_resumes():
+    # a configuration saved before the family's keys moved to `params` (the golden files
+    # were written then) is the same configuration today: its store resumes
+    from bayescollapse.engine.sweep import _identity
+    from bayescollapse.io.results import results_attrs
+
+    old = results_attrs(Path(__file__).parent / "golden" / "markov_order2.nc")["config"]
+    assert "params" not in json.loads(old) and "order" in json.loads(old)
+    today = RunConfig.from_dict(json.loads(old)).to_json()
+    assert "params" in json.loads(today)
+    assert _identity(old) == _identity(today)
+    changed = json.loads(today)
+    changed["params"]["order"] = 1
+    assert _identity(old) != _identity(json.dumps(changed))

@@ -109,8 +109,17 @@ def _encoding(ds: xr.Dataset, config: RunConfig) -> dict:
 
 
 def _identity(config_json: str) -> dict:
-    """Return a configuration without its seed: what must match to resume a store."""
+    """Return a configuration without its seed: what must match to resume a store.
+
+    The stored text is read back as a configuration and written again, so a store written
+    before a configuration's form changed (the family's keys at the top level, before they
+    moved to ``params``) resumes under the same configuration today.
+    """
     data = json.loads(config_json)
+    try:
+        data = json.loads(RunConfig.from_dict(data).to_json())
+    except ValueError:  # not readable today: compared as it is (and so refused)
+        pass
     data.pop("seed", None)
     return data
 

@@ -24,6 +24,7 @@ Analytic facts (checked by ``tests/models/test_poisson_example.py``):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -167,9 +168,9 @@ class SampledRate:
     bayesian: ClassVar[bool] = True
     exact_cdf: ClassVar[bool] = False
 
-    @property
+    @functools.cached_property
     def draws(self) -> np.ndarray:
-        """Draws of the rate, shape (replicate, chain * draw)."""
+        """Draws of the rate, shape (replicate, chain * draw), made once."""
         da = self.tree["posterior"]["rate"].transpose("replicate", "chain", "draw")
         return da.values.reshape(da.sizes["replicate"], -1)
 
