@@ -137,7 +137,7 @@ def _as_declared(name: str, value, dtype: np.dtype) -> np.ndarray:
         raise ValueError(
             f"the PyMC model declares pm.Data {name!r} as {dtype}, but this fit gives it "
             "fractional values (a weighted refit's pseudo-counts); declare it as float and "
-            "write the likelihood as a pm.Potential (see categorical_pymc.dirichlet_rows)"
+            "write the likelihood as a pm.Potential (see categorical.pymc_models.dirichlet_rows)"
         )
     return value.astype(dtype, copy=False)
 

@@ -189,7 +189,7 @@ def register_pymc_model(
         without funnels): ``complete(posterior, data, rng) -> posterior`` adds them to
         every draw from their exact conditional. ``posterior`` is the draws' Dataset,
         ``data`` the ``pm.Data`` values of the generation, ``rng`` the cell's stream (so
-        runs stay reproducible). Example: ``markov_pymc.draw_rows`` of
+        runs stay reproducible). Example: ``markov.pymc_models.draw_rows`` of
         ``pymc-hierarchical``. A string is imported when first used, like ``build``.
     carry : bool
         Whether ``prior_update='carry'`` is defined: the model reads the family's prior

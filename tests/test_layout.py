@@ -133,3 +133,12 @@ def test_contributing_scheme_example_runs():
     finally:
         schemes.SCHEMES.clear()
         schemes.SCHEMES.update(before)
+
+
+def test_tests_mirror_the_rooms():
+    # a test module of a core module sits in the room's test folder (tests/engine/...)
+    tests = Path(__file__).parent
+    for room in (*CORE, "metrics"):
+        modules = {p.stem for p in (PACKAGE / room).glob("*.py") if p.stem != "__init__"}
+        stray = [p.name for p in tests.glob("test_*.py") if p.stem.removeprefix("test_") in modules]
+        assert stray == [], f"{room}: {stray}"

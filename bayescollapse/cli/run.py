@@ -115,9 +115,14 @@ def add_parser(sub, model: str | None) -> None:
             help=f"{decoder.help or 'a decoding rule a plug-in registered'} "
             f"(neutral {decoder.neutral:g})",
         )
+    unknown = (
+        f"model {model!r} is not registered (name its plug-in with --plugin); "
+        if (model and model not in REGISTRY)
+        else ""
+    )
     own = r.add_argument_group(
-        f"model {family.name}: its own parameters (a prior flag with several values is a "
-        "setting axis)"
+        f"{unknown}model {family.name}: its own parameters (a prior flag with several values "
+        "is a setting axis)"
     )
     add_fields(own, family.params)
     r.set_defaults(func=run_command, family=family)

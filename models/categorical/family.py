@@ -356,7 +356,7 @@ class DirichletCategorical(CategoricalParams, SamplerSettings, ProbabilityFace):
     def model_key(self) -> tuple:
         """Return what a built model depends on: the vocabulary size and the Gamma form.
 
-        Concentrations below 1 need the boosted Gamma form (see ``categorical_pymc``).
+        Concentrations below 1 need the boosted Gamma form (see ``categorical.pymc_models``).
         """
         return (self.num_tokens, self.prior_concentration < 1)
 

@@ -13,7 +13,7 @@ counts. The sample size of a setting counts sequences. Analytic facts (tested):
 - ``pymc-hierarchical``: rows share a learned base: ``theta_c ~ Dirichlet(kappa m)``,
   ``m ~ Dirichlet(1)``, ``log kappa ~ N(log V, 1.5)``; not conjugate: NUTS samples
   ``(m, kappa)`` with the rows integrated out, and each draw's rows come from their exact
-  conditional ``Dirichlet(kappa m + c_row)`` (see ``markov_pymc``).
+  conditional ``Dirichlet(kappa m + c_row)`` (see ``markov.pymc_models``).
 - Synthetic sequences: ``ancestral`` draws one whole transition array from the posterior;
   ``plugin`` and ``predictive`` use the posterior mean (a fresh parameter draw per token
   has the posterior mean's law, as in the categorical model).
@@ -342,7 +342,7 @@ class MarkovLM(MarkovParams, SamplerSettings, ProbabilityFace):
     def model_key(self) -> tuple:
         """Return what a built model depends on: the vocabulary size, the order, the Gamma form.
 
-        Concentrations below 1 need the boosted Gamma form (see ``categorical_pymc``).
+        Concentrations below 1 need the boosted Gamma form (see ``categorical.pymc_models``).
         """
         return (self.num_tokens, self.order, self.prior_concentration < 1)
 

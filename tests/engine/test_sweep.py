@@ -382,7 +382,7 @@ def test_a_store_of_the_older_flat_configuration_form_resumes():
     from bayescollapse.engine.sweep import _identity
     from bayescollapse.io.results import results_attrs
 
-    old = results_attrs(Path(__file__).parent / "golden" / "markov_order2.nc")["config"]
+    old = results_attrs(Path(__file__).parents[1] / "golden" / "markov_order2.nc")["config"]
     assert "params" not in json.loads(old) and "order" in json.loads(old)
     today = RunConfig.from_dict(json.loads(old)).to_json()
     assert "params" in json.loads(today)

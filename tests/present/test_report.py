@@ -11,7 +11,7 @@ import pytest
 
 from bayescollapse.present.report import Number, Study, load_studies, write_report
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.mark.parametrize(
