@@ -61,6 +61,8 @@ def load_toml(path: Path) -> dict:
         raise UsageError(f"config file {path} does not exist") from None
     except tomllib.TOMLDecodeError as err:
         raise UsageError(f"config file {path} is not valid TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"config file {path} is not valid TOML: it is not UTF-8 text") from None
 
 
 def reserve_output(stack: contextlib.ExitStack, path: Path | None, force: bool, suffixes):

@@ -68,7 +68,6 @@ def diagnose_command(args: argparse.Namespace) -> int:
         )
     calibrated = {"central_coverage", "pit"} <= set(family.variables)
     sampled = {"r_hat_max", "ess_bulk_min", "divergences"} <= set(family.variables)
-    _print_tables(ds, settings, calibrated=calibrated, sampled=sampled)
     # each figure is drawn when the family records what it shows
     drawers = {
         "posterior_paths.png": (
@@ -82,8 +81,9 @@ def diagnose_command(args: argparse.Namespace) -> int:
         ),
     }
     names = [name for name, (shown, _) in drawers.items() if shown]
-    with contextlib.ExitStack() as stack:
+    with contextlib.ExitStack() as stack:  # the figures' places are checked before the tables
         taken = [reserve_output(stack, folder / name, args.force, (".png",)) for name in names]
+        _print_tables(ds, settings, calibrated=calibrated, sampled=sampled)
         figures = [drawers[name][1]() for name in names]
         for name, fig, reservation in zip(names, figures, taken, strict=True):
             save_figure(fig, reservation, dpi=110)

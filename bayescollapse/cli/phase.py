@@ -12,6 +12,9 @@ from bayescollapse.cli.flags import add_fields, cluster_flags, output_flags, pro
 __all__ = ["HELP", "add_parser"]
 
 HELP = "compute and plot the collapse / bounded / recovery phase diagram"
+#: the most points of a grid axis, and the most values of the theory arrays (betas x
+#: gammas x horizon, 8 bytes each, a few of them alive at once: 50 million is 400 MB each)
+MAX_GRID, MAX_THEORY_VALUES = 1000, 50_000_000
 
 
 def add_parser(sub) -> None:
@@ -41,6 +44,8 @@ def _grid(text: str, name: str) -> list[float]:
             start, stop, num = text.split(":")
             import numpy as np
 
+            if not 1 <= int(num) <= MAX_GRID:
+                raise UsageError(f"{name} {text!r}: NUM must be an integer in 1..{MAX_GRID}")
             values = np.linspace(float(start), float(stop), int(num)).tolist()
         else:
             values = [float(v) for v in text.split(",")]
@@ -64,6 +69,13 @@ def _checked(args: argparse.Namespace) -> argparse.Namespace:
         raise UsageError(f"--real-fraction0 {args.real_fraction0:g} must lie in (0, 1]")
     if args.horizon < 10:
         raise UsageError(f"--horizon {args.horizon} must be >= 10")
+    values = len(_grid(args.betas, "--betas")) * len(_grid(args.gammas, "--gammas"))
+    if values * args.horizon > MAX_THEORY_VALUES:
+        raise UsageError(
+            f"--horizon {args.horizon} over {values} (beta, gamma) points makes "
+            f"{values * args.horizon:,} theory values, more than {MAX_THEORY_VALUES:,}; "
+            "shrink the grids or the horizon"
+        )
     from bayescollapse.engine.config import SEED_LIMIT
 
     if args.seed is not None and not 0 <= args.seed < SEED_LIMIT:

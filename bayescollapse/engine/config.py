@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -46,6 +47,8 @@ __all__ = [
 PRIOR_UPDATES = ("refit", "carry")
 #: Setting fields that are schedule specs: a number is taken as a constant schedule
 _SCHEDULE_FIELDS = frozenset({"real_fraction", "sample_size", "real_weight"})
+#: the most generations a run takes (its schedules alone are arrays of that length)
+MAX_GENERATIONS = 10_000_000
 #: seeds are recorded as 64-bit signed integers (NetCDF attributes)
 SEED_LIMIT = 2**63
 #: fields of a Setting that shape only its synthetic data, its weights and its real pool,
@@ -82,20 +85,34 @@ def _prior_short() -> dict[str, str]:
     return {k: v for family in REGISTRY.values() for k, v in family.prior_labels.items()}
 
 
+def _prior_types() -> dict[str, type]:
+    """Each registered prior parameter's type, as its family's parameters annotate it."""
+    import typing
+
+    out: dict[str, type] = {}
+    for family in REGISTRY.values():
+        hints = typing.get_type_hints(family.params)
+        out.update({name: hints[name] for name in family.prior_fields})
+    return out
+
+
 def _prior_items(value) -> tuple[tuple[str, float | str], ...]:
-    """Normalise a setting's prior overrides to sorted ``(name, value)`` pairs."""
+    """Normalise a setting's prior overrides to sorted ``(name, value)`` pairs.
+
+    A prior parameter annotated ``str`` takes a string; any other a finite number.
+    """
     items = dict(value or {})
     out = []
-    allowed = prior_fields()
+    kinds = _prior_types()
     for name, v in sorted(items.items()):
-        if name not in allowed:
-            raise ValueError(f"prior parameter {name!r} is not one of {', '.join(allowed)}")
-        if name == "prior":
+        if name not in kinds:
+            raise ValueError(f"prior parameter {name!r} is not one of {', '.join(kinds)}")
+        if kinds[name] is str:
             if not isinstance(v, str):
-                raise ValueError(f"prior must be a string, got {v!r}")
-        elif isinstance(v, bool) or not isinstance(v, int | float):
-            raise ValueError(f"{name} must be a number, got {v!r}")
-        out.append((name, v if name == "prior" else float(v)))
+                raise ValueError(f"{name} must be a string, got {v!r}")
+        elif isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ValueError(f"{name} {v!r} is not a finite number")
+        out.append((name, v if kinds[name] is str else float(v)))
     return tuple(out)
 
 
@@ -554,6 +571,11 @@ class RunConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if self.generations > MAX_GENERATIONS:  # before a schedule of that length is made
+            raise ValueError(
+                f"generations {self.generations!r} is more than {MAX_GENERATIONS:,} (the most "
+                "a run takes: its schedules and results hold a value per generation)"
+            )
         block = self.replicates if self.replicate_block is None else self.replicate_block
         if block < 1 or self.replicates % block:
             raise ValueError(

@@ -78,6 +78,7 @@ def run(
     >>> ds["tv_to_truth"].sizes["generation"]
     4
     """
+    _check_config(config)
     if config.keep_posteriors != "none":
         warnings.warn(
             f"run() returns the results only; keep_posteriors={config.keep_posteriors!r} "
@@ -113,6 +114,7 @@ def run_collecting(
         next one; absent for the last generation), all replicates together.
         Empty when ``keep`` is False. Point-estimate methods have no posterior to keep.
     """
+    _check_config(config)
     if config.seed is None:
         config = config.with_seed(fresh_seed())
     check_memory(config, memory_limit, posteriors=keep)
@@ -126,6 +128,15 @@ def run_collecting(
     return finish_results(arrays, config), {
         key: _join_blocks(parts) for key, parts in posteriors.items()
     }
+
+
+def _check_config(config) -> None:
+    """Refuse, in one line, a configuration that is not a RunConfig."""
+    if not isinstance(config, RunConfig):
+        raise TypeError(
+            f"config must be a RunConfig (RunConfig.from_dict reads a dict), got "
+            f"{type(config).__name__} {config!r:.60}"
+        )
 
 
 def units(config: RunConfig) -> list[tuple[int, int]]:

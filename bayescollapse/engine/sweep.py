@@ -233,6 +233,14 @@ def _unit_task(config_json: str, s: int, b: int, store: str | None) -> tuple:
         return "failed", message
 
 
+def _check_workers(workers) -> None:
+    """Refuse, in one line, a number of workers that is not None or an integer >= 1."""
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise ValueError(f"workers {workers!r} is not an integer >= 1 (None: one per core)")
+
+
 @contextlib.contextmanager
 def open_client(
     client=None, *, workers: int | None = None, scheduler: str | None = None
@@ -251,9 +259,11 @@ def open_client(
         with Client(scheduler) as c:
             yield c
         return
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise ValueError(f"workers {workers!r} is not an integer >= 1 (None: one per core)")
     n = workers or os.cpu_count() or 1
-    if n < 1:
-        raise ValueError(f"workers must be >= 1, got {n}")
     with (
         LocalCluster(
             n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -340,6 +350,7 @@ def sweep(
     store = Path(store)
     if store.suffix != ".zarr":
         raise ValueError(f"{store} must end in .zarr (a sweep writes a Zarr store)")
+    _check_workers(workers)  # before the store is made
     check_memory(config, memory_limit, results=False)
     with locked(store):  # one sweep at a time into a store
         return _sweep_locked(
