@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import traceback
 import uuid
@@ -233,6 +234,19 @@ def _unit_task(config_json: str, s: int, b: int, store: str | None) -> tuple:
         return "failed", message
 
 
+#: a Dask scheduler's address: PROTOCOL://HOST[:PORT] or HOST:PORT
+_ADDRESS = re.compile(r"^((tcp|tls|ws|wss|ucx|inproc)://[^\s/]+|[^\s:/]+:\d+)$")
+
+
+def _check_scheduler(scheduler) -> None:
+    """Refuse, in one line, an address that is not a Dask scheduler's."""
+    if scheduler is not None and not (isinstance(scheduler, str) and _ADDRESS.match(scheduler)):
+        raise ValueError(
+            f"scheduler {scheduler!r} is not a Dask scheduler's address "
+            "(tcp://HOST:PORT, or HOST:PORT)"
+        )
+
+
 def _check_workers(workers) -> None:
     """Refuse, in one line, a number of workers that is not None or an integer >= 1."""
     if workers is not None and (
@@ -256,7 +270,12 @@ def open_client(
         yield client
         return
     if scheduler:
-        with Client(scheduler) as c:
+        _check_scheduler(scheduler)
+        try:
+            c = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as err:
+            raise ValueError(f"cannot reach the Dask scheduler at {scheduler} ({err})") from None
+        with c:
             yield c
         return
     if workers is not None and (
@@ -351,6 +370,7 @@ def sweep(
     if store.suffix != ".zarr":
         raise ValueError(f"{store} must end in .zarr (a sweep writes a Zarr store)")
     _check_workers(workers)  # before the store is made
+    _check_scheduler(scheduler)
     check_memory(config, memory_limit, results=False)
     with locked(store):  # one sweep at a time into a store
         return _sweep_locked(

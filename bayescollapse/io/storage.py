@@ -281,8 +281,8 @@ def reserve(
     try:
         if path.is_dir() and path.suffix != ".zarr":
             raise ValueError(f"{path} is a folder, not a file")
-        if path.exists() and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
+        if _taken(path) and not overwrite:
+            raise FileExistsError(f"{_what_is(path)}; pass overwrite (CLI: --force) to replace it")
     except OSError as err:
         if isinstance(err, FileExistsError) and not err.filename:
             raise
@@ -295,8 +295,10 @@ def reserve(
                 os.rename(old, path)
             elif old.exists():
                 _remove(old)
-            if path.exists() and not overwrite:
-                raise FileExistsError(f"{path} exists; pass overwrite (CLI: --force) to replace it")
+            if _taken(path) and not overwrite:
+                raise FileExistsError(
+                    f"{_what_is(path)}; pass overwrite (CLI: --force) to replace it"
+                )
             try:
                 folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp", dir=path.parent))
                 temp = folder / path.name
@@ -307,6 +309,18 @@ def reserve(
         finally:
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _taken(path: Path) -> bool:
+    """Whether something is at ``path``: a file, a folder, or a link (even a broken one)."""
+    return path.exists() or path.is_symlink()
+
+
+def _what_is(path: Path) -> str:
+    """Say what is at ``path``, naming a broken link's missing target."""
+    if path.is_symlink() and not path.exists():
+        return f"{path} exists (a link to {os.readlink(path)}, which is missing)"
+    return f"{path} exists"
 
 
 @contextlib.contextmanager

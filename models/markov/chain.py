@@ -174,13 +174,7 @@ def _recipe(name, args, tokens, contexts, order) -> np.ndarray:
         rng = np.random.default_rng(int(args[1]))
         return rng.dirichlet(np.full(tokens, conc), size=contexts)
     if name == "text" and args:
-        path = Path(":".join(args))
-        try:
-            words = path.read_text().split()
-        except OSError:
-            raise ValueError(f"cannot read the markov truth's text file {path}") from None
-        if len(words) <= order:
-            raise ValueError
+        words = _text_words(Path(":".join(args)), order)
         vocab = {
             w: i
             for i, (w, _) in enumerate(
@@ -197,6 +191,35 @@ def _recipe(name, args, tokens, contexts, order) -> np.ndarray:
         counts[empty] = 1.0
         return counts / counts.sum(axis=1, keepdims=True)
     raise ValueError
+
+
+#: the largest text file a truth reads (a bound, so a device or a huge file is refused)
+MAX_TEXT_BYTES = 100 * 2**20
+
+
+def _text_words(path: Path, order: int) -> list[str]:
+    """Return the whitespace-separated tokens of a truth's text file (or a one-line error)."""
+    what = f"the markov truth's text file {path}"
+    if not path.exists():
+        raise ValueError(f"{what} does not exist")
+    if not path.is_file():  # a folder, a device such as /dev/zero, or nothing
+        raise ValueError(f"{what} is not a regular file")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_TEXT_BYTES + 1)
+    except OSError as err:
+        raise ValueError(f"cannot read {what} ({err.strerror or err})") from None
+    if len(raw) > MAX_TEXT_BYTES:
+        raise ValueError(f"{what} is larger than {MAX_TEXT_BYTES // 2**20} MB, the most read")
+    try:
+        words = raw.decode("utf-8").split()
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} is not UTF-8 text") from None
+    if len(words) <= order:
+        raise ValueError(
+            f"{what} has {len(words)} token(s); an order-{order} chain needs more than {order}"
+        )
+    return words
 
 
 def _frequencies(words) -> dict:

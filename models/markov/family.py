@@ -51,6 +51,8 @@ from bayescollapse.models.sampling import (
 __all__ = ["MarkovLM", "SequenceWriter", "UNITS", "VARIABLES"]
 
 UNSEEN = ("uniform", "marginal")
+#: the longest training sequence (writing one costs a step per token and context)
+MAX_SEQUENCE_LENGTH = 1_000_000
 
 _RGEN = ("setting", "replicate", "generation")
 _ROWS = (*_RGEN, "context", "token")
@@ -170,9 +172,13 @@ class MarkovLM(MarkovParams, SamplerSettings, ProbabilityFace):
             raise ValueError(f"order must be 0, 1, 2 or 3, got {self.order!r}")
         if self.num_tokens**self.order > 20_000:
             raise ValueError(f"{self.num_tokens}**{self.order} contexts is too many (max 20000)")
-        if not (isinstance(self.sequence_length, int) and self.sequence_length >= 1):
+        if not (
+            isinstance(self.sequence_length, int)
+            and 1 <= self.sequence_length <= MAX_SEQUENCE_LENGTH
+        ):
             raise ValueError(
-                f"sequence_length must be an integer >= 1, got {self.sequence_length!r}"
+                f"sequence_length must be an integer in 1..{MAX_SEQUENCE_LENGTH:,}, got "
+                f"{self.sequence_length!r}"
             )
         if not self.prior_concentration > 0:
             raise ValueError(f"prior_concentration must be > 0, got {self.prior_concentration!r}")

@@ -90,3 +90,64 @@ def test_diagnose_checks_its_figures_folder_before_printing(tmp_path, capsys):
     assert main(["diagnose", str(results), "--figures", str(blocker / "sub")]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "is a file, not a folder" in captured.err
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("missing.txt", None, "does not exist"),
+        ("empty.txt", b"", r"has 0 token\(s\); an order-1 chain needs more than 1"),
+        ("binary.txt", bytes(range(128, 256)), "is not UTF-8 text"),
+    ],
+)
+def test_a_text_truth_is_read_with_care(name, content, message, tmp_path):
+    # an empty or binary file was an "unknown markov truth"; /dev/zero was read forever
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        RunConfig(model="markov", truth=f"text:{path}")
+    with pytest.raises(ValueError, match="text file /dev/zero is not a regular file"):
+        RunConfig(model="markov", truth="text:/dev/zero")
+
+
+def test_a_text_truth_larger_than_the_bound_is_refused(tmp_path, monkeypatch):
+    from bayescollapse.models.markov import chain
+
+    monkeypatch.setattr(chain, "MAX_TEXT_BYTES", 10)
+    path = tmp_path / "big.txt"
+    path.write_text("a b c d e f g h")
+    with pytest.raises(ValueError, match="is larger than"):
+        RunConfig(model="markov", truth=f"text:{path}")
+
+
+def test_a_sequence_length_past_its_bound_is_refused():
+    with pytest.raises(ValueError, match="sequence_length must be an integer in 1..1,000,000"):
+        RunConfig(model="markov", sequence_length=10**18)
+
+
+def test_a_broken_link_at_the_output_is_refused_before_the_run(tmp_path, capsys):
+    out = tmp_path / "r.nc"
+    out.symlink_to(tmp_path / "missing" / "r.nc")
+    assert main(["run", "--generations", "1", "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "which is missing); pass --force" in err and "setting(s)" not in err
+
+
+def test_a_bad_scheduler_address_is_refused_before_the_store(tmp_path, monkeypatch):
+    import distributed
+
+    from bayescollapse.engine.sweep import open_client, sweep
+
+    store = tmp_path / "s.zarr"
+    with pytest.raises(ValueError, match="scheduler 'foo' is not a Dask scheduler's address"):
+        sweep(RunConfig(generations=1, replicates=2, seed=1), store, scheduler="foo")
+    assert not store.exists()
+
+    def unreachable(address, **_):
+        raise OSError(f"Timed out trying to connect to {address}")
+
+    monkeypatch.setattr(distributed, "Client", unreachable)
+    with pytest.raises(ValueError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:1"):
+        with open_client(scheduler="tcp://127.0.0.1:1"):
+            pass
