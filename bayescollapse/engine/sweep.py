@@ -168,7 +168,21 @@ def _prepare(config: RunConfig, store: Path, *, overwrite: bool) -> RunConfig:
     shutil.rmtree(tmp, ignore_errors=True)
     xr.Dataset(attrs=template.attrs).to_zarr(tmp, consolidated=False)
     _write_group(tmp / STATUS_DIR, {"units": len(units(config))})
-    template.to_zarr(tmp, group="results", encoding=_encoding(template, config), consolidated=False)
+    import dask.array
+
+    # the data variables as lazy Dask arrays, never computed: only their metadata is
+    # written (unwritten chunks read as the fill value, NaN), so a template costs neither
+    # the memory nor the time of the results it will hold
+    encoding = _encoding(template, config)
+    lazy = template.copy()
+    written_by_units = config.family().variables
+    for name, enc in encoding.items():  # the truth and the coordinates are written now
+        if name not in written_by_units:
+            continue
+        variable = template[name].variable  # all NaN: no unit has written it yet
+        empty = dask.array.full(variable.shape, np.nan, dtype=variable.dtype, chunks=enc["chunks"])
+        lazy[name] = xr.Variable(variable.dims, empty, variable.attrs, variable.encoding)
+    lazy.to_zarr(tmp, group="results", encoding=encoding, consolidated=False, compute=False)
     if store.exists():  # overwrite: the old store goes only once the new one is whole
         old = store.with_name(f".{store.name}.replaced")
         shutil.rmtree(old, ignore_errors=True)

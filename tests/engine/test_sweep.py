@@ -390,3 +390,34 @@ def test_a_store_of_the_older_flat_configuration_form_resumes():
     changed = json.loads(today)
     changed["params"]["order"] = 1
     assert _identity(old) != _identity(json.dumps(changed))
+
+
+def test_a_large_store_is_prepared_without_holding_its_results(tmp_path):
+    # the template's results variables are written as metadata only (lazy arrays, never
+    # computed): a store for 2.6 GB of results is made in about 30 MB and a few kB of disk
+    # (a study estimated at 835 GB died in _prepare, which wrote its NaNs chunk by chunk:
+    # 100 MB here, growing with the chunks)
+    import tracemalloc
+
+    from bayescollapse.engine.sweep import _prepare
+
+    config = RunConfig(
+        settings=(Setting(method="conjugate"),),
+        num_tokens=2000,
+        generations=200,
+        replicates=100,
+        seed=1,
+    )
+    values = 100 * 201 * 2000  # one (replicate, generation, token) variable: 321 MB
+    tracemalloc.start()
+    try:
+        _prepare(config, tmp_path / "big.zarr", overwrite=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 60e6 < 8 * values  # far below even one variable's values
+    on_disk = sum(p.stat().st_size for p in (tmp_path / "big.zarr").rglob("*") if p.is_file())
+    assert on_disk < 5e6
+    ds = xr.open_zarr(tmp_path / "big.zarr", group="results", consolidated=False)
+    assert ds["theta_mean"].shape == (1, 100, 201, 2000)
+    assert np.isnan(float(ds["theta_mean"][0, 0, 0, 0]))  # unwritten: the fill value
