@@ -12,6 +12,7 @@ import functools
 import itertools
 import json
 import math
+import unicodedata
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "cross_settings",
     "kept_generations",
     "make_setting",
+    "node_name",
     "prior_fields",
     "settings_grid",
 ]
@@ -65,6 +67,34 @@ PLAIN_LOOP = {
     "real_data": "fresh",
     "decoders": (),
 }
+
+
+def node_name(label: str) -> str:
+    """Return the stored node (NetCDF/Zarr group) name of a setting label: ``/`` becomes ``_``."""
+    return str(label).replace("/", "_")
+
+
+def _check_label(name: str) -> None:
+    """Refuse a setting name that cannot name a stored node (kept posteriors), in one line."""
+    node = node_name(name)
+    if (
+        not node.strip()
+        or node in (".", "..")
+        or node.startswith("__")
+        or any(unicodedata.category(c) == "Cc" for c in node)
+    ):
+        raise ValueError(
+            f"setting name {name!r} cannot name a stored group: not empty, '.' or '..', no "
+            "leading '__' and no control characters"
+        )
+
+
+def _spec(name: str, text: str) -> str:
+    """Return a schedule's canonical spec, or a one-line ValueError naming its field."""
+    try:
+        return Schedule.parse(text).spec
+    except ValueError as err:
+        raise ValueError(f"{name} {text!r}: {err}") from None
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -242,7 +272,7 @@ class Setting:
         if not isinstance(self.real_weight, str):
             object.__setattr__(self, "real_weight", str(self.real_weight))
         if self.real_weight != "none":
-            weight = Schedule.parse(self.real_weight).spec  # its values: RunConfig checks
+            weight = _spec("real_weight", self.real_weight)  # its values: RunConfig checks
             object.__setattr__(self, "real_weight", weight)
             if not SCHEMES[self.scheme].weighted:
                 allowed = ", ".join(repr(n) for n, rule in SCHEMES.items() if rule.weighted)
@@ -250,8 +280,8 @@ class Setting:
                     f"real_weight {weight!r} needs scheme {allowed} (weighted refits of the "
                     f"real and synthetic parts of each generation), not {self.scheme!r}"
                 )
-        object.__setattr__(self, "real_fraction", Schedule.parse(self.real_fraction).spec)
-        object.__setattr__(self, "sample_size", Schedule.parse(self.sample_size).spec)
+        object.__setattr__(self, "real_fraction", _spec("real_fraction", self.real_fraction))
+        object.__setattr__(self, "sample_size", _spec("sample_size", self.sample_size))
         object.__setattr__(self, "prior_params", _prior_items(self.prior_params))
         if not self.bayesian:  # a point estimate: no prior, every draw is a plug-in
             if self.prior_update == "carry":
@@ -270,6 +300,7 @@ class Setting:
             object.__setattr__(self, "group", group)
         if not self.name:
             object.__setattr__(self, "name", f"{self.group} {self.fit_label}")
+        _check_label(self.name)
 
     @property
     def bayesian(self) -> bool:
@@ -566,6 +597,13 @@ class RunConfig:
         names = [s.name for s in settings]
         if len(set(names)) != len(names):
             raise ValueError(f"setting names must be unique, got {names}")
+        nodes = [node_name(n) for n in names]
+        clash = next((n for n in names if nodes.count(node_name(n)) > 1), None)
+        if clash is not None:  # their kept posteriors would share one group
+            raise ValueError(
+                f"setting names {[n for n in names if node_name(n) == node_name(clash)]} are "
+                f"stored under one group name {node_name(clash)!r} ('/' becomes '_'); rename one"
+            )
         object.__setattr__(self, "settings", settings)
         for name in ("generations", "replicates"):
             value = getattr(self, name)

@@ -33,11 +33,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from bayescollapse.engine.config import RunConfig, kept_generations
+from bayescollapse.engine.config import RunConfig, kept_generations, node_name
 from bayescollapse.engine.loop import finish_results, place_rows, results_arrays, run_unit, units
 from bayescollapse.engine.memory import check_memory
 from bayescollapse.engine.rng import STREAMS_VERSION, fresh_seed
-from bayescollapse.io.posteriors import node_name
 from bayescollapse.io.storage import locked
 
 __all__ = ["SweepReport", "open_client", "run_distributed", "store_status", "sweep"]

@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
+from bayescollapse.engine.config import node_name
 from bayescollapse.io.results import validate_results
 from bayescollapse.io.storage import open_tree, write_atomic
 
@@ -41,11 +42,6 @@ __all__ = [
 
 #: the groups of a generation node, in ArviZ's order
 GROUPS = ("posterior", "sample_stats", "posterior_predictive", "observed_data", "synthetic_data")
-
-
-def node_name(label: str) -> str:
-    """Return the tree node name of a setting label (a ``/`` becomes ``_``)."""
-    return str(label).replace("/", "_")
 
 
 def posterior_node(tree: xr.DataTree, setting: str | int, generation: int) -> xr.DataTree:

@@ -151,3 +151,24 @@ def test_a_bad_scheduler_address_is_refused_before_the_store(tmp_path, monkeypat
     with pytest.raises(ValueError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:1"):
         with open_client(scheduler="tcp://127.0.0.1:1"):
             pass
+
+
+@pytest.mark.parametrize("name", [".", "..", "__zarr", "red\x1b[31m", "  "])
+def test_a_setting_name_that_cannot_name_a_group_is_refused(name):
+    # '..' wrote kept posteriors at the store's root; control characters reach terminals
+    with pytest.raises(ValueError, match="cannot name a stored group"):
+        Setting(name=name)
+
+
+def test_two_names_that_share_a_group_are_refused_before_the_run():
+    with pytest.raises(ValueError, match=r"are stored under one group name 'a_b'"):
+        RunConfig(settings=(Setting(name="a/b", method="mle"), Setting(name="a_b")))
+
+
+@pytest.mark.parametrize(
+    "field, spec",
+    [("real_fraction", "nan"), ("sample_size", "list:10,nan"), ("real_weight", "nan")],
+)
+def test_a_nan_schedule_names_its_field(field, spec):
+    with pytest.raises(ValueError, match=f"^{field} '{spec}': schedule parameters must be finite"):
+        Setting(**{field: spec})
