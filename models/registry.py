@@ -21,7 +21,11 @@ imported the first time a method is looked up.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -231,10 +235,14 @@ def _resolve(build: Callable | str) -> Callable:
 def load_plugins(modules=()) -> None:
     """Import plugin modules (which register methods), and the entry points once.
 
+    A plug-in is code: it is imported by its absolute name from the installed packages
+    and the import path, never from the current folder (a results file or a study that
+    names ``evilmod`` does not run an ``./evilmod.py`` lying beside it).
+
     Raises
     ------
     ValueError
-        If a named module cannot be imported.
+        If a name is not an absolute module name, or the module cannot be imported.
     """
     global _entry_points_loaded
     if isinstance(modules, str):  # one module named alone
@@ -244,10 +252,34 @@ def load_plugins(modules=()) -> None:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             ep.load()
     for module in modules:
+        if not isinstance(module, str) or not _MODULE_NAME.match(module):
+            raise ValueError(
+                f"plugin {module!r} is not an absolute module name (such as "
+                "my_package.methods)"
+            )
+        if module in sys.modules:
+            continue
         try:
-            importlib.import_module(module)
+            with _without_current_folder():
+                importlib.import_module(module)
         except ImportError as err:
             raise ValueError(f"plugin module {module!r} cannot be imported ({err})") from None
+
+
+#: an absolute dotted module name
+_MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+@contextlib.contextmanager
+def _without_current_folder():
+    """Leave the current folder (``''`` or its path) off ``sys.path`` for a block."""
+    here = {"", ".", os.getcwd()}
+    kept = list(sys.path)
+    sys.path[:] = [p for p in kept if p not in here]
+    try:
+        yield
+    finally:
+        sys.path[:] = kept
 
 
 def families() -> dict[str, type]:

@@ -119,11 +119,9 @@ def open_run(path: Path, plugins: list[str]):
         The results.
     family : type
         The family class (its face: variables, panels, labels).
-    params : dict
-        The family's own parameters as the run recorded them.
+    config : dict
+        The configuration as the run recorded it.
     """
-    import json
-
     from bayescollapse.io.results import open_results, results_attrs
     from bayescollapse.models.registry import families, load_plugins
 
@@ -140,15 +138,32 @@ def open_run(path: Path, plugins: list[str]):
                     f"{' '.join(recorded)} to import them (they run code) and open it"
                 )
         ds = open_results(path)
-    family = families()[model]
-    config = json.loads(ds.attrs["config"])
+        config = _recorded_config(path, ds)
+    return ds, families()[model], config
+
+
+def _recorded_config(path: Path, ds) -> dict:
+    """Return the configuration a results file records (or a one-line error naming it)."""
+    import json
+
+    text = ds.attrs.get("config")
+    try:
+        config = json.loads(text)
+        if isinstance(config, dict) and isinstance(config.get("params", {}), dict):
+            return config
+    except (TypeError, ValueError, RecursionError):
+        pass
+    raise ValueError(f"{path}: its attribute 'config' is not a configuration: {str(text)[:60]!r}")
+
+
+def describe(family: type, config: dict) -> str:
+    """Return the model's own parameters that are not its prior's, e.g. ``, num_tokens=20``.
+
+    ``config`` is the recorded configuration (its ``params``, or the family's keys at its
+    top level in configurations stored before they moved to ``params``).
+    """
     own = [f.name for f in dataclasses.fields(family.params)]
     params = config.get("params") or {k: config[k] for k in own if k in config}
-    return ds, family, params
-
-
-def describe(family: type, params: dict) -> str:
-    """Return the model's own parameters that are not its prior's, e.g. ``, num_tokens=20``."""
     return "".join(f", {k}={v}" for k, v in params.items() if k not in family.prior_fields)
 
 

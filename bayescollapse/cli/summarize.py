@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from bayescollapse.cli.common import (
@@ -48,11 +47,11 @@ def summarize_command(args: argparse.Namespace) -> int:
     """Print the header, the summary table and, with ``--paired``, the paired table."""
     from bayescollapse.present import tables
 
-    ds, family, params = open_run(args.file, args.plugins)
+    ds, family, config = open_run(args.file, args.plugins)
     report_missing_units(args.file, ds)
     print(
-        f"{args.file}: model {ds.attrs['model']}{describe(family, params)}, "
-        f"truth {json.loads(ds.attrs['config'])['truth']}, "
+        f"{args.file}: model {ds.attrs['model']}{describe(family, config)}, "
+        f"truth {config.get('truth')}, "
         f"seed {ds.attrs['seed']}, bayescollapse {ds.attrs['bayescollapse_version']}, "
         f"created {ds.attrs['created_at']}"
     )

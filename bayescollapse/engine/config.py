@@ -12,6 +12,7 @@ import functools
 import itertools
 import json
 import math
+import sys
 import unicodedata
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -726,6 +727,38 @@ class RunConfig:
     def to_json(self) -> str:
         """JSON text of the whole configuration."""
         return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_results(cls, ds, *, allow_plugins: bool = False) -> RunConfig:
+        """Return the configuration a results Dataset records, to rerun it exactly.
+
+        A configuration that names plug-ins is code: they are imported only with
+        ``allow_plugins=True`` (those already imported are used as they are).
+
+        Raises
+        ------
+        ValueError
+            One line naming the attribute when it is not a configuration, or the plug-ins
+            it names when they are not allowed.
+        """
+        text = ds.attrs.get("config") if hasattr(ds, "attrs") else None
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise ValueError
+        except (TypeError, ValueError, RecursionError):
+            raise ValueError(
+                f"the results' attribute 'config' is not a configuration (JSON of its keys): "
+                f"{str(text)[:60]!r}"
+            ) from None
+        named = data.get("plugins") or []
+        new = [p for p in (named if isinstance(named, list) else [named]) if p not in sys.modules]
+        if new and not allow_plugins:
+            raise ValueError(
+                f"the results' configuration names plug-in(s) {', '.join(map(str, new))}, "
+                "which run code when imported: pass allow_plugins=True to import them"
+            )
+        return cls.from_dict(data)
 
     @classmethod
     def from_dict(cls, data: dict) -> RunConfig:

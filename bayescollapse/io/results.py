@@ -301,7 +301,13 @@ def validate_results(ds: xr.Dataset) -> None:
     for attr in _ATTRS:
         if attr not in ds.attrs:
             raise ValueError(f"results lack attr {attr!r}")
-    json.loads(ds.attrs["config"])
+    try:
+        config = json.loads(ds.attrs["config"])
+    except (TypeError, ValueError, RecursionError):
+        config = None
+    if not isinstance(config, dict) or not isinstance(config.get("params", {}), dict):
+        text = str(ds.attrs["config"])[:60]
+        raise ValueError(f"results: their attribute 'config' is not a configuration: {text!r}")
     family = REGISTRY.get(ds.attrs["model"])
     if family is None:
         raise ValueError(f"results are of unknown model {ds.attrs['model']!r}")

@@ -172,3 +172,63 @@ def test_two_names_that_share_a_group_are_refused_before_the_run():
 def test_a_nan_schedule_names_its_field(field, spec):
     with pytest.raises(ValueError, match=f"^{field} '{spec}': schedule parameters must be finite"):
         Setting(**{field: spec})
+
+
+def test_plugins_are_code_and_come_only_from_where_the_user_installs_them(tmp_path, monkeypatch):
+    # a results file or study naming "evilmod" does not run an ./evilmod.py beside it; a
+    # relative name is refused; a results file's plug-ins are imported only when allowed
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from bayescollapse.models.registry import load_plugins
+
+    (tmp_path / "evilmod.py").write_text("raise SystemExit('evil ran')\n")
+    code = (
+        "from bayescollapse.models.registry import load_plugins\n"
+        "try:\n    load_plugins(['evilmod'])\nexcept ValueError as err:\n    print(err)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert "plugin module 'evilmod' cannot be imported" in out.stdout
+    with pytest.raises(ValueError, match="plugin '.rel' is not an absolute module name"):
+        load_plugins([".rel"])
+
+    import xarray as xr
+
+    golden = Path(__file__).parents[1] / "golden" / "categorical_options.nc"
+    with xr.open_dataset(golden) as ds:
+        attrs = dict(ds.attrs)
+    monkeypatch.delitem(sys.modules, "bayescollapse.models.examples.add_one", raising=False)
+    fake = xr.Dataset(attrs=attrs)
+    with pytest.raises(ValueError, match="names plug-in.*add_one.*allow_plugins=True"):
+        RunConfig.from_results(fake)
+    assert RunConfig.from_results(fake, allow_plugins=True).plugins == (
+        "bayescollapse.models.examples.add_one",
+    )
+
+
+@pytest.mark.parametrize("config", ["[[[", "[]", '{"params": 3}'])
+def test_a_malformed_config_attribute_is_one_line(config, tmp_path, capsys):
+    import shutil
+    from pathlib import Path
+
+    import netCDF4
+
+    path = tmp_path / "bad.nc"
+    shutil.copy(Path(__file__).parents[1] / "golden" / "gaussian_fits.nc", path)
+    with netCDF4.Dataset(path, "a") as nc:
+        nc.setncattr("config", config)
+    assert main(["summarize", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "attribute 'config' is not a configuration" in err
+    assert len(err.strip().splitlines()) == 1
+    with pytest.raises(ValueError, match="attribute 'config' is not a configuration|params 3"):
+        RunConfig.from_results(xr_attrs(config))
+
+
+def xr_attrs(config):
+    import xarray as xr
+
+    return xr.Dataset(attrs={"config": config})
