@@ -254,8 +254,7 @@ def load_plugins(modules=()) -> None:
     for module in modules:
         if not isinstance(module, str) or not _MODULE_NAME.match(module):
             raise ValueError(
-                f"plugin {module!r} is not an absolute module name (such as "
-                "my_package.methods)"
+                f"plugin {module!r} is not an absolute module name (such as my_package.methods)"
             )
         if module in sys.modules:
             continue

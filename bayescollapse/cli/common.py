@@ -88,7 +88,8 @@ def save_figure(fig, reservation, *, dpi: int) -> None:
     import matplotlib.pyplot as plt
 
     try:
-        reservation.commit(lambda temp: fig.savefig(temp, dpi=dpi, format="png"))
+        with user_input():  # a full disk: one line, no traceback
+            reservation.commit(lambda temp: fig.savefig(temp, dpi=dpi, format="png"))
     finally:
         plt.close(fig)
 

@@ -147,7 +147,8 @@ def phase_command(args: argparse.Namespace) -> int:
         )
         from bayescollapse.io.storage import write_atomic
 
-        write_atomic(ds, args.out, overwrite=args.force, reservation=out)
+        with user_input():  # a full disk: one line, no traceback
+            write_atomic(ds, args.out, overwrite=args.force, reservation=out)
         tables.console().print(tables.phase_table(ds))
         print(f"results: {args.out}")
         if figure is not None:

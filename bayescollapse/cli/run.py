@@ -223,10 +223,11 @@ def _run_and_write(args, config, out, figure) -> int:
         else:
             tree = run_tree(config, progress=advance, memory_limit=limit)
             ds = tree["results"].to_dataset()
-    if config.keep_posteriors == "none":
-        path = save_results(ds, args.out, overwrite=args.force, reservation=out)
-    else:
-        path = save_tree(tree, args.out, overwrite=args.force, reservation=out)
+    with user_input():  # a full disk is said in one line, the old file kept
+        if config.keep_posteriors == "none":
+            path = save_results(ds, args.out, overwrite=args.force, reservation=out)
+        else:
+            path = save_tree(tree, args.out, overwrite=args.force, reservation=out)
     tables.console().print(tables.summary_table(ds, generation=-1))
     for warning in config.family().warnings(ds):
         print(f"bayescollapse: warning: {warning}", file=sys.stderr)

@@ -37,7 +37,7 @@ from bayescollapse.engine.config import RunConfig, kept_generations, node_name
 from bayescollapse.engine.loop import finish_results, place_rows, results_arrays, run_unit, units
 from bayescollapse.engine.memory import check_memory
 from bayescollapse.engine.rng import STREAMS_VERSION, fresh_seed
-from bayescollapse.io.storage import locked
+from bayescollapse.io.storage import locked, refuse_if_full
 
 __all__ = ["SweepReport", "open_client", "run_distributed", "store_status", "sweep"]
 
@@ -165,10 +165,30 @@ def _prepare(config: RunConfig, store: Path, *, overwrite: bool) -> RunConfig:
     store.parent.mkdir(parents=True, exist_ok=True)
     tmp = store.with_name(f".{store.name}.creating")
     shutil.rmtree(tmp, ignore_errors=True)
-    xr.Dataset(attrs=template.attrs).to_zarr(tmp, consolidated=False)
-    _write_group(tmp / STATUS_DIR, {"units": len(units(config))})
+    try:
+        _write_template(tmp, template, config)
+    except BaseException as err:
+        shutil.rmtree(tmp, ignore_errors=True)  # no half-made store stays behind
+        if isinstance(err, Exception):
+            refuse_if_full(err, tmp, store, 2**20)
+        raise
+    if store.exists():  # overwrite: the old store goes only once the new one is whole
+        old = store.with_name(f".{store.name}.replaced")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(store, old)
+        os.replace(tmp, store)
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    else:
+        os.replace(tmp, store)  # a store exists only once its template is whole
+    return config
+
+
+def _write_template(tmp: Path, template: xr.Dataset, config: RunConfig) -> None:
+    """Write a new store's attributes, status folder and results template into ``tmp``."""
     import dask.array
 
+    xr.Dataset(attrs=template.attrs).to_zarr(tmp, consolidated=False)
+    _write_group(tmp / STATUS_DIR, {"units": len(units(config))})
     # the data variables as lazy Dask arrays, never computed: only their metadata is
     # written (unwritten chunks read as the fill value, NaN), so a template costs neither
     # the memory nor the time of the results it will hold
@@ -182,15 +202,6 @@ def _prepare(config: RunConfig, store: Path, *, overwrite: bool) -> RunConfig:
         empty = dask.array.full(variable.shape, np.nan, dtype=variable.dtype, chunks=enc["chunks"])
         lazy[name] = xr.Variable(variable.dims, empty, variable.attrs, variable.encoding)
     lazy.to_zarr(tmp, group="results", encoding=encoding, consolidated=False, compute=False)
-    if store.exists():  # overwrite: the old store goes only once the new one is whole
-        old = store.with_name(f".{store.name}.replaced")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(store, old)
-        os.replace(tmp, store)
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
-    else:
-        os.replace(tmp, store)  # a store exists only once its template is whole
-    return config
 
 
 def _write_unit(store: Path, config: RunConfig, rows: dict, groups: dict, s: int, b: int) -> None:

@@ -411,16 +411,48 @@ def write_atomic(
     engine = engine_for(path)
 
     def write(temp: Path) -> None:
-        if engine == "zarr":
-            data.to_zarr(temp, consolidated=False)
-        else:
-            with _no_distributed_probe():
-                data.to_netcdf(temp, engine="netcdf4")
+        try:
+            if engine == "zarr":
+                data.to_zarr(temp, consolidated=False)
+            else:
+                with _no_distributed_probe():
+                    data.to_netcdf(temp, engine="netcdf4")
+        except Exception as err:  # the libraries say "HDF error" and the like for a full disk
+            refuse_if_full(err, temp, path, _size(data))
+            raise
 
     if reservation is not None:
         return reservation.commit(write)
     with reserve(path, overwrite=overwrite) as taken:
         return taken.commit(write)
+
+
+def _size(data) -> int:
+    """Bytes of a Dataset's or DataTree's values (uncompressed: an upper bound on disk)."""
+    if isinstance(data, xr.DataTree):
+        return sum(node.dataset.nbytes for node in data.subtree)
+    return int(data.nbytes)
+
+
+def refuse_if_full(err: Exception, temp: Path, path: Path, size: int) -> None:
+    """Turn a write that failed on a full device into a one-line ValueError, else pass."""
+    if isinstance(err, OSError) and err.errno not in (errno.ENOSPC, errno.EDQUOT, None):
+        return
+    try:  # what the device would hold for these results: its free space and the partial file
+        partial = sum(p.stat().st_size for p in temp.rglob("*")) if temp.is_dir() else 0
+        partial = temp.stat().st_size if temp.is_file() else partial
+        free = shutil.disk_usage(temp.parent).free + partial
+    except OSError:
+        return
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT) or free < size:
+        raise ValueError(
+            f"cannot write {path}: no space left on the device ({_mb(free)} free; the results "
+            f"take up to {_mb(size)}, less once compressed)"
+        ) from None
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:.1f} MB"
 
 
 def open_tree(path: str | os.PathLike) -> xr.DataTree:

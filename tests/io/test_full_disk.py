@@ -1,0 +1,52 @@
+"""A full disk is a one-line error: the old file kept, nothing left behind (issue 27, 1).
+
+The device is a 3 MB tmpfs the test mounts (root only; skipped where that is refused).
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from bayescollapse.cli import main
+
+BIG = ["--tokens", "500", "--generations", "60", "--replicates", "20", "--method", "conjugate"]
+
+
+@pytest.fixture
+def full(tmp_path):
+    folder = tmp_path / "small"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("a size-limited tmpfs cannot be mounted here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_a_full_disk_is_one_line_and_leaves_nothing(full, suffix, capsys):
+    out = full / f"r{suffix}"
+    assert main(["run", *BIG, "--seed", "1", "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2  # the run's header line, then the error
+    assert f"cannot write {out}: no space left on the device" in err[-1]
+    assert "MB free; the results take up to" in err[-1]
+    assert sorted(p.name for p in full.iterdir()) == []  # no temporary folder left
+
+
+def test_a_full_disk_keeps_the_old_file_under_force(full, capsys):
+    out = full / "r.nc"
+    small = ["--generations", "1", "--replicates", "2", "--seed", "1"]
+    assert main(["run", *small, "--out", str(out), "--no-progress"]) == 0
+    before = out.read_bytes()
+    argv = ["run", *BIG, "--seed", "2", "--out", str(out), "--force", "--no-progress"]
+    assert main(argv) == 2
+    assert "no space left on the device" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in full.iterdir()) == ["r.nc"]
