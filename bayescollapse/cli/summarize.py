@@ -49,12 +49,12 @@ def summarize_command(args: argparse.Namespace) -> int:
 
     ds, family, config = open_run(args.file, args.plugins)
     report_missing_units(args.file, ds)
-    print(
+    header = (
         f"{args.file}: model {ds.attrs['model']}{describe(family, config)}, "
-        f"truth {config.get('truth')}, "
-        f"seed {ds.attrs['seed']}, bayescollapse {ds.attrs['bayescollapse_version']}, "
-        f"created {ds.attrs['created_at']}"
+        f"truth {config.get('truth')}, seed {ds.attrs['seed']}, "
+        f"bayescollapse {ds.attrs['bayescollapse_version']}, created {ds.attrs['created_at']}"
     )
+    print(tables.printable(header))
     try:
         out = tables.console()
         out.print(tables.summary_table(ds, generation=args.generation))

@@ -18,6 +18,7 @@ __all__ = [
     "console",
     "mean_se",
     "paired_table",
+    "printable",
     "phase_table",
     "render",
     "summary_table",
@@ -39,9 +40,36 @@ def render(table: Table, *, width: int = 200) -> str:
     return buf.getvalue()
 
 
+def printable(text) -> str:
+    r"""Return ``text`` with control characters written as escapes (````), never raw.
+
+    Labels come from files, which may come from anyone: a terminal escape in a setting
+    name must not reach the terminal.
+
+    Examples
+    --------
+    >>> printable("red[31m")
+    'red\\x1b[31m'
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode() for c in text
+    )
+
+
+class _Table(Table):
+    """A rich Table whose cells are printed literally (control characters escaped)."""
+
+    def add_row(self, *cells, **kwargs) -> None:
+        """Add a row, every string cell through :func:`printable`."""
+        super().add_row(*(printable(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+
 def new_table(title: str, columns: list[str], *, left: int = 1) -> Table:
     """Return a table whose first ``left`` columns are labels, the rest numbers (unwrapped)."""
-    table = Table(title=title)
+    table = _Table(title=printable(title))
     for i, name in enumerate(columns):
         if i < left:
             table.add_column(name, overflow="fold")

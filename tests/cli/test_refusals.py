@@ -232,3 +232,23 @@ def xr_attrs(config):
     import xarray as xr
 
     return xr.Dataset(attrs={"config": config})
+
+
+def test_escape_codes_in_a_files_labels_never_reach_the_terminal(tmp_path, capsys):
+    # a results file from someone else may carry terminal escapes in its labels (they are
+    # refused in new settings, but a file can be edited): tables print them escaped
+    import shutil
+    from pathlib import Path
+
+    import netCDF4
+
+    path = tmp_path / "escaped.nc"
+    shutil.copy(Path(__file__).parents[1] / "golden" / "gaussian_fits.nc", path)
+    with netCDF4.Dataset(path, "a") as nc:
+        labels = nc["fit_label"][:]
+        labels[0] = "mle\x1b]0;pwned\x07"
+        nc["fit_label"][:] = labels
+    assert main(["summarize", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "mle\\x1b]0;pwned\\x07" in out
