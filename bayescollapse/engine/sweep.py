@@ -259,7 +259,7 @@ def _unit_task(config_json: str, s: int, b: int, store: str | None) -> tuple:
 
 
 #: a Dask scheduler's address: PROTOCOL://HOST[:PORT] or HOST:PORT
-_ADDRESS = re.compile(r"^((tcp|tls|ws|wss|ucx|inproc)://[^\s/]+|[^\s:/]+:\d+)$")
+_ADDRESS = re.compile(r"^((tcp|tls|ws|wss|ucx)://[^\s/]+|[^\s:/]+:\d+)$")
 
 
 def _check_scheduler(scheduler) -> None:

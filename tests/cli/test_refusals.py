@@ -140,9 +140,10 @@ def test_a_bad_scheduler_address_is_refused_before_the_store(tmp_path, monkeypat
     from bayescollapse.engine.sweep import open_client, sweep
 
     store = tmp_path / "s.zarr"
-    with pytest.raises(ValueError, match="scheduler 'foo' is not a Dask scheduler's address"):
-        sweep(RunConfig(generations=1, replicates=2, seed=1), store, scheduler="foo")
-    assert not store.exists()
+    for address in ("foo", "inproc://nothing"):  # an in-process address means nothing here
+        with pytest.raises(ValueError, match=f"scheduler '{address}' is not a Dask scheduler"):
+            sweep(RunConfig(generations=1, replicates=2, seed=1), store, scheduler=address)
+        assert not store.exists()
 
     def unreachable(address, **_):
         raise OSError(f"Timed out trying to connect to {address}")
