@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bayescollapse.cli.common import UsageError, load_toml, user_input
 from bayescollapse.cli.flags import cluster_flags, memory_flag, progress_flag
+from bayescollapse.errors import Terminated
 
 __all__ = ["add_parser"]
 
@@ -38,8 +39,6 @@ def add_parser(sub) -> None:
 def sweep_command(args: argparse.Namespace) -> int:
     """Run a TOML study on Dask into its Zarr store (resuming), and report the units."""
     from bayescollapse.engine.config import RunConfig
-    from bayescollapse.engine.progress import progress_bar
-    from bayescollapse.engine.sweep import sweep
 
     with user_input():
         config = RunConfig.from_dict(load_toml(args.file))
@@ -59,22 +58,11 @@ def sweep_command(args: argparse.Namespace) -> int:
     def announce(link: str) -> None:
         print(f"bayescollapse: Dask dashboard: {link or 'none'}", file=sys.stderr)
 
-    with progress_bar(total, disable=args.no_progress, label="units") as advance:
-        with user_input():  # a store of another configuration is the user's to resolve
-            report = sweep(
-                config,
-                args.out,
-                workers=args.workers,
-                scheduler=args.scheduler,
-                overwrite=args.overwrite,
-                progress=advance,
-                announce=announce,
-                memory_limit=args.memory_limit,
-                on_failure=lambda unit, error: print(
-                    f"bayescollapse: unit (setting {unit[0]}, block {unit[1]}) failed: {error}",
-                    file=sys.stderr,
-                ),
-            )
+    try:
+        report = _run_sweep(args, config, total, announce)
+    except (KeyboardInterrupt, Terminated) as err:
+        _say_what_is_kept(args, total, err)
+        return 143 if isinstance(err, Terminated) else 130
     print(
         f"units: {len(report.run)} run, {len(report.skipped)} skipped as done, "
         f"{len(report.failed)} failed"
@@ -89,3 +77,53 @@ def sweep_command(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _run_sweep(args, config, total: int, announce):
+    """Run the sweep with its progress bar (counting the units a resume skips as done)."""
+    from bayescollapse.engine.progress import progress_bar
+    from bayescollapse.engine.sweep import store_status, sweep
+
+    done = 0  # a resumed sweep's bar starts from the units already done
+    if args.out.exists() and not args.overwrite:
+        try:
+            done = sum(r["status"] == "done" for r in store_status(args.out).values())
+        except (OSError, ValueError, KeyError):
+            done = 0
+    with progress_bar(total, disable=args.no_progress, label="units") as advance:
+        if done:
+            advance(done)
+        with user_input():  # a store of another configuration is the user's to resolve
+            return sweep(
+                config,
+                args.out,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                overwrite=args.overwrite,
+                progress=advance,
+                announce=announce,
+                memory_limit=args.memory_limit,
+                on_failure=lambda unit, error: print(
+                    f"bayescollapse: unit (setting {unit[0]}, block {unit[1]}) failed: {error}",
+                    file=sys.stderr,
+                ),
+            )
+
+
+def _say_what_is_kept(args, total: int, err) -> None:
+    """After an interruption: how many units are done and kept, and how to resume them."""
+    from bayescollapse.engine.sweep import store_status
+
+    try:
+        done = sum(r["status"] == "done" for r in store_status(args.out).values())
+    except (OSError, ValueError, KeyError):
+        done = 0
+    name = "SIGTERM" if isinstance(err, Terminated) else "interrupted"
+    if done:
+        what = (
+            f"{done} of {total} units are done and kept in {args.out}; rerun the same command "
+            "to resume the others"
+        )
+    else:
+        what = "no unit was done; nothing was kept"
+    print(f"bayescollapse: {name}; {what}", file=sys.stderr)

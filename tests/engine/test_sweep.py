@@ -421,3 +421,37 @@ def test_a_large_store_is_prepared_without_holding_its_results(tmp_path):
     ds = xr.open_zarr(tmp_path / "big.zarr", group="results", consolidated=False)
     assert ds["theta_mean"].shape == (1, 100, 201, 2000)
     assert np.isnan(float(ds["theta_mean"][0, 0, 0, 0]))  # unwritten: the fill value
+
+
+@pytest.mark.parametrize("sig, code, name", [(signal.SIGINT, 130, "interrupted")])
+def test_an_interrupted_sweep_says_what_it_kept_and_how_to_resume(tmp_path, sig, code, name):
+    # it said "nothing was written" with units done and kept in the store
+    study = tmp_path / "study.toml"
+    study.write_text(textwrap.dedent(TOML))
+    store = tmp_path / "stopped.zarr"
+    command = [sys.executable, "-m", "bayescollapse.cli", "sweep", str(study)]
+    command += ["--out", str(store), "--workers", "1", "--no-progress"]
+    proc = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        status = store_status(store) if store.exists() else {}
+        if sum(r["status"] == "done" for r in status.values()) >= 2:
+            break
+        time.sleep(0.1)
+    running = proc.poll() is None
+    if running:
+        os.kill(proc.pid, sig)  # the command only, as a terminal's Ctrl-C reaches it
+    try:
+        err = proc.communicate(timeout=60)[1].decode()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert running and proc.returncode == code, err
+    done = sum(r["status"] == "done" for r in store_status(store).values())
+    assert 2 <= done < 12
+    assert (
+        f"bayescollapse: {name}; {done} of 12 units are done and kept in {store}; rerun the "
+        "same command to resume the others" in err
+    )
