@@ -223,7 +223,10 @@ def test_accumulate_subsample_draws_from_the_whole_pool():
 
     reps, n = 4000, 300
     pool = np.tile([900, 100, 0], (reps, 1))
-    previous = TrainingSet(pool, pool, np.full(reps, 1000))
+    # the last training set differs from the pool (it was a subsample): a scheme that drew
+    # from it and the batch would give E = 300 ([50, 50, 200] + 100) / 600 = (75, 75, 150)
+    last = np.tile([50, 50, 200], (reps, 1))
+    previous = TrainingSet(last, pool, np.full(reps, 1000))
     fit = PointProbabilities(np.full((reps, 3), 1 / 3), WRITER)
     out = next_training_set(
         "accumulate-subsample",

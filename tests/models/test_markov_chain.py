@@ -14,15 +14,27 @@ def test_stationary_law_of_a_two_state_chain():
     np.testing.assert_allclose(stationary(CHAIN[None], 1)[0], [3 / 7, 4 / 7], rtol=1e-12)
 
 
-@pytest.mark.parametrize("sequences", [3, 50_000])  # written one by one, or by occupancy
-def test_sequences_start_in_the_generating_chains_stationary_law(sequences):
+@pytest.mark.parametrize(
+    "sequences, one_by_one", [(1, True), (50_000, False)]
+)  # fewer sequences than half the (context, token) cells are written one by one
+def test_sequences_start_in_the_generating_chains_stationary_law(
+    sequences, one_by_one, monkeypatch
+):
     # law: with length 1 each sequence emits one token from its start context, so a row's
     # total is the number of sequences starting there: Binomial(N, pi(c)) with pi = (3/7,
     # 4/7). Over 4000 replicates the mean share is within z = 4 SE; a uniform start (1/2) or
-    # the truth's law would be hundreds of SE away.
+    # the truth's law would be hundreds of SE away. Each path is checked to be the one taken.
+    from bayescollapse.models.markov import chain as markov_chain
+
+    taken = []
+    by_sequence = markov_chain._by_sequence
+    monkeypatch.setattr(
+        markov_chain, "_by_sequence", lambda *a, **k: taken.append(1) or by_sequence(*a, **k)
+    )
     reps = 4000
     rng = np.random.default_rng(11)
     counts = sequence_counts(CHAIN, np.full(reps, sequences), order=1, length=1, rng=rng)
+    assert bool(taken) == one_by_one
     share = counts.sum(axis=-1)[:, 0] / sequences
     se = np.sqrt(3 / 7 * 4 / 7 / (sequences * reps))
     assert abs(share.mean() - 3 / 7) < 4 * se
