@@ -64,21 +64,11 @@ def test_the_predictive_points_are_counted():
 def test_a_sampled_methods_draws_are_counted():
     # a PyMC method holds chains x draws of a block's parameters at once, 4 copies (the
     # draws, sorted draws, and the diagnostics' split and ranks): K = 20 tokens here
-    base = {"sample_size": "1000"}
-    exact = RunConfig(
-        settings=(Setting(**base, method="conjugate"),),
-        replicates=8,
-        replicate_block=4,
-        draws=300,
-        chains=3,
-    )
-    sampled = RunConfig(
-        settings=(Setting(**base, method="pymc"),),
-        replicates=8,
-        replicate_block=4,
-        draws=300,
-        chains=3,
-    )
+    def study(method):
+        setting = Setting(sample_size="1000", method=method)
+        return RunConfig(settings=(setting,), replicates=8, replicate_block=4, draws=300, chains=3)
+
+    exact, sampled = study("conjugate"), study("pymc")
     extra = estimate_memory(sampled)["working"] - estimate_memory(exact)["working"]
     assert extra == 8 * 4 * 3 * 300 * 4 * 20
 

@@ -246,6 +246,17 @@ def test_cli_rejects_bad_sweeps_in_one_line(tmp_path, capsys):
     assert "is not a sweep store" in capsys.readouterr().err
 
 
+def _wait_for_done_units(proc, store, done: int, *, seconds: float = 120) -> bool:
+    """Wait until ``done`` units of a sweep process are done; whether it still runs then."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        status = store_status(store) if store.exists() else {}
+        if sum(r["status"] == "done" for r in status.values()) >= done:
+            break
+        time.sleep(0.1)
+    return proc.poll() is None
+
+
 def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path, capsys):
     # a real kill -9 of the whole process group (the command and its Dask workers)
     study = tmp_path / "study.toml"
@@ -258,13 +269,7 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path, capsys):
         proc = subprocess.Popen(
             command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=err
         )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            status = store_status(store) if store.exists() else {}
-            if sum(r["status"] == "done" for r in status.values()) >= 2:
-                break
-            time.sleep(0.1)
-        running = proc.poll() is None
+        running = _wait_for_done_units(proc, store, 2)
         if running:  # kill it mid-sweep: the command and its Dask workers
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -434,13 +439,7 @@ def test_an_interrupted_sweep_says_what_it_kept_and_how_to_resume(tmp_path, sig,
     proc = subprocess.Popen(
         command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        status = store_status(store) if store.exists() else {}
-        if sum(r["status"] == "done" for r in status.values()) >= 2:
-            break
-        time.sleep(0.1)
-    running = proc.poll() is None
+    running = _wait_for_done_units(proc, store, 2)
     if running:
         os.kill(proc.pid, sig)  # the command only, as a terminal's Ctrl-C reaches it
     try:
