@@ -140,33 +140,32 @@ class Decoding:
         """Whether this is plain sampling (every setting at its neutral value)."""
         return self == PLAIN
 
+    def _rules(self) -> list[tuple[Decoder, float]]:
+        """Return the rules that change a token law, with their values, in their order."""
+        values = {"temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p}
+        values.update(self.extra)
+        return [
+            (decoder, values[name])
+            for name, decoder in DECODERS.items()  # the built-ins first
+            if values.get(name, decoder.neutral) != decoder.neutral
+        ]
+
     @property
     def label(self) -> str:
         """Short label of the non-neutral settings, e.g. ``T=0.7 top-k=10``; empty if plain."""
-        parts = []
-        if self.temperature != 1:
-            parts.append(f"T={self.temperature:g}")
-        if self.top_k:
-            parts.append(f"top-k={self.top_k}")
-        if self.top_p != 1:
-            parts.append(f"top-p={self.top_p:g}")
+        parts = [f"{decoder.label}={value:g}" for decoder, value in self._rules()]
         if self.variance_scale != 1:
             parts.append(f"var-scale={self.variance_scale:g}")
-        parts += [f"{DECODERS[name].label}={value:g}" for name, value in self.extra]
         return " ".join(parts)
 
     def probabilities(self, probs: np.ndarray) -> np.ndarray:
         """Return the decoded law of every row of ``probs`` (the last axis is the token).
 
-        Rows are left as they are (the same array) where a step is neutral.
+        Rows are left as they are (the same array) where every rule is neutral.
         """
         p = np.asarray(probs, dtype=float)
-        values = {"temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p}
-        values.update(self.extra)
-        for name, decoder in DECODERS.items():  # in registration order: the built-ins first
-            value = values.get(name, decoder.neutral)
-            if value != decoder.neutral:
-                p = decoder.apply(p, value)
+        for decoder, value in self._rules():
+            p = decoder.apply(p, value)
         return p
 
     def scale_sigma(self, sigma):
@@ -249,11 +248,8 @@ def check_token_decoding(setting, family: str) -> None:
 
 def check_gaussian_decoding(setting) -> None:
     """Refuse token decodings for the Gaussian family (one-line error)."""
-    rules = {name: getattr(setting, name) for name in ("temperature", "top_k", "top_p")}
-    rules.update(setting.decoding.extra)
-    for name, value in rules.items():
-        if value != DECODERS[name].neutral:
-            raise ValueError(
-                f"{name} {value!r} decodes token laws; the gaussian model "
-                "decodes with variance_scale (its analogue of a temperature)"
-            )
+    for decoder, value in setting.decoding._rules()[:1]:
+        raise ValueError(
+            f"{decoder.name} {value!r} decodes token laws; the gaussian model "
+            "decodes with variance_scale (its analogue of a temperature)"
+        )
