@@ -123,6 +123,7 @@ def open_run(path: Path, plugins: list[str]):
     config : dict
         The configuration as the run recorded it.
     """
+    from bayescollapse.engine.records import recorded_config
     from bayescollapse.io.results import open_results, results_attrs
     from bayescollapse.models.registry import families, load_plugins
 
@@ -139,22 +140,8 @@ def open_run(path: Path, plugins: list[str]):
                     f"{' '.join(recorded)} to import them (they run code) and open it"
                 )
         ds = open_results(path)
-        config = _recorded_config(path, ds)
+        config = recorded_config(ds.attrs["config"])  # checked by open_results
     return ds, families()[model], config
-
-
-def _recorded_config(path: Path, ds) -> dict:
-    """Return the configuration a results file records (or a one-line error naming it)."""
-    import json
-
-    text = ds.attrs.get("config")
-    try:
-        config = json.loads(text)
-        if isinstance(config, dict) and isinstance(config.get("params", {}), dict):
-            return config
-    except (TypeError, ValueError, RecursionError):
-        pass
-    raise ValueError(f"{path}: its attribute 'config' is not a configuration: {str(text)[:60]!r}")
 
 
 def describe(family: type, config: dict) -> str:

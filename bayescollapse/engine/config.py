@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bayescollapse.engine.records import recorded_config
 from bayescollapse.engine.schedules import (
     Schedule,
     kept_generations,
@@ -741,16 +742,7 @@ class RunConfig:
             One line naming the attribute when it is not a configuration, or the plug-ins
             it names when they are not allowed.
         """
-        text = ds.attrs.get("config") if hasattr(ds, "attrs") else None
-        try:
-            data = json.loads(text)
-            if not isinstance(data, dict):
-                raise ValueError
-        except (TypeError, ValueError, RecursionError):
-            raise ValueError(
-                f"the results' attribute 'config' is not a configuration (JSON of its keys): "
-                f"{str(text)[:60]!r}"
-            ) from None
+        data = recorded_config(ds.attrs.get("config") if hasattr(ds, "attrs") else None)
         named = data.get("plugins") or []
         new = [p for p in (named if isinstance(named, list) else [named]) if p not in sys.modules]
         if new and not allow_plugins:

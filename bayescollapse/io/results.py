@@ -33,7 +33,6 @@ real data came from (``real_data``) and the weight of the real items in the refi
 from __future__ import annotations
 
 import functools
-import json
 import os
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -42,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from bayescollapse.engine.records import recorded_config
 from bayescollapse.engine.rng import STREAMS_VERSION
 from bayescollapse.engine.schedules import real_weight_values
 from bayescollapse.io.storage import engine_for, write_atomic
@@ -301,13 +301,7 @@ def validate_results(ds: xr.Dataset) -> None:
     for attr in _ATTRS:
         if attr not in ds.attrs:
             raise ValueError(f"results lack attr {attr!r}")
-    try:
-        config = json.loads(ds.attrs["config"])
-    except (TypeError, ValueError, RecursionError):
-        config = None
-    if not isinstance(config, dict) or not isinstance(config.get("params", {}), dict):
-        text = str(ds.attrs["config"])[:60]
-        raise ValueError(f"results: their attribute 'config' is not a configuration: {text!r}")
+    recorded_config(ds.attrs["config"])
     family = REGISTRY.get(ds.attrs["model"])
     if family is None:
         raise ValueError(f"results are of unknown model {ds.attrs['model']!r}")
