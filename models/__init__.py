@@ -6,6 +6,8 @@ own (see ``CONTRIBUTING.md``). The protocols every family and fit satisfy are in
 :mod:`bayescollapse.models.protocols`.
 """
 
+from dataclasses import fields
+
 from bayescollapse.models.categorical.family import DirichletCategorical
 from bayescollapse.models.gaussian.family import Gaussian
 from bayescollapse.models.markov.family import MarkovLM
@@ -21,10 +23,17 @@ from bayescollapse.models.registry import (
 DEFAULT_MODEL = DirichletCategorical.name
 #: the method a setting fits with when it names none (the exact posterior)
 DEFAULT_METHOD = "conjugate"
+#: the shipped families' parameters, which a RunConfig held as flat fields before they
+#: moved to the families: configurations stored then name them all, whatever the model,
+#: and a key that is not the model's own had no effect, so reading such one drops it
+LEGACY_FLAT_KEYS = frozenset(
+    f.name for family in (DirichletCategorical, MarkovLM, Gaussian) for f in fields(family.params)
+)
 
 __all__ = [
     "DEFAULT_METHOD",
     "DEFAULT_MODEL",
+    "LEGACY_FLAT_KEYS",
     "REGISTRY",
     "DirichletCategorical",
     "Gaussian",

@@ -55,6 +55,17 @@ def test_the_core_names_no_family_or_method_and_sniffs_no_family_dim():
         if node.value in names or node.value in FAMILY_DIMS
     ]
     assert found == []
+    # nor quotes a family's name in its text (a docstring's example, a comment)
+    import re
+
+    quoted = re.compile("[\"']({})[\"']".format("|".join(map(re.escape, families()))))
+    texts = [
+        f"{path.relative_to(PACKAGE)}:{n}"
+        for path in _core_files()
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if quoted.search(line)
+    ]
+    assert texts == []
 
 
 def test_core_functions_are_short():

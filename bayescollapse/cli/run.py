@@ -61,7 +61,7 @@ def chosen_model(argv: list[str]) -> tuple[str | None, list[str]]:
 def add_parser(sub, model: str | None) -> None:
     """Add the ``run`` subcommand with the flags of ``model`` (the default model's if None)."""
     from bayescollapse.engine.config import RunConfig, Setting
-    from bayescollapse.models import DEFAULT_MODEL, REGISTRY
+    from bayescollapse.models import DEFAULT_METHOD, DEFAULT_MODEL, REGISTRY
     from bayescollapse.models.decoding import DECODERS
     from bayescollapse.models.registry import method_names
     from bayescollapse.models.sampling import SamplerSettings
@@ -102,7 +102,7 @@ def add_parser(sub, model: str | None) -> None:
         Setting,
         helps={
             "method": f"fitting method of {family.name}: {' | '.join(method_names(family.name))} "
-            "(default conjugate)"
+            f"(default {DEFAULT_METHOD})"
         },
     )
     axes.add_argument("--pairing", choices=("product", "zip"), default="product")

@@ -29,7 +29,7 @@ from bayescollapse.engine.schedules import (
 )
 from bayescollapse.engine.schemes import REAL_SOURCES, SCHEMES
 from bayescollapse.engine.validation import conform_fields
-from bayescollapse.models import DEFAULT_METHOD, DEFAULT_MODEL, REGISTRY
+from bayescollapse.models import DEFAULT_METHOD, DEFAULT_MODEL, LEGACY_FLAT_KEYS, REGISTRY
 from bayescollapse.models.decoding import DECODERS, Decoding
 from bayescollapse.models.params import param
 from bayescollapse.models.probability_fits import SYNTHETIC_MODES
@@ -501,28 +501,6 @@ def cross_settings(
     return tuple(out.values())
 
 
-#: the family parameters a RunConfig held as flat fields before they moved to the families
-#: (issue 25); configurations stored then name them all, whatever the model, and a key that
-#: is not the model's own had no effect, so reading such a configuration drops it
-LEGACY_FAMILY_KEYS = frozenset(
-    {
-        "num_tokens",
-        "prior_concentration",
-        "tail_rank",
-        "order",
-        "sequence_length",
-        "unseen",
-        "prior",
-        "prior_mean",
-        "prior_kappa",
-        "prior_alpha",
-        "prior_beta",
-        "prior_mu_sd",
-        "prior_sigma_scale",
-    }
-)
-
-
 @dataclass(frozen=True)
 class RunConfig:
     """Everything that determines a run; stored as JSON in the results' attrs.
@@ -532,8 +510,9 @@ class RunConfig:
     parameters dataclass (``REGISTRY[model].params``, e.g.
     :class:`~bayescollapse.models.categorical.family.CategoricalParams`), or a dict of
     its fields, or None for its defaults. For convenience the family's fields may also
-    be given as keywords (``RunConfig(model="markov", order=2)``) and read as attributes
-    (``config.order``); a TOML file gives them in a ``[params]`` table or as top-level keys.
+    be given as keywords (``RunConfig(model=NAME, order=2)`` for a family with an ``order``)
+    and read as attributes (``config.order``); a TOML file gives them in a ``[params]``
+    table or as top-level keys.
 
     ``posterior_metrics=False`` skips the HDI and posterior-drift summaries of Bayesian
     fits (they are then NaN): large sweeps that only need point errors run faster.
@@ -682,7 +661,7 @@ class RunConfig:
                 dtype=np.int64,
             )
             weights = np.array([real_weight_values(s.real_weight, gens) for s in self.settings])
-            values = (alphas, sizes, weights.reshape(len(self.settings), gens + 1))
+            values = (alphas, sizes, weights)
             for array in values:
                 array.setflags(write=False)
             object.__setattr__(self, "_schedules", values)
@@ -774,7 +753,7 @@ class RunConfig:
         own_keys = {f.name for f in fields(own)} if own is not None else set()
         allowed = {f.name for f in fields(cls)} | {"cross"}
         flat = {k: data.pop(k) for k in list(data) if k not in allowed and k in own_keys}
-        for key in [k for k in data if k not in allowed and k in LEGACY_FAMILY_KEYS]:
+        for key in [k for k in data if k not in allowed and k in LEGACY_FLAT_KEYS]:
             data.pop(key)  # another family's key in an old flat configuration: no effect
         unknown = sorted(set(data) - allowed)
         if unknown:
@@ -841,7 +820,7 @@ _dataclass_init = RunConfig.__init__
 
 @functools.wraps(_dataclass_init)
 def _init(self, *args, **kwargs) -> None:
-    # the family's fields as keywords: RunConfig(model="markov", order=2)
+    # the family's fields as keywords: RunConfig(model=NAME, order=2)
     own = {k: kwargs.pop(k) for k in list(kwargs) if k not in _FIELD_NAMES}
     if own:
         params = kwargs.get("params")

@@ -161,7 +161,7 @@ _FITTERS: dict[tuple, Fitter] = {}
 
 @dataclass(frozen=True)
 class UnitPlan:
-    """What one setting's units need, prepared once from the configuration.
+    """What a unit of one setting needs, taken from the configuration's kept pieces.
 
     Attributes
     ----------

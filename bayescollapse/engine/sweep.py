@@ -10,7 +10,8 @@ store is laid out like :func:`bayescollapse.run_tree`'s output::
         posteriors/<label>/generation_<t>/block_<b>/<ArviZ group>   kept posteriors
         sweep_units/<s>_<b>/          each unit's status, in the attrs of a Zarr group
 
-It is created first, with every variable NaN and chunked one unit per chunk; each unit
+It is created first, every results variable chunked one unit per chunk and NaN (its fill
+value: nothing is written for it until a unit is done); each unit
 then writes its own region, then its status file (``done``, or ``failed`` with the
 error). Rerunning the same sweep computes only the units not ``done``: after a crash or a
 ``kill -9`` nothing finished is lost, and the resumed store equals an uninterrupted run.
