@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from bayescollapse.models.params import prior_fields, prior_labels
+
 __all__ = ["WORKING_COPIES", "FamilyFace", "PathPanel"]
 
 #: copies of a block's parameter array a generation holds at once (fit, previous fit, the
@@ -48,7 +50,18 @@ class PathPanel:
 
 
 class FamilyFace:
-    """Defaults of the face members; a family class inherits them and overrides its own."""
+    """Defaults of the face members; a family class inherits them and overrides its own.
+
+    A family that names its ``params`` gets its ``prior_fields`` and ``prior_labels``
+    from them (the fields made with ``param(..., prior=LABEL)``), not written twice.
+    """
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        params = cls.__dict__.get("params")
+        if params is not None:
+            cls.prior_fields = prior_fields(params)
+            cls.prior_labels = prior_labels(params)
 
     #: results variable -> its axis label in figures (a variable missing: its own name)
     labels: ClassVar[dict[str, str]] = {}

@@ -26,7 +26,7 @@ from bayescollapse.metrics.token_row import token_metrics
 from bayescollapse.models.categorical.truth import make_truth
 from bayescollapse.models.counts import multinomial_counts, subsample_counts
 from bayescollapse.models.decoding import check_token_decoding
-from bayescollapse.models.params import param, prior_fields, prior_labels
+from bayescollapse.models.params import param
 from bayescollapse.models.probability_fits import (
     SYNTHETIC_MODES,
     DirichletPosterior,
@@ -172,9 +172,6 @@ class DirichletCategorical(CategoricalParams, SamplerSettings, ProbabilityFace):
     }
     curve_variables: ClassVar[tuple[str, ...]] = ("sq_l2_to_truth", "gini_simpson")
     name: ClassVar[str] = "dirichlet-categorical"
-    prior_fields: ClassVar[tuple[str, ...]] = prior_fields(CategoricalParams)
-    #: short names of the prior fields in setting labels
-    prior_labels: ClassVar[dict[str, str]] = prior_labels(CategoricalParams)
     r_hat_variables: ClassVar[tuple[str, ...]] = ("theta_r_hat",)
     units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "zipf:1"

@@ -40,7 +40,7 @@ from bayescollapse.metrics.intervals import (
     unimodal_hdi,
 )
 from bayescollapse.models.face import FamilyFace, PathPanel
-from bayescollapse.models.params import param, prior_fields, prior_labels
+from bayescollapse.models.params import param
 from bayescollapse.models.probability_fits import check_mode
 from bayescollapse.models.registry import register_family, register_method, register_pymc_model
 from bayescollapse.models.sampling import SamplerSettings, check_sampler_settings, sampler_variables
@@ -304,8 +304,6 @@ class Poisson(PoissonParams, SamplerSettings, FamilyFace):
     params: ClassVar[type] = PoissonParams
     name: ClassVar[str] = "poisson"
     default_truth: ClassVar[str] = "rate:3"
-    prior_fields: ClassVar[tuple[str, ...]] = prior_fields(PoissonParams)
-    prior_labels: ClassVar[dict[str, str]] = prior_labels(PoissonParams)
     variables: ClassVar[dict] = VARIABLES
     units: ClassVar[dict] = {"kl_truth_to_model": "nats", "kl_posterior_to_prev": "nats"}
     plot_metric: ClassVar[str] = "rate_sq_error"

@@ -39,7 +39,7 @@ from bayescollapse.models.gaussian.fits import (
     nig_update,
 )
 from bayescollapse.models.gaussian.record import UNITS, VARIABLES, gaussian_record
-from bayescollapse.models.params import param, prior_fields, prior_labels
+from bayescollapse.models.params import param
 from bayescollapse.models.registry import register_family, register_method, register_pymc_model
 from bayescollapse.models.sampling import SamplerSettings, check_sampler_settings
 
@@ -107,9 +107,6 @@ class Gaussian(GaussianParams, SamplerSettings, FamilyFace):
     }
     curve_variables: ClassVar[tuple[str, ...]] = ("mu_sq_error", "sigma2_mean")
     name: ClassVar[str] = "gaussian"
-    prior_fields: ClassVar[tuple[str, ...]] = prior_fields(GaussianParams)
-    #: short names of the prior fields in setting labels
-    prior_labels: ClassVar[dict[str, str]] = prior_labels(GaussianParams)
     r_hat_variables: ClassVar[tuple[str, ...]] = ("mu_r_hat", "sigma_r_hat")
     units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "normal:0:1"

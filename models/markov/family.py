@@ -30,7 +30,7 @@ import xarray as xr
 from bayescollapse.metrics import markov_distances
 from bayescollapse.models.decoding import check_token_decoding
 from bayescollapse.models.markov.chain import make_markov_truth, sequence_counts, stationary
-from bayescollapse.models.params import param, prior_fields, prior_labels
+from bayescollapse.models.params import param
 from bayescollapse.models.probability_fits import (
     DirichletPosterior,
     PointProbabilities,
@@ -147,9 +147,6 @@ class MarkovLM(MarkovParams, SamplerSettings, ProbabilityFace):
 
     params: ClassVar[type] = MarkovParams
     name: ClassVar[str] = "markov"
-    prior_fields: ClassVar[tuple[str, ...]] = prior_fields(MarkovParams)
-    #: short names of the prior fields in setting labels
-    prior_labels: ClassVar[dict[str, str]] = prior_labels(MarkovParams)
     r_hat_variables: ClassVar[tuple[str, ...]] = ("theta_r_hat",)
     units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "zipf-rows:1:0"
