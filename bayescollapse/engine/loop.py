@@ -177,6 +177,8 @@ class UnitPlan:
         The run's seed.
     replicates : int
         The block size.
+    decoding : bayescollapse.models.decoding.Decoding
+        How the setting's synthetic data are decoded (made once, not every generation).
     summarise_posterior : bool
         Whether posterior summaries are recorded (``RunConfig.posterior_metrics``).
     sampled : bool
@@ -197,6 +199,7 @@ class UnitPlan:
     real_weight: np.ndarray
     seed: int
     replicates: int
+    decoding: Any
     summarise_posterior: bool = True
     sampled: bool = False
     cores: int | None = None
@@ -217,6 +220,7 @@ class UnitPlan:
             weights[s],
             config.seed,
             config.replicate_block,
+            setting.decoding,
             config.posterior_metrics,
             get_method(family.name, setting.method).sampled,
             cores,
@@ -442,7 +446,7 @@ def _training_set(plan: UnitPlan, t: int, previous, previous_fit, streams):
         synthetic=setting.synthetic,
         real_rng=streams.real,
         rng=streams.fit,
-        decoding=setting.decoding,
+        decoding=plan.decoding,
         real_weight=float(plan.real_weight[t]),
         real_data=setting.real_data,
     )
