@@ -1,8 +1,9 @@
 """The ``bayescollapse`` command: one module per subcommand, flags derived from dataclasses.
 
-``run`` (:mod:`~bayescollapse.cli.run`), ``sweep``, ``phase``, ``summarize`` and
-``diagnose``. Errors in what the user typed end with a one-line message and exit status
-2; an interruption says what was written; anything else is a bug and says so.
+``run`` (:mod:`~bayescollapse.cli.run`), ``sweep``, ``phase``, ``summarize``,
+``diagnose`` and ``verify``. Errors in what the user typed end with a one-line message
+and exit status 2; an interruption says what was written; anything else is a bug and
+says so.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import signal
 import sys
 import traceback
 
-from bayescollapse.cli import diagnose, phase, run, summarize, sweep
+from bayescollapse.cli import diagnose, phase, run, summarize, sweep, verify
 from bayescollapse.cli.common import RESERVED, Parser, UsageError
 from bayescollapse.errors import InputError, Terminated
 
@@ -42,6 +43,7 @@ def _parser(command: str | None = None, model: str | None = None) -> Parser:
     diagnose.add_parser(sub)
     sweep.add_parser(sub)
     summarize.add_parser(sub)
+    verify.add_parser(sub)
     return p
 
 

@@ -107,7 +107,17 @@ def _run_sweep(args, config, total: int, announce):
                     f"bayescollapse: unit (setting {unit[0]}, block {unit[1]}) failed: {error}",
                     file=sys.stderr,
                 ),
+                on_damage=lambda found: _say_damage(found, advance),
             )
+
+
+def _say_damage(found, advance) -> None:
+    """Say which done units were found damaged, and take them off the progress bar."""
+    units = {unit for damage in found for unit in damage.units}
+    for damage in found:
+        print(f"bayescollapse: damaged since done: {damage}", file=sys.stderr)
+    print(f"bayescollapse: computing {len(units)} damaged unit(s) again", file=sys.stderr)
+    advance(-len(units))
 
 
 def _say_what_is_kept(args, total: int, err) -> None:

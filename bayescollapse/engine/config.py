@@ -29,6 +29,7 @@ from bayescollapse.engine.schedules import (
 )
 from bayescollapse.engine.schemes import REAL_SOURCES, SCHEMES
 from bayescollapse.engine.validation import conform_fields
+from bayescollapse.io.node_names import node_name
 from bayescollapse.models import DEFAULT_METHOD, DEFAULT_MODEL, LEGACY_FLAT_KEYS, REGISTRY
 from bayescollapse.models.decoding import DECODERS, Decoding
 from bayescollapse.models.params import param
@@ -69,11 +70,6 @@ PLAIN_LOOP = {
     "real_data": "fresh",
     "decoders": (),
 }
-
-
-def node_name(label: str) -> str:
-    """Return the stored node (NetCDF/Zarr group) name of a setting label: ``/`` becomes ``_``."""
-    return str(label).replace("/", "_")
 
 
 def _check_label(name: str) -> None:

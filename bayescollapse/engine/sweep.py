@@ -24,28 +24,28 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 import xarray as xr
 
-from bayescollapse.engine.config import RunConfig, kept_generations, node_name
+from bayescollapse.engine.config import RunConfig, kept_generations
 from bayescollapse.engine.loop import finish_results, place_rows, results_arrays, run_unit, units
 from bayescollapse.engine.memory import check_memory
-from bayescollapse.engine.rng import STREAMS_VERSION, fresh_seed
-from bayescollapse.io.storage import locked, refuse_if_full
+from bayescollapse.engine.rng import fresh_seed
+from bayescollapse.engine.sweep_store import (
+    prepare,
+    recover,
+    store_status,
+    write_status,
+    write_unit,
+)
+from bayescollapse.io.storage import locked
 
 __all__ = ["SweepReport", "open_client", "run_distributed", "store_status", "sweep"]
-
-#: the group of the units' status records (each a Zarr group whose attrs hold it)
-STATUS_DIR = "sweep_units"
-#: attrs that differ between runs of one configuration (not part of its identity)
-_VOLATILE = ("created_at",)
 
 
 @dataclass
@@ -58,6 +58,9 @@ class SweepReport:
         The Zarr store.
     run, skipped : list of (setting, block)
         Units computed now, and units found done and skipped.
+    damaged : list of (setting, block)
+        Units found done whose stored results were missing or damaged since: computed
+        again (they are in ``run`` too once done).
     failed : dict
         ``(setting, block) -> error message`` of the units that failed.
     dashboard : str
@@ -67,173 +70,9 @@ class SweepReport:
     store: Path
     run: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
+    damaged: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)
     dashboard: str = ""
-
-
-def _write_group(folder: Path, attributes: dict) -> None:
-    """Write a Zarr v3 group with ``attributes`` atomically (its ``zarr.json`` renamed in)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    meta = {"zarr_format": 3, "node_type": "group", "attributes": attributes}
-    tmp = folder / f".zarr.json.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(meta))
-    os.replace(tmp, folder / "zarr.json")
-
-
-def _write_status(store: Path, s: int, b: int, status: str, error: str = "") -> None:
-    """Record a unit's status (``done`` or ``failed`` with its error) in the store."""
-    record = {"setting": s, "block": b, "status": status, "error": error}
-    _write_group(store / STATUS_DIR / f"{s}_{b}", record)
-
-
-def store_status(store: str | os.PathLike) -> dict[tuple[int, int], dict]:
-    """Return the status of every unit that has one: ``(setting, block) -> record``.
-
-    A record has ``status`` (``done`` or ``failed``) and ``error``. A unit without a
-    record has not finished: its region of the results is NaN.
-    """
-    folder = Path(store) / STATUS_DIR
-    out = {}
-    for path in sorted(folder.glob("*/zarr.json")) if folder.is_dir() else ():
-        record = json.loads(path.read_text())["attributes"]
-        out[record["setting"], record["block"]] = record
-    return out
-
-
-def _encoding(ds: xr.Dataset, config: RunConfig) -> dict:
-    """Chunks of one unit: a setting and a replicate block (or one block) per chunk."""
-    sizes = {"setting": 1, "replicate": config.replicate_block, "block": 1}
-    return {
-        name: {"chunks": tuple(sizes.get(d, ds.sizes[d]) for d in var.dims)}
-        for name, var in ds.data_vars.items()
-    }
-
-
-def _identity(config_json: str) -> dict:
-    """Return a configuration without its seed: what must match to resume a store.
-
-    The stored text is read back as a configuration and written again, so a store written
-    before a configuration's form changed (the family's keys at the top level, before they
-    moved to ``params``) resumes under the same configuration today.
-    """
-    data = json.loads(config_json)
-    try:
-        data = json.loads(RunConfig.from_dict(data).to_json())
-    except ValueError:  # not readable today: compared as it is (and so refused)
-        pass
-    data.pop("seed", None)
-    return data
-
-
-def _prepare(config: RunConfig, store: Path, *, overwrite: bool) -> RunConfig:
-    """Create the store, or check that it was written by ``config``; return it seeded.
-
-    Raises
-    ------
-    ValueError
-        If the store exists, holds another configuration, and ``overwrite`` is False.
-    """
-    if store.exists() and not overwrite:
-        try:
-            with xr.open_dataset(store, engine="zarr", group="results", consolidated=False) as old:
-                stored = old.attrs["config"]
-                streams = int(old.attrs.get("streams_version", 1))
-        except (OSError, KeyError, ValueError) as err:
-            raise ValueError(
-                f"{store} exists and is not a sweep store ({type(err).__name__}); "
-                "pass overwrite (CLI: --overwrite) to replace it"
-            ) from None
-        if _identity(stored) != _identity(config.to_json()):
-            raise ValueError(
-                f"{store} was written by a different configuration; pass overwrite "
-                "(CLI: --overwrite) to replace it, or choose another store"
-            )
-        if streams != STREAMS_VERSION:
-            raise ValueError(
-                f"{store} was drawn with random streams version {streams}, and this release "
-                f"draws version {STREAMS_VERSION}; pass overwrite (CLI: --overwrite) to "
-                "recompute it"
-            )
-        seed = json.loads(stored)["seed"]
-        if config.seed is not None and config.seed != seed:
-            raise ValueError(
-                f"{store} was written with seed {seed}, not {config.seed}; pass overwrite "
-                "(CLI: --overwrite) to replace it"
-            )
-        return config.with_seed(seed)
-    config = config if config.seed is not None else config.with_seed(fresh_seed())
-    template = finish_results(results_arrays(config), config)
-    store.parent.mkdir(parents=True, exist_ok=True)
-    tmp = store.with_name(f".{store.name}.creating")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        _write_template(tmp, template, config)
-    except BaseException as err:
-        shutil.rmtree(tmp, ignore_errors=True)  # no half-made store stays behind
-        if isinstance(err, Exception):
-            refuse_if_full(err, tmp, store, 2**20)
-        raise
-    if store.exists():  # overwrite: the old store goes only once the new one is whole
-        old = store.with_name(f".{store.name}.replaced")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(store, old)
-        os.replace(tmp, store)
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
-    else:
-        os.replace(tmp, store)  # a store exists only once its template is whole
-    return config
-
-
-def _write_template(tmp: Path, template: xr.Dataset, config: RunConfig) -> None:
-    """Write a new store's attributes, status folder and results template into ``tmp``."""
-    import dask.array
-
-    xr.Dataset(attrs=template.attrs).to_zarr(tmp, consolidated=False)
-    _write_group(tmp / STATUS_DIR, {"units": len(units(config))})
-    # the data variables as lazy Dask arrays, never computed: only their metadata is
-    # written (unwritten chunks read as the fill value, NaN), so a template costs neither
-    # the memory nor the time of the results it will hold
-    encoding = _encoding(template, config)
-    lazy = template.copy()
-    written_by_units = config.family().variables
-    for name, enc in encoding.items():  # the truth and the coordinates are written now
-        if name not in written_by_units:
-            continue
-        variable = template[name].variable  # all NaN: no unit has written it yet
-        empty = dask.array.full(variable.shape, np.nan, dtype=variable.dtype, chunks=enc["chunks"])
-        lazy[name] = xr.Variable(variable.dims, empty, variable.attrs, variable.encoding)
-    lazy.to_zarr(tmp, group="results", encoding=encoding, consolidated=False, compute=False)
-
-
-def _write_unit(store: Path, config: RunConfig, rows: dict, groups: dict, s: int, b: int) -> None:
-    """Write one unit's rows into its region of the results, and its kept posteriors."""
-    variables = config.family().variables
-    block = config.replicate_block
-    by_replicate, by_block = {}, {}
-    for name, values in rows.items():
-        dims = variables[name][0]
-        values = np.asarray(values)  # (R, G, ...) per replicate, or (G,) per sampler run
-        lead = values[None, None] if "block" in dims else values[None]
-        (by_block if "block" in dims else by_replicate)[name] = (dims, lead)
-    for part, region in (
-        (
-            by_replicate,
-            {"setting": slice(s, s + 1), "replicate": slice(b * block, (b + 1) * block)},
-        ),
-        (by_block, {"setting": slice(s, s + 1), "block": slice(b, b + 1)}),
-    ):
-        if part:
-            ds = xr.Dataset(part)
-            full = {d: slice(None) for d in ds.dims if d not in region}
-            ds.to_zarr(store, group="results", region={**region, **full}, consolidated=False)
-    if groups:
-        from bayescollapse.io.posteriors import arviz_groups
-
-        label = node_name(config.settings[s].name)
-        for t, parts in groups.items():
-            for name, ds in arviz_groups(parts).items():
-                path = f"posteriors/{label}/generation_{t}/block_{b}/{name}"
-                ds.to_zarr(store, group=path, mode="w", consolidated=False)
 
 
 def _unit_task(config_json: str, s: int, b: int, store: str | None) -> tuple:
@@ -249,13 +88,14 @@ def _unit_task(config_json: str, s: int, b: int, store: str | None) -> tuple:
         rows, groups = run_unit(config, s, b, kept=kept, cores=1)
         if store is None:
             return "done", rows
-        _write_unit(Path(store), config, rows, groups, s, b)
-        _write_status(Path(store), s, b, "done")
+        write_unit(Path(store), config, rows, groups, s, b)
+        write_status(Path(store), s, b, "done")
         return "done", None
     except Exception as err:  # recorded and reported, not raised: the others go on
         message = f"{type(err).__name__}: {err}"
         if store is not None:
-            _write_status(Path(store), s, b, "failed", message + "\n" + traceback.format_exc())
+            with contextlib.suppress(OSError):  # a full disk: a unit without a record reruns
+                write_status(Path(store), s, b, "failed", message + "\n" + traceback.format_exc())
         return "failed", message
 
 
@@ -335,7 +175,8 @@ def _submit(client, config: RunConfig, pending, store: str | None):
         except Exception as err:  # a worker lost more often than the retries allow
             status, payload = "failed", f"{type(err).__name__}: {err}"
             if store is not None:
-                _write_status(Path(store), *unit, "failed", payload)
+                with contextlib.suppress(OSError):  # a full disk: a unit without a record reruns
+                    write_status(Path(store), *unit, "failed", payload)
         yield unit, status, payload
 
 
@@ -350,6 +191,7 @@ def sweep(
     progress: Callable[[int], None] | None = None,
     announce: Callable[[str], None] | None = None,
     on_failure: Callable[[tuple[int, int], str], None] | None = None,
+    on_damage: Callable[[list], None] | None = None,
     memory_limit: int | str | None = None,
 ) -> SweepReport:
     """Run ``config`` on Dask distributed into a resumable Zarr store.
@@ -377,6 +219,10 @@ def sweep(
         Called with the Dask dashboard address once the cluster is up.
     on_failure : callable, optional
         Called with ``(setting, block)`` and the error as soon as a unit fails.
+    on_damage : callable, optional
+        Called, when a resumed store holds done units whose results were lost or damaged
+        since, with the damage found (:class:`bayescollapse.io.integrity.Damage`, each
+        naming its units) before those units are computed again.
     memory_limit : int or str, optional
         The most memory one unit may need on a worker (default: what is available here);
         the results go to the store, not to memory.
@@ -399,17 +245,41 @@ def sweep(
     check_memory(config, memory_limit, results=False)
     with locked(store):  # one sweep at a time into a store
         return _sweep_locked(
-            config, store, client, workers, scheduler, overwrite, progress, announce, on_failure
+            config,
+            store,
+            client,
+            workers,
+            scheduler,
+            overwrite,
+            progress,
+            announce,
+            on_failure,
+            on_damage,
         )
 
 
 def _sweep_locked(
-    config, store, client, workers, scheduler, overwrite, progress, announce, on_failure
+    config,
+    store,
+    client,
+    workers,
+    scheduler,
+    overwrite,
+    progress,
+    announce,
+    on_failure,
+    on_damage,
 ) -> SweepReport:
     """Run the body of :func:`sweep`, its store locked."""
-    config = _prepare(config, store, overwrite=overwrite)
+    config = prepare(config, store, overwrite=overwrite)
+    damaged = []
+    if any(rec["status"] == "done" for rec in store_status(store).values()):
+        found = recover(store, config)  # units done, then lost or damaged since
+        damaged = sorted(found.damaged_units)
+        if damaged and on_damage is not None:
+            on_damage(found.damage)
     done = {u for u, rec in store_status(store).items() if rec["status"] == "done"}
-    report = SweepReport(store, skipped=[u for u in units(config) if u in done])
+    report = SweepReport(store, skipped=[u for u in units(config) if u in done], damaged=damaged)
     pending = [u for u in units(config) if u not in done]
     if not pending:
         return report

@@ -32,6 +32,7 @@ real data came from (``real_data``) and the weight of the real items in the refi
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ import xarray as xr
 from bayescollapse.engine.records import recorded_config
 from bayescollapse.engine.rng import STREAMS_VERSION
 from bayescollapse.engine.schedules import real_weight_values
+from bayescollapse.io.integrity import Damaged, refuse_damage, strip, verify
 from bayescollapse.io.storage import engine_for, write_atomic
 from bayescollapse.models import REGISTRY
 
@@ -343,7 +345,7 @@ def for_file(ds: xr.Dataset) -> xr.Dataset:
     """Return the results as written to a file.
 
     Variables that are NaN throughout are left out (:func:`with_all_variables` puts them
-    back), the rest compressed (NetCDF zlib).
+    back); the writer compresses and checksums the rest.
     """
     family = REGISTRY[ds.attrs["model"]]
     empty = [
@@ -353,10 +355,7 @@ def for_file(ds: xr.Dataset) -> xr.Dataset:
         and not bool(np.isfinite(ds[name].values).any())
         and not bool(np.isinf(ds[name].values).any())
     ]
-    out = ds.drop_vars(empty)
-    for name in out.data_vars:
-        out[name].encoding.update(zlib=True, complevel=1)
-    return out
+    return ds.drop_vars(empty)
 
 
 def with_all_variables(ds: xr.Dataset) -> xr.Dataset:
@@ -415,12 +414,20 @@ def _load(path: str | os.PathLike, *, lazy: bool = False) -> xr.Dataset:
         raise FileNotFoundError(f"no results file at {path}")
     kwargs = {"engine": engine, **({"consolidated": False} if engine == "zarr" else {})}
     try:
+        if not lazy and engine == "zarr":  # a chunk missing would read as NaN: check first
+            grouped = (path / "results").is_dir()
+            refuse_damage(path, verify(path, node="results" if grouped else None))
         with xr.open_dataset(path, **kwargs) as root:
             in_root = "setting" in root.dims
             ds = (root.copy() if lazy else root.load()) if in_root else None
         if not in_root:
             with xr.open_dataset(path, group="results", **kwargs) as node:
                 ds = node.copy() if lazy else node.load()
-    except (OSError, KeyError) as err:
+    except Damaged:
+        raise
+    except (OSError, KeyError, ValueError) as err:
+        if not lazy:  # a chunk failing its checksum, unreadable HDF5 data: name the damage
+            with contextlib.suppress(OSError, ValueError):
+                refuse_damage(path, verify(path))
         raise ValueError(f"{path} is not a readable results file ({err})") from None
-    return ds
+    return strip(ds)

@@ -39,6 +39,7 @@ from pathlib import Path
 import xarray as xr
 
 from bayescollapse.errors import Terminated
+from bayescollapse.io.formats import SUFFIXES, engine_for
 
 __all__ = [
     "Reservation",
@@ -51,22 +52,7 @@ __all__ = [
     "write_atomic",
 ]
 
-_SUFFIXES = {".nc": "netcdf4", ".nc4": "netcdf4", ".netcdf": "netcdf4", ".zarr": "zarr"}
 _RENAME_EXCHANGE = 2
-
-
-def engine_for(path: str | os.PathLike) -> str:
-    """Return the xarray engine of a results path, from its suffix.
-
-    Raises
-    ------
-    ValueError
-        If the suffix is neither NetCDF (``.nc``) nor Zarr (``.zarr``).
-    """
-    try:
-        return _SUFFIXES[Path(path).suffix]
-    except KeyError:
-        raise ValueError(f"{path} must end in .nc (NetCDF) or .zarr (Zarr)") from None
 
 
 @contextlib.contextmanager
@@ -275,7 +261,7 @@ def reserve(
         If ``path`` exists and ``overwrite`` is False, or another process writes it.
     """
     path = Path(path)
-    allowed = suffixes or tuple(_SUFFIXES)
+    allowed = suffixes or tuple(SUFFIXES)
     if path.suffix not in allowed:
         raise ValueError(f"{path} must end in {' or '.join(allowed)}")
     try:
@@ -397,6 +383,8 @@ def write_atomic(
 ) -> Path:
     """Write a Dataset or DataTree to ``path`` (NetCDF or Zarr by suffix), atomically.
 
+    Every chunk is written with a checksum (:mod:`bayescollapse.io.integrity`).
+
     With ``reservation`` (from :func:`reserve`, taken before the work) the write goes
     through it; otherwise the path is reserved now.
 
@@ -407,18 +395,22 @@ def write_atomic(
     ValueError
         On a suffix that is neither NetCDF nor Zarr, or a place that cannot be written.
     """
+    from bayescollapse.io.integrity import with_checksums
+
     path = Path(path)
     engine = engine_for(path)
+    size = _size(data)
+    data = with_checksums(data, engine)
 
     def write(temp: Path) -> None:
         try:
-            if engine == "zarr":
-                data.to_zarr(temp, consolidated=False)
+            if engine == "zarr":  # every chunk, even one of NaN only: a missing one is damage
+                data.to_zarr(temp, consolidated=False, write_empty_chunks=True)
             else:
                 with _no_distributed_probe():
                     data.to_netcdf(temp, engine="netcdf4")
         except Exception as err:  # the libraries say "HDF error" and the like for a full disk
-            refuse_if_full(err, temp, path, _size(data))
+            refuse_if_full(err, temp, path, size)
             raise
 
     if reservation is not None:
@@ -469,9 +461,18 @@ def open_tree(path: str | os.PathLike) -> xr.DataTree:
     engine = engine_for(path)
     if not path.exists():
         raise FileNotFoundError(f"no results at {path}")
+    from bayescollapse.io.integrity import Damaged, refuse_damage, strip, verify
+
     kwargs = {"consolidated": False} if engine == "zarr" else {}
     try:
+        if engine == "zarr":  # a chunk missing would read as NaN: check first
+            refuse_damage(path, verify(path))
         with xr.open_datatree(path, engine=engine, **kwargs) as tree:
-            return tree.load()
+            tree = tree.load()
+    except Damaged:
+        raise
     except (OSError, ValueError, KeyError) as err:
+        with contextlib.suppress(OSError, ValueError):  # unreadable HDF5 data: name it
+            refuse_damage(path, verify(path))
         raise ValueError(f"{path} is not a readable results file ({err})") from None
+    return strip(tree)

@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from bayescollapse import RunConfig, Setting, run
+from bayescollapse import RunConfig, Setting, run, run_tree
 from bayescollapse.cli import main
+from bayescollapse.engine.config import node_name
 from bayescollapse.engine.rng import STREAMS_VERSION
 from bayescollapse.engine.sweep import run_distributed, store_status, sweep
+from bayescollapse.io.integrity import verify
 from bayescollapse.io.posteriors import open_tree
 from bayescollapse.io.results import open_results
 from bayescollapse.theory.phase import phase_simulation
@@ -216,6 +218,57 @@ def test_kept_posteriors_go_to_their_own_nodes(clients, tmp_path):
     )
 
 
+def test_a_resumed_sweep_computes_exactly_the_damaged_units_again(clients, tmp_path):
+    # damage planted in three done units (a results chunk deleted, one with a byte flipped,
+    # a kept posterior's chunk deleted) and in the template (a variable's metadata): the
+    # resume restores the template's part, computes those three units again, and the store
+    # ends whole and equal to run(); a one-line bug (a unit's status kept, a checksum not
+    # read, a posterior node not mapped to its unit) leaves a unit out of `run`
+    _, two = clients
+    config = replace(CONFIG, keep_posteriors="last")
+    store = tmp_path / "d.zarr"
+    sweep(config, store, client=two)
+    posterior = store / f"posteriors/{node_name(CONFIG.settings[1].name)}/generation_4/block_2"
+    theta = open_tree(store)[str(posterior.relative_to(store))]["posterior"]["theta"].values
+    (store / "results/tv_to_truth/c/0/1/0").unlink()  # (setting, replicate, generation)
+    chunk = store / "results/theta_mean/c/2/0/0/0"
+    chunk.write_bytes(chunk.read_bytes()[:-1] + bytes([chunk.read_bytes()[-1] ^ 1]))
+    next(p for p in (posterior / "posterior/theta/c").rglob("*") if p.is_file()).unlink()
+    (store / "results/entropy/zarr.json").unlink()
+    assert verify(store).damaged_units == {(0, 1), (1, 2), (2, 0)}
+
+    seen = []
+    again = sweep(config, store, client=two, on_damage=seen.extend)
+    assert again.damaged == sorted(again.run) == [(0, 1), (1, 2), (2, 0)]
+    assert {u for d in seen for u in d.units} == {(0, 1), (1, 2), (2, 0)}
+    assert verify(store).damage == []
+    assert_same_results(open_results(store), run_tree(config)["results"].to_dataset())
+    tree = open_tree(store)
+    np.testing.assert_array_equal(
+        tree[str(posterior.relative_to(store))]["posterior"]["theta"].values, theta
+    )
+    assert sweep(config, store, client=two).run == []
+
+
+def test_cli_resume_says_which_units_were_damaged(tmp_path, capsys):
+    study = tmp_path / "s.toml"
+    study.write_text(TOML.replace("generations = 40", "generations = 3"))
+    store = tmp_path / "s.zarr"
+    argv = ["sweep", str(study), "--out", str(store), "--workers", "1", "--no-progress"]
+    assert main(argv) == 0
+    (store / "results/tv_to_truth/c/1/3/0").unlink()  # setting 1, block 3
+    capsys.readouterr()
+    assert main(["verify", str(store)]) == 1
+    err = capsys.readouterr().err
+    assert "damaged: results/tv_to_truth: 1 chunk missing (units setting 1 block 3)" in err
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "damaged since done: results/tv_to_truth: 1 chunk missing" in captured.err
+    assert "computing 1 damaged unit(s) again" in captured.err
+    assert "units: 1 run, 11 skipped as done, 0 failed" in captured.out
+    assert main(["verify", str(store)]) == 0
+
+
 def test_phase_simulates_through_the_same_engine(clients):
     _, two = clients
     args = dict(seed=4, generations=8, replicates=6, prior_concentrations=(0.0, 1.0))
@@ -384,7 +437,7 @@ def test_a_store_another_sweep_holds_is_refused(tmp_path):
 def test_a_store_of_the_older_flat_configuration_form_resumes():
     # a configuration saved before the family's keys moved to `params` (the golden files
     # were written then) is the same configuration today: its store resumes
-    from bayescollapse.engine.sweep import _identity
+    from bayescollapse.engine.sweep_store import _identity
     from bayescollapse.io.results import results_attrs
 
     old = results_attrs(Path(__file__).parents[1] / "golden" / "markov_order2.nc")["config"]
@@ -404,7 +457,7 @@ def test_a_large_store_is_prepared_without_holding_its_results(tmp_path):
     # 100 MB here, growing with the chunks)
     import tracemalloc
 
-    from bayescollapse.engine.sweep import _prepare
+    from bayescollapse.engine.sweep_store import prepare as _prepare
 
     config = RunConfig(
         settings=(Setting(method="conjugate"),),
