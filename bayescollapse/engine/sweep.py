@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import traceback
@@ -143,18 +144,26 @@ def open_client(
         with c:
             yield c
         return
-    if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
-    ):
-        raise ValueError(f"workers {workers!r} is not an integer >= 1 (None: one per core)")
+    _check_workers(workers)
     n = workers or os.cpu_count() or 1
-    with (
-        LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
+    with LocalCluster(
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        with Client(cluster) as c:
+            yield c
+        # a clean finish: every unit is written, so a worker slow to exit (a large process
+        # tearing down on a busy machine) may be killed by its nanny without a warning
+        nanny = logging.getLogger("distributed.nanny")
+        nanny.addFilter(_slow_exit)
+        try:
+            cluster.close()
+        finally:
+            nanny.removeFilter(_slow_exit)
+
+
+def _slow_exit(record: logging.LogRecord) -> bool:
+    """Drop the nanny's "Worker process still alive after 4.0 seconds, killing" record."""
+    return not record.getMessage().startswith("Worker process still alive after")
 
 
 def _submit(client, config: RunConfig, pending, store: str | None):

@@ -269,6 +269,35 @@ def test_cli_resume_says_which_units_were_damaged(tmp_path, capsys):
     assert main(["verify", str(store)]) == 0
 
 
+def test_a_clean_finish_does_not_warn_of_a_worker_slow_to_exit(tmp_path):
+    # a worker whose process takes 6 s to exit (an atexit hook; in real use a large PyMC
+    # process tearing down on a busy machine) is killed by its nanny after 4 s; on a clean
+    # finish every unit is written, so Dask's "still alive ... killing" warning is noise
+    script = tmp_path / "slow.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import atexit, time
+            from bayescollapse.engine.sweep import open_client
+
+            def linger():
+                atexit.register(time.sleep, 6)
+                return 1
+
+            if __name__ == "__main__":
+                with open_client(workers=1) as client:
+                    assert client.submit(linger, pure=False).result() == 1
+                print("closed")
+            """
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "closed", done.stderr
+    assert "still alive" not in done.stderr
+
+
 def test_phase_simulates_through_the_same_engine(clients):
     _, two = clients
     args = dict(seed=4, generations=8, replicates=6, prior_concentrations=(0.0, 1.0))
