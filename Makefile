@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 \
 	  if "$$c" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done)
 
-.PHONY: install demo test test-all seeds bench lint analyses report clean
+.PHONY: install demo test test-all coverage seeds bench lint analyses report clean
 
 install: $(STAMP)
 
@@ -42,6 +42,11 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	@$(PY) -m pytest -q -n 2 --dist loadfile; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+
+# branch coverage of the core by the default tests (the rooms the issue names first)
+coverage: $(STAMP)
+	@$(PY) -m pytest -m "not slow" -q -n 2 --dist loadfile --cov \
+		--cov-report=term-missing:skip-covered --cov-report=html:results/coverage
 
 seeds: $(STAMP)
 	$(PY) scripts/seed_sweep.py --salts 20

@@ -87,3 +87,21 @@ def test_kept_posteriors_count_only_when_kept():
     config = RunConfig(generations=2, replicates=2, keep_posteriors="all")
     assert estimate_memory(config)["kept posteriors"] == 2 * 1000 * 2 * 20 * 8 * 2 * 3
     assert estimate_memory(config, posteriors=False)["kept posteriors"] == 0
+
+
+def test_without_proc_meminfo_the_available_memory_is_the_physical_memory(monkeypatch):
+    import builtins
+    import os
+
+    from bayescollapse.engine import memory
+
+    real_open = builtins.open
+
+    def no_proc(path, *args, **kwargs):
+        if str(path) == "/proc/meminfo":
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_proc)
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert memory.available_memory() == physical

@@ -247,6 +247,29 @@ def test_accumulate_subsample_draws_from_the_whole_pool():
     assert np.all(np.abs(out.data.mean(axis=0) - expected) < 4 * se)
 
 
+def test_a_weight_on_a_scheme_without_weighted_refits_is_refused_where_it_is_formed():
+    # RunConfig refuses it first; next_training_set, called directly, refuses it too
+    from bayescollapse.engine.schemes import TrainingSet, next_training_set
+    from bayescollapse.models.categorical.family import WRITER, DirichletCategorical
+    from bayescollapse.models.probability_fits import PointProbabilities
+
+    counts = np.tile([5, 5], (2, 1))
+    with pytest.raises(ValueError, match="real_weight is not defined for scheme 'accumulate'"):
+        next_training_set(
+            "accumulate",
+            TrainingSet(counts, counts, np.full(2, 10)),
+            PointProbabilities(np.full((2, 2), 0.5), WRITER),
+            family=DirichletCategorical(2),
+            truth=np.array([0.5, 0.5]),
+            real_fraction=0.5,
+            sample_size=10,
+            synthetic="plugin",
+            real_rng=np.random.default_rng(1),
+            rng=np.random.default_rng(2),
+            real_weight=0.5,
+        )
+
+
 def test_gaussian_fixed_pool_is_the_same_points_every_generation():
     # alpha = 1 and n_t = n_0: every generation's real part is the whole pool of points
     ds = _run(

@@ -250,6 +250,18 @@ def test_a_resumed_sweep_computes_exactly_the_damaged_units_again(clients, tmp_p
     assert sweep(config, store, client=two).run == []
 
 
+def test_damage_that_no_unit_owns_and_no_template_repairs_is_refused(clients, tmp_path):
+    _, two = clients
+    store = tmp_path / "j.zarr"
+    sweep(CONFIG, store, client=two)
+    (store / "results/junk/c").mkdir(parents=True)  # a node without metadata, not ours
+    with pytest.raises(ValueError, match=r"damaged outside its units \(results/junk: its meta"):
+        sweep(CONFIG, store, client=two)
+    (store / "results/junk/c").rmdir()
+    (store / "results/junk").rmdir()
+    assert_same_results(open_results(store), run(CONFIG))  # the refusal changed nothing
+
+
 def test_cli_resume_says_which_units_were_damaged(tmp_path, capsys):
     study = tmp_path / "s.toml"
     study.write_text(TOML.replace("generations = 40", "generations = 3"))

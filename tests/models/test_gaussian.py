@@ -210,3 +210,19 @@ def test_truth_is_recorded():
     )
     assert float(ds["truth_mu"]) == 1.0 and float(ds["truth_sigma"]) == 2.0
     assert GaussianTruth(1.0, 2.0) == Gaussian().make_truth("normal:1:2")
+
+
+def test_a_truth_given_as_a_pair_of_numbers_is_read_like_its_spec():
+    fam = Gaussian()
+    assert fam.make_truth((1.5, 2.0)) == fam.make_truth("normal:1.5:2")
+    with pytest.raises(ValueError, match=r"a Gaussian truth is \(mu, sigma\), got \(1.0,\)"):
+        fam.make_truth((1.0,))
+
+
+def test_the_jeffreys_posterior_refuses_a_training_set_of_one_point():
+    from bayescollapse.errors import InputError
+
+    fam = Gaussian(prior="jeffreys")
+    fitter = make_fitter(fam, "conjugate", 1)
+    with pytest.raises(InputError, match="needs training sets of >= 2 points"):
+        fitter.fit(_stats(np.array([[0.4]])), prior=fam.initial_prior(1), rng=None)

@@ -60,3 +60,45 @@ def test_the_two_token_lookups_write_the_same_sequences(tokens, monkeypatch):
         )
     np.testing.assert_array_equal(draws[0], draws[1])
     assert draws[0].sum() == sizes.sum() * 30
+
+
+def test_above_the_solve_limit_power_iteration_reaches_the_solved_law():
+    # law: for an irreducible aperiodic chain (every transition positive) power iteration
+    # from the uniform start converges to the unique law the dense solve finds; a one-line
+    # bug in the reshape-and-sum step (a wrong next context) moves it off by far more than
+    # the 1e-10 allowed
+    from bayescollapse.models.markov.chain import _stationary
+
+    probs = np.random.default_rng(4).dirichlet(np.ones(3), size=(2, 9))  # 2 chains, order 2
+    solved = _stationary(probs, 2, 500, limit=1024)
+    iterated = _stationary(probs, 2, 2000, limit=4)  # 9 contexts > 4: power iteration
+    np.testing.assert_allclose(iterated, solved, atol=1e-10)
+    np.testing.assert_allclose(solved.sum(axis=-1), 1.0)
+
+
+def test_sparse_zipf_rows_have_d_successors_with_zipf_weights():
+    from bayescollapse.models.markov.chain import make_markov_truth
+
+    truth = make_markov_truth("sparse-zipf:1.5:3:7", 6, 1)
+    w = np.arange(1, 4, dtype=float) ** -1.5
+    for row in truth.probs:
+        np.testing.assert_allclose(np.sort(row[row > 0])[::-1], w / w.sum())
+    with pytest.raises(ValueError, match="unknown markov truth 'sparse-zipf:1.5:7:7'"):
+        make_markov_truth("sparse-zipf:1.5:7:7", 6, 1)  # D > V
+    with pytest.raises(ValueError, match="unknown markov truth 'dirichlet-rows:0:1'"):
+        make_markov_truth("dirichlet-rows:0:1", 6, 1)
+
+
+def test_a_reducible_truth_is_flagged_and_warned_of():
+    import xarray as xr
+
+    from bayescollapse.models.markov.chain import make_markov_truth
+    from bayescollapse.models.markov.family import MarkovLM
+
+    two_classes = np.array([[1.0, 0.0], [0.0, 1.0]])  # each state keeps to itself
+    assert not make_markov_truth(two_classes, 2, 1).irreducible
+    assert make_markov_truth(CHAIN, 2, 1).irreducible
+    ds = xr.Dataset({"truth_stationary": ("context", [0.5, 0.5], {"irreducible": 0})})
+    assert "reducible" in MarkovLM.warnings(ds)[0]
+    ds["truth_stationary"].attrs["irreducible"] = 1
+    assert MarkovLM.warnings(ds) == []
