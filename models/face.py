@@ -99,6 +99,40 @@ class FamilyFace:
         """Return what a user should know about a run's results, one line each (none here)."""
         return []
 
+    def curation_of(self, setting: Any, truth: Any):
+        """Return the setting's curation with its reward resolved against ``truth``.
+
+        Here only ``none``: a family that curates overrides this, :meth:`curate` and
+        :meth:`curation_record` (see :mod:`bayescollapse.models.curation`).
+
+        Raises
+        ------
+        ValueError
+            In one line, for a curation this family cannot run or a bad reward.
+        """
+        from bayescollapse.models.curation import NO_CURATION, Curation
+
+        curation = Curation.parse(setting.curation)
+        if not curation.plain:
+            raise ValueError(
+                f"curation {setting.curation!r} is not available for model "
+                f"{getattr(self, 'name', type(self).__name__)!r} (only 'none')"
+            )
+        return NO_CURATION
+
+    def curate(self, write, sizes, curation, rng) -> tuple:
+        """Return the kept synthetic data of ``sizes[r]`` items and the candidates drawn.
+
+        ``write(m)`` writes ``m[r]`` candidates per replicate from the previous model (its
+        synthetic mode and decoding). Only a family whose :meth:`curation_of` accepts a
+        rule is asked.
+        """
+        raise NotImplementedError
+
+    def curation_record(self, fit, curation, data, truth) -> dict:
+        """Return a generation's curation metrics per replicate (none here)."""
+        return {}
+
     @property
     def parameter_count(self) -> int:
         """Parameters of one replicate's fit: the product of the inner dims but ``level``."""

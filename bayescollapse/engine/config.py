@@ -31,6 +31,7 @@ from bayescollapse.engine.schemes import REAL_SOURCES, SCHEMES
 from bayescollapse.engine.validation import conform_fields
 from bayescollapse.io.node_names import node_name
 from bayescollapse.models import DEFAULT_METHOD, DEFAULT_MODEL, LEGACY_FLAT_KEYS, REGISTRY
+from bayescollapse.models.curation import Curation
 from bayescollapse.models.decoding import DECODERS, Decoding
 from bayescollapse.models.params import param
 from bayescollapse.models.probability_fits import SYNTHETIC_MODES
@@ -69,6 +70,8 @@ PLAIN_LOOP = {
     "real_weight": "none",
     "real_data": "fresh",
     "decoders": (),
+    "curation": "none",
+    "reward": "",
 }
 
 
@@ -252,6 +255,19 @@ class Setting:
         choices=lambda: tuple(REAL_SOURCES),
         axis=True,
     )
+    curation: str = param(
+        "none",
+        "keep synthetic items by a reward: none | best-of:K | bradley-terry:K:BETA | filter",
+        metavar="RULE",
+        axis=True,
+    )
+    reward: str = param(
+        "",
+        "the reward curation uses (categorical: rank | truth | top:M | values:R1,R2,... | "
+        "file:PATH; default rank)",
+        metavar="SPEC",
+        axis=True,
+    )
     group: str = param("", "the regime (a figure's panel)", cli=False)
     name: str = param("", "the setting's label", cli=False)
 
@@ -278,6 +294,10 @@ class Setting:
                     f"real_weight {weight!r} needs scheme {allowed} (weighted refits of the "
                     f"real and synthetic parts of each generation), not {self.scheme!r}"
                 )
+        curation = Curation.parse(self.curation)  # one line naming a bad rule
+        object.__setattr__(self, "curation", curation.spec)
+        if not isinstance(self.reward, str):
+            raise ValueError(f"reward {self.reward!r} must be a text spec such as 'rank'")
         object.__setattr__(self, "real_fraction", _spec("real_fraction", self.real_fraction))
         object.__setattr__(self, "sample_size", _spec("sample_size", self.sample_size))
         object.__setattr__(self, "prior_params", _prior_items(self.prior_params))
@@ -341,6 +361,8 @@ class Setting:
             parts.append(f"w={self.real_weight}")
         if self.real_data != "fresh":
             parts.append(f"real={self.real_data}")
+        if self.curation != "none":
+            parts.append(f"{self.curation} r={self.reward}" if self.reward else self.curation)
         return " ".join(parts)
 
     def data_key_text(self) -> str:
@@ -621,6 +643,7 @@ class RunConfig:
                     "posterior is not in its prior's family); use 'refit'"
                 )
             self.family_for(s).check_setting(s)  # validates the setting's prior parameters
+            self.family_for(s).curation_of(s, self.make_truth())  # the rule and its reward
 
     def __getattr__(self, name: str):
         # the family's parameters read as the config's own (config.num_tokens)

@@ -200,6 +200,7 @@ class UnitPlan:
     seed: int
     replicates: int
     decoding: Any
+    curation: Any
     summarise_posterior: bool = True
     sampled: bool = False
     cores: int | None = None
@@ -211,16 +212,18 @@ class UnitPlan:
         setting = config.settings[s]
         family = config.family_for(setting)
         alphas, sizes, weights = config.schedule_values()
+        truth = config.make_truth()
         return cls(
             setting,
             family,
-            config.make_truth(),
+            truth,
             alphas[s],
             sizes[s],
             weights[s],
             config.seed,
             config.replicate_block,
             setting.decoding,
+            family.curation_of(setting, truth),
             config.posterior_metrics,
             get_method(family.name, setting.method).sampled,
             cores,
@@ -385,6 +388,8 @@ def run_block(
         recorded = family.record(
             fit, data, plan.truth, previous_fit, plan.summarise_posterior, rng=streams.metric
         )
+        if not plan.curation.plain:
+            recorded.update(family.curation_record(fit, plan.curation, data, plan.truth))
         for name, value in recorded.items():
             store(name, t, value)
         if t - 1 in groups:
@@ -447,6 +452,7 @@ def _training_set(plan: UnitPlan, t: int, previous, previous_fit, streams):
         real_rng=streams.real,
         rng=streams.fit,
         decoding=plan.decoding,
+        curation=plan.curation,
         real_weight=float(plan.real_weight[t]),
         real_data=setting.real_data,
     )

@@ -69,6 +69,7 @@ from typing import Any
 
 import numpy as np
 
+from bayescollapse.models.curation import NO_CURATION, Curation
 from bayescollapse.models.decoding import PLAIN, Decoding
 
 __all__ = [
@@ -94,7 +95,8 @@ class TrainingSet:
     number of real items in the newest batch, ``synthetic`` the part of that batch the
     previous model wrote (None at generation 0), ``real_pool`` generation 0's real data
     (the pool of ``real_data`` ``fixed`` and ``resampled``), ``unweighted`` the items of a
-    weighted refit counted once each (None when unweighted: then they are ``data``).
+    weighted refit counted once each (None when unweighted: then they are ``data``),
+    ``candidates`` (R,) the synthetic candidates a curation drew (None when not curated).
     """
 
     data: Any
@@ -103,6 +105,7 @@ class TrainingSet:
     synthetic: Any = None
     real_pool: Any = None
     unweighted: Any = None
+    candidates: Any = None
 
     @property
     def items(self) -> Any:
@@ -289,6 +292,7 @@ def next_training_set(
     decoding: Decoding = PLAIN,
     real_weight: float = np.nan,
     real_data: str = "fresh",
+    curation: Curation = NO_CURATION,
 ) -> TrainingSet:
     """Form generation t's training set.
 
@@ -322,6 +326,9 @@ def next_training_set(
     real_data : str
         A registered real-data source (:data:`REAL_SOURCES`: ``fresh``, ``fixed``,
         ``resampled``; see the module docstring).
+    curation : Curation
+        How the synthetic part is curated (resolved by the family; ``none`` by default:
+        the previous model's items as written). See :mod:`bayescollapse.models.curation`.
     """
     rule, source = SCHEMES[scheme], REAL_SOURCES[real_data]
     replicates = previous.real.shape[0]
@@ -330,14 +337,26 @@ def next_training_set(
     real = real_rng.binomial(sizes, alpha)
     pool_of_real = previous.real_pool
     fresh = source.draw(family, truth, pool_of_real, real, rng=real_rng)
-    written = fit.synthetic(sizes - real, mode=synthetic, rng=rng, decoding=decoding)
+    written, candidates = _written(fit, sizes - real, family, synthetic, rng, decoding, curation)
     if not np.isnan(real_weight):
         if not rule.weighted:
             raise ValueError(f"real_weight is not defined for scheme {scheme!r}")
         real_item, synthetic_item = item_weights(real_weight)
         data = family.combine(family.weigh(fresh, real_item), family.weigh(written, synthetic_item))
         batch = family.combine(fresh, written)
-        return TrainingSet(data, data, real, written, pool_of_real, unweighted=batch)
+        return TrainingSet(data, data, real, written, pool_of_real, batch, candidates)
     batch = family.combine(fresh, written)
     data, pool = rule.form(previous, batch, family=family, sizes=sizes, rng=rng)
-    return TrainingSet(data, pool, real, written, pool_of_real)
+    return TrainingSet(data, pool, real, written, pool_of_real, candidates=candidates)
+
+
+def _written(fit, sizes, family, synthetic, rng, decoding, curation) -> tuple:
+    """Return the synthetic part the previous model writes (curated), and its candidates."""
+    if curation.plain:
+        return fit.synthetic(sizes, mode=synthetic, rng=rng, decoding=decoding), None
+    return family.curate(
+        lambda m: fit.synthetic(m, mode=synthetic, rng=rng, decoding=decoding),
+        sizes,
+        curation,
+        rng,
+    )

@@ -249,7 +249,15 @@ def build_results(
         "sample_size": (("setting", "generation"), sample_size.astype(np.int64)),
         **{
             name: ("setting", [getattr(s, name) for s in settings])
-            for name in ("temperature", "top_k", "top_p", "variance_scale", "real_data")
+            for name in (
+                "temperature",
+                "top_k",
+                "top_p",
+                "variance_scale",
+                "real_data",
+                "curation",
+                "reward",
+            )
         },
         "real_weight_schedule": ("setting", [s.real_weight for s in settings]),
         "real_weight": (

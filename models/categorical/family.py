@@ -25,6 +25,13 @@ from bayescollapse.metrics.tails import ranks, zipf_exponent
 from bayescollapse.metrics.token_row import token_metrics
 from bayescollapse.models.categorical.truth import make_truth
 from bayescollapse.models.counts import multinomial_counts, subsample_counts
+from bayescollapse.models.curation import (
+    CURATION_VARIABLES,
+    Curation,
+    curated_counts,
+    token_curation_record,
+    token_rewards,
+)
 from bayescollapse.models.decoding import check_token_decoding
 from bayescollapse.models.params import param
 from bayescollapse.models.probability_fits import (
@@ -108,6 +115,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
         "draws); NaN for a true probability of 0",
     ),
     **sampler_variables({"theta": (_RGENTOK, "each token probability")}),
+    **CURATION_VARIABLES,
 }
 
 #: CF units of the variables that have any other than "1"
@@ -340,6 +348,23 @@ class DirichletCategorical(CategoricalParams, SamplerSettings, ProbabilityFace):
     def check_setting(self, setting) -> None:
         """Every scheme, method and real pool runs here; decoding is by token law."""
         check_token_decoding(setting, self.name)
+
+    def curation_of(self, setting, truth):
+        """Return the setting's curation, its reward per token (default ``rank``)."""
+        curation = Curation.parse(setting.curation)
+        if curation.plain:
+            return curation
+        return curation.resolved(token_rewards(setting.reward or "rank", truth))
+
+    @staticmethod
+    def curate(write, sizes, curation, rng) -> tuple:
+        """Keep the curated tokens among iid candidates (see ``curated_counts``)."""
+        return curated_counts(write, sizes, curation, rng)
+
+    @staticmethod
+    def curation_record(fit, curation, data, truth) -> dict:
+        """Return the expected reward, mass on its maximisers, distance to the target."""
+        return token_curation_record(fit, curation, data, truth)
 
     def initial_prior(self, replicates: int) -> np.ndarray:
         """Return the prior concentration for every replicate, shape (R, K)."""

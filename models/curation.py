@@ -1,0 +1,321 @@
+"""Curation: the synthetic items a reward or a verifier keeps before the next fit.
+
+Real retraining pipelines keep the samples a reward model, a user or a verifier prefers.
+A setting's ``curation`` names the rule; its ``reward`` the reward (or acceptance law),
+read by the family (:meth:`reward_values` of a family face):
+
+- ``none`` (default): the synthetic items as written; the loop is unchanged, bit for bit.
+- ``best-of:K``: K candidates per synthetic item; the one of highest reward is kept,
+  ties broken uniformly among the tied.
+- ``bradley-terry:K:BETA``: K candidates; candidate ``j`` is kept with probability
+  ``exp(BETA r_j) / sum_i exp(BETA r_i)`` (the K-wise choice model of Ferbach, Bertrand,
+  Bose & Gidel 2024, arXiv 2407.09499), drawn exactly by the Gumbel-max trick.
+- ``filter``: each candidate is kept with probability ``a(x)`` (a verifier; the reward
+  read as an acceptance law in [0, 1]), and candidates are drawn until the synthetic part
+  has its ``n_t`` items (Feng et al. 2024, arXiv 2406.07515).
+
+Candidates are the items the previous model writes, in the setting's synthetic mode and
+decoding (decode, then curate): for a Bayesian fit, its posterior predictive draws. Real
+items are never curated. The candidates come from the setting's own stream, so a curated
+setting is paired with its uncurated twin (the same real data, the same fits' streams).
+The closed forms of each rule are in :mod:`bayescollapse.theory.curation`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "CURATION_VARIABLES",
+    "NO_CURATION",
+    "RULES",
+    "Curation",
+    "choose",
+    "curated_counts",
+    "kept_by_filter",
+    "token_curation_record",
+    "token_rewards",
+]
+
+#: the curation rules and the form of their spec
+RULES = {
+    "none": "none",
+    "best-of": "best-of:K",
+    "bradley-terry": "bradley-terry:K:BETA",
+    "filter": "filter",
+}
+_RGEN = ("setting", "replicate", "generation")
+#: the results variables of a curated token family (NaN for the settings not curated)
+CURATION_VARIABLES = {
+    "reward_mean": (_RGEN, "expected reward under the fitted law, E_{P_t} r (curated settings)"),
+    "reward_max_share": (_RGEN, "fitted mass on the tokens of highest reward"),
+    "tv_to_reward_target": (
+        _RGEN,
+        "TV distance of the fit to the truth restricted to the tokens of highest reward "
+        "(the limit of best-of and Bradley-Terry curation without real data)",
+    ),
+    "acceptance_rate": (
+        _RGEN,
+        "kept synthetic items over the candidates drawn for the generation (filter)",
+    ),
+}
+#: the most candidates per item (a bound, so a typo cannot ask for a billion draws)
+MAX_CANDIDATES = 1024
+#: a filter that keeps fewer than this share of candidates is refused as never ending
+MIN_ACCEPTANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Curation:
+    """A parsed curation rule, with its reward once resolved against a truth.
+
+    Attributes
+    ----------
+    rule : str
+        ``none``, ``best-of``, ``bradley-terry`` or ``filter``.
+    k : int
+        Candidates per kept item (1 for ``none`` and ``filter``).
+    beta : float
+        The Bradley-Terry inverse temperature.
+    values : numpy.ndarray or None
+        The reward of every item value (per token for a token family), once resolved.
+    """
+
+    rule: str = "none"
+    k: int = 1
+    beta: float = 0.0
+    values: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def parse(cls, spec: str) -> Curation:
+        """Read ``none``, ``best-of:K``, ``bradley-terry:K:BETA`` or ``filter``.
+
+        Raises
+        ------
+        ValueError
+            In one line naming the spec and the allowed forms.
+        """
+        name, *args = str(spec).strip().split(":")
+        forms = ", ".join(RULES.values())
+        try:
+            if name not in RULES or len(args) != RULES[name].count(":"):
+                raise ValueError
+            if name in ("none", "filter"):
+                return cls(name)
+            k = int(args[0])
+            beta = float(args[1]) if name == "bradley-terry" else 0.0
+        except ValueError:
+            raise ValueError(f"curation {spec!r} is not one of {forms}") from None
+        if not 1 <= k <= MAX_CANDIDATES:
+            raise ValueError(f"curation {spec!r}: K must be an integer in 1..{MAX_CANDIDATES}")
+        if not math.isfinite(beta):
+            raise ValueError(f"curation {spec!r}: BETA must be a finite number")
+        return cls(name, k, beta)
+
+    @property
+    def plain(self) -> bool:
+        """Whether nothing is curated."""
+        return self.rule == "none"
+
+    @property
+    def spec(self) -> str:
+        """The canonical spec, e.g. ``bradley-terry:4:1``."""
+        if self.rule == "best-of":
+            return f"best-of:{self.k}"
+        if self.rule == "bradley-terry":
+            return f"bradley-terry:{self.k}:{self.beta:g}"
+        return self.rule
+
+    def resolved(self, values: np.ndarray) -> Curation:
+        """Return this rule with its reward values (checked for the filter: in [0, 1])."""
+        values = np.asarray(values, dtype=float)
+        if self.rule == "filter" and (np.any(values < 0) or np.any(values > 1)):
+            raise ValueError(
+                "curation 'filter' reads the reward as an acceptance probability: every "
+                f"value must lie in [0, 1], got values in [{values.min():g}, {values.max():g}]"
+            )
+        return Curation(self.rule, self.k, self.beta, values)
+
+
+NO_CURATION = Curation()
+
+
+def choose(curation: Curation, rewards: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Return the index of the kept candidate of each row of ``rewards`` (N, K).
+
+    ``best-of``: a highest reward, uniformly among the tied; ``bradley-terry``: candidate
+    ``j`` with probability proportional to ``exp(beta r_j)`` (argmax of ``beta r`` plus
+    standard Gumbel noise, which draws exactly that choice).
+    """
+    if curation.rule == "best-of":
+        best = rewards == rewards.max(axis=1, keepdims=True)
+        return np.argmax(np.where(best, rng.random(rewards.shape), -1.0), axis=1)
+    if curation.rule == "bradley-terry":
+        return np.argmax(curation.beta * rewards + rng.gumbel(size=rewards.shape), axis=1)
+    raise ValueError(f"curation {curation.rule!r} does not choose among candidates")
+
+
+def curated_counts(write, sizes: np.ndarray, curation: Curation, rng) -> tuple:
+    """Return the curated counts of ``sizes[r]`` items per replicate, and the candidates.
+
+    ``write(m)`` writes ``m[r]`` iid items per replicate as counts ``(R, V)``: the
+    model's synthetic data. Their order is lost in the counts, but the items are iid, so
+    a uniformly random order of the written multiset is an iid sequence again: shuffled
+    and cut into groups of K, the groups are K independent candidates per kept item
+    (exchangeability), and a one-pass choice per group curates them.
+
+    Returns
+    -------
+    counts : numpy.ndarray
+        (R, V) counts of the kept items.
+    candidates : numpy.ndarray
+        (R,) candidates drawn per replicate.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if curation.rule == "filter":
+        return kept_by_filter(write, sizes, curation.values, rng)
+    k = curation.k
+    written = np.asarray(write(k * sizes), dtype=np.int64)
+    reps, tokens = written.shape
+    flat = np.repeat(np.tile(np.arange(tokens), reps), written.ravel())
+    owner = np.repeat(np.arange(reps), written.sum(axis=1))
+    order = np.lexsort((rng.random(flat.size), owner))  # shuffled within each replicate
+    groups = flat[order].reshape(-1, k)
+    kept = groups[np.arange(groups.shape[0]), choose(curation, curation.values[groups], rng)]
+    group_owner = owner[order][::k]
+    counts = np.bincount(group_owner * tokens + kept, minlength=reps * tokens)
+    return counts.reshape(reps, tokens), k * sizes
+
+
+def kept_by_filter(write, sizes: np.ndarray, accept: np.ndarray, rng) -> tuple:
+    """Keep each written item with probability ``accept[token]`` until ``sizes[r]`` are kept.
+
+    Candidates are written in rounds, each sized by the acceptance seen so far; a count
+    ``c`` of a token is thinned to ``Binomial(c, a)``. The kept items of the last round
+    beyond what is needed are dropped uniformly (a hypergeometric subsample), so the kept
+    items are iid from the model's law reweighted by ``a``.
+
+    Raises
+    ------
+    ValueError
+        If the acceptance is 0 wherever the model puts mass (no candidate is ever kept).
+    """
+    from bayescollapse.models.counts import subsample_counts
+
+    sizes = np.asarray(sizes, dtype=np.int64)
+    kept = None
+    drawn = np.zeros_like(sizes)
+    accepted = np.zeros_like(sizes)
+    rate = np.ones(sizes.shape)
+    while True:
+        need = sizes - accepted
+        if not need.any():
+            return kept, drawn
+        batch = np.where(need > 0, np.ceil(1.2 * need / rate).astype(np.int64) + 8, 0)
+        written = np.asarray(write(batch), dtype=np.int64)
+        thinned = rng.binomial(written, np.broadcast_to(accept, written.shape))
+        got = thinned.sum(axis=1)
+        over = np.maximum(accepted + got - sizes, 0)
+        if over.any():
+            thinned = subsample_counts(thinned, got - over, rng=rng)
+        kept = thinned if kept is None else kept + thinned
+        drawn += batch
+        accepted += got - over
+        rate = np.maximum(accepted / np.maximum(drawn, 1), MIN_ACCEPTANCE)
+        if np.any((accepted == 0) & (drawn * MIN_ACCEPTANCE > 1)):
+            raise ValueError(
+                "curation 'filter' keeps no candidate: the acceptance law is 0 wherever the "
+                "model puts mass (choose a reward that accepts some of what it writes)"
+            )
+
+
+#: the largest reward file read (a bound, so a device or a huge file is refused)
+MAX_REWARD_BYTES = 16 * 2**20
+
+
+def token_rewards(spec: str, truth: np.ndarray) -> np.ndarray:
+    """Return the reward of every token from a spec, given the truth ``P*`` (V,).
+
+    ``rank``: the true rank reversed (the most probable token ``V``, the least ``1``);
+    ``truth``: ``log P*`` (a token of zero true mass gets ``log`` of the smallest double);
+    ``top:M``: 1 for the ``M`` most probable true tokens, else 0 (a verifier);
+    ``values:R1,R2,...``: one number per token; ``file:PATH``: a text file of ``V``
+    whitespace-separated numbers.
+
+    Raises
+    ------
+    ValueError
+        In one line naming the spec and what is allowed.
+    """
+    truth = np.asarray(truth, float)
+    tokens = truth.size
+    name, _, rest = str(spec).partition(":")
+    forms = "'rank', 'truth', 'top:M', 'values:R1,R2,...' or 'file:PATH'"
+    order = np.argsort(-truth, kind="stable")  # most probable first
+    if name == "rank" and not rest:
+        out = np.empty(tokens)
+        out[order] = np.arange(tokens, 0, -1)
+        return out
+    if name == "truth" and not rest:
+        return np.log(np.maximum(truth, np.finfo(float).tiny))
+    if name == "top" and rest.isdigit() and 1 <= int(rest) <= tokens:
+        out = np.zeros(tokens)
+        out[order[: int(rest)]] = 1.0
+        return out
+    if name == "values" and rest:
+        return _numbers(rest.replace(",", " "), tokens, f"reward {spec!r}")
+    if name == "file" and rest:
+        return _numbers(_read_text(rest), tokens, f"reward file {rest}")
+    raise ValueError(f"reward {spec!r} is not one of {forms} (M in 1..{tokens})")
+
+
+def _numbers(text: str, count: int, what: str) -> np.ndarray:
+    try:
+        values = np.array([float(x) for x in text.split()])
+    except ValueError:
+        raise ValueError(f"{what} must hold numbers only") from None
+    if values.size != count or not np.all(np.isfinite(values)):
+        raise ValueError(f"{what} must hold {count} finite numbers (one per token)")
+    return values
+
+
+def _read_text(path: str) -> str:
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"reward file {path} is not a regular file")
+    raw = file.read_bytes()[: MAX_REWARD_BYTES + 1]
+    if len(raw) > MAX_REWARD_BYTES:
+        raise ValueError(f"reward file {path} is larger than {MAX_REWARD_BYTES >> 20} MB")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"reward file {path} is not UTF-8 text") from None
+
+
+def token_curation_record(fit, curation: Curation, data, truth: np.ndarray) -> dict:
+    """Return the curation metrics of a token-law fit (categorical), per replicate.
+
+    ``reward_mean`` (``E_{P_t} r``), ``reward_max_share`` (the fitted mass on the
+    maximisers of ``r``), ``tv_to_reward_target`` (TV distance to ``P*`` restricted to
+    them, the limit of best-of and Bradley-Terry without real data) and, for ``filter``,
+    ``acceptance_rate`` (kept items over candidates drawn for the generation's data).
+    """
+    from bayescollapse.theory.curation import reward_target
+
+    reward = curation.values
+    theta = fit.mean
+    best = reward == reward.max()
+    row = {
+        "reward_mean": theta @ reward,
+        "reward_max_share": theta[..., best].sum(axis=-1),
+        "tv_to_reward_target": 0.5 * np.abs(theta - reward_target(truth, reward)).sum(axis=-1),
+    }
+    if curation.rule == "filter" and data.candidates is not None:
+        kept = np.asarray(data.synthetic).sum(axis=-1)
+        row["acceptance_rate"] = kept / np.maximum(data.candidates, 1)
+    return row
