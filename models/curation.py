@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,10 @@ __all__ = [
     "Curation",
     "choose",
     "curated_counts",
+    "PointReward",
+    "curated_points",
     "kept_by_filter",
+    "point_rewards",
     "token_curation_record",
     "token_rewards",
 ]
@@ -80,14 +84,15 @@ class Curation:
         Candidates per kept item (1 for ``none`` and ``filter``).
     beta : float
         The Bradley-Terry inverse temperature.
-    values : numpy.ndarray or None
-        The reward of every item value (per token for a token family), once resolved.
+    values : numpy.ndarray, callable or None
+        The reward, once resolved: per token for a token family, a function of the point
+        (:class:`PointReward`) for a real-valued one.
     """
 
     rule: str = "none"
     k: int = 1
     beta: float = 0.0
-    values: np.ndarray | None = field(default=None, compare=False, repr=False)
+    values: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def parse(cls, spec: str) -> Curation:
@@ -129,8 +134,15 @@ class Curation:
             return f"bradley-terry:{self.k}:{self.beta:g}"
         return self.rule
 
-    def resolved(self, values: np.ndarray) -> Curation:
-        """Return this rule with its reward values (checked for the filter: in [0, 1])."""
+    def resolved(self, values) -> Curation:
+        """Return this rule with its reward (per-token values are checked for the filter)."""
+        if callable(values):
+            if self.rule == "filter" and not values.bounded_above_by_zero:
+                raise ValueError(
+                    "curation 'filter' keeps a point with probability exp(r(x)), so it needs "
+                    "a reward r <= 0: 'quadratic:C' with C >= 0"
+                )
+            return Curation(self.rule, self.k, self.beta, values)
         values = np.asarray(values, dtype=float)
         if self.rule == "filter" and (np.any(values < 0) or np.any(values > 1)):
             raise ValueError(
@@ -319,3 +331,90 @@ def token_curation_record(fit, curation: Curation, data, truth: np.ndarray) -> d
         kept = np.asarray(data.synthetic).sum(axis=-1)
         row["acceptance_rate"] = kept / np.maximum(data.candidates, 1)
     return row
+
+
+def point_rewards(spec: str):
+    """Return the reward ``r(x)`` of a real-valued item from a spec, as a function.
+
+    ``linear:B``: ``r(x) = B x`` (larger points preferred for ``B > 0``);
+    ``quadratic:C``: ``r(x) = -C x^2`` (points near 0 preferred for ``C > 0``). The filter
+    reads ``exp(r(x))`` as its acceptance, so it needs ``r <= 0``: ``quadratic:C`` with
+    ``C >= 0`` (a Gaussian-shaped verifier, ``a(x) = exp(-C x^2)``).
+
+    Raises
+    ------
+    ValueError
+        In one line naming the spec and what is allowed.
+    """
+    name, _, rest = str(spec).partition(":")
+    try:
+        if name not in ("linear", "quadratic") or not rest:
+            raise ValueError
+        coefficient = float(rest)
+        if not math.isfinite(coefficient):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"reward {spec!r} is not 'linear:B' or 'quadratic:C'") from None
+    if name == "linear":
+        return PointReward(coefficient, 0.0)
+    return PointReward(0.0, coefficient)
+
+
+@dataclass(frozen=True)
+class PointReward:
+    """``r(x) = linear x - quadratic x^2``, evaluated on arrays of points."""
+
+    linear: float
+    quadratic: float
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Return the reward of each point."""
+        return self.linear * x - self.quadratic * x**2
+
+    @property
+    def bounded_above_by_zero(self) -> bool:
+        """Whether ``r <= 0`` everywhere (so ``exp(r)`` is an acceptance probability)."""
+        return self.linear == 0 and self.quadratic >= 0
+
+    def normal_mean(self, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+        """Return ``E r(X)`` for ``X ~ N(mu, sigma^2)``: ``B mu`` or ``-C (mu^2 + sigma^2)``."""
+        return self.linear * mu - self.quadratic * (mu**2 + sigma**2)
+
+
+def curated_points(draw, sizes: np.ndarray, curation: Curation, rng) -> tuple:
+    """Return the kept points (R, max n; the first ``sizes[r]`` of each row) and candidates.
+
+    ``draw(shape)`` writes candidate points (R, N) from the previous model. ``best-of`` and
+    ``bradley-terry`` draw ``K`` candidates per kept point; ``filter`` keeps each with
+    probability ``exp(r(x))``, in rounds, until every replicate has its points.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    reps, width = sizes.size, max(int(sizes.max(initial=0)), 1)
+    reward = curation.values
+    if curation.rule != "filter":
+        k = curation.k
+        candidates = draw((reps, width * k)).reshape(reps * width, k)
+        pick = choose(curation, reward(candidates), rng)
+        kept = candidates[np.arange(candidates.shape[0]), pick].reshape(reps, width)
+        return kept, k * sizes
+    kept = np.zeros((reps, width))
+    have = np.zeros(reps, dtype=np.int64)
+    drawn = np.zeros(reps, dtype=np.int64)
+    while np.any(have < sizes):
+        need = sizes - have
+        rate = np.maximum(have / np.maximum(drawn, 1), MIN_ACCEPTANCE) if drawn.any() else 1.0
+        batch = int(np.max(np.ceil(1.2 * need / rate))) + 8
+        points = draw((reps, batch))
+        accepted = rng.random(points.shape) < np.exp(reward(points))
+        rank = np.cumsum(accepted, axis=1)
+        take = accepted & (rank <= need[:, None])
+        rows, cols = np.nonzero(take)
+        kept[rows, have[rows] + rank[rows, cols] - 1] = points[rows, cols]
+        drawn += np.where(need > 0, batch, 0)
+        have += take.sum(axis=1)
+        if np.any((have == 0) & (drawn * MIN_ACCEPTANCE > 1)):
+            raise ValueError(
+                "curation 'filter' keeps no candidate: the acceptance law is 0 wherever the "
+                "model puts mass (choose a reward that accepts some of what it writes)"
+            )
+    return kept, drawn

@@ -120,12 +120,12 @@ class FamilyFace:
             )
         return NO_CURATION
 
-    def curate(self, write, sizes, curation, rng) -> tuple:
+    def curate(self, fit, sizes, curation, *, mode: str, rng, decoding) -> tuple:
         """Return the kept synthetic data of ``sizes[r]`` items and the candidates drawn.
 
-        ``write(m)`` writes ``m[r]`` candidates per replicate from the previous model (its
-        synthetic mode and decoding). Only a family whose :meth:`curation_of` accepts a
-        rule is asked.
+        The candidates are items ``fit`` (the previous model) writes in ``mode``, decoded
+        by ``decoding``, drawn from ``rng``. Only a family whose :meth:`curation_of`
+        accepts a rule is asked.
         """
         raise NotImplementedError
 

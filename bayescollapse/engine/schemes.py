@@ -354,9 +354,4 @@ def _written(fit, sizes, family, synthetic, rng, decoding, curation) -> tuple:
     """Return the synthetic part the previous model writes (curated), and its candidates."""
     if curation.plain:
         return fit.synthetic(sizes, mode=synthetic, rng=rng, decoding=decoding), None
-    return family.curate(
-        lambda m: fit.synthetic(m, mode=synthetic, rng=rng, decoding=decoding),
-        sizes,
-        curation,
-        rng,
-    )
+    return family.curate(fit, sizes, curation, mode=synthetic, rng=rng, decoding=decoding)

@@ -44,6 +44,8 @@ __all__ = [
     "expected_reward",
     "filter_law",
     "fixed_point",
+    "gaussian_fixed_point",
+    "normal_curated_moments",
     "reward_target",
 ]
 
@@ -54,14 +56,19 @@ def expected_reward(p: np.ndarray, reward: np.ndarray) -> np.ndarray:
 
 
 def best_of_law(p: np.ndarray, reward: np.ndarray, k: int) -> np.ndarray:
-    """Return the law of the best of ``k`` iid candidates from ``p`` (ties uniform)."""
+    """Return the law of the best of ``k`` iid candidates from ``p`` (ties uniform).
+
+    Per reward level: its mass ``m``, ``F`` the mass at or below it, and every token of
+    the level gets ``p_k (F^K - (F - m)^K) / m``; one sort, so ``O(V log V)``.
+    """
     p, reward = np.asarray(p, float), np.asarray(reward, float)
-    at_or_below = p @ (reward[:, None] <= reward[None, :])  # F(r_k) = P(R <= r_k)
-    level_mass = p @ (reward[:, None] == reward[None, :])  # P(R = r_k)
-    below = at_or_below - level_mass  # F-(r_k)
+    p = p / p.sum()
+    levels, level_of = np.unique(reward, return_inverse=True)
+    mass = np.bincount(level_of, weights=p, minlength=levels.size)
+    at_or_below = np.minimum(np.cumsum(mass), 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = (at_or_below**k - below**k) / level_mass
-    return np.where(p > 0, p * np.nan_to_num(share), 0.0)
+        share = (at_or_below**k - np.maximum(at_or_below - mass, 0.0) ** k) / mass
+    return np.where(p > 0, p * np.nan_to_num(share)[level_of], 0.0)
 
 
 def bradley_terry_law(p: np.ndarray, reward: np.ndarray, k: int, beta: float) -> np.ndarray:
@@ -152,3 +159,70 @@ def reward_target(p0, reward) -> np.ndarray:
     p0, reward = np.asarray(p0, float), np.asarray(reward, float)
     best = (reward == reward[p0 > 0].max()) & (p0 > 0)
     return np.where(best, p0, 0.0) / p0[best].sum()
+
+
+def normal_curated_moments(
+    mu: float, sigma: float, rule: str, reward, *, k: int = 1, beta: float = 0.0
+) -> tuple[float, float]:
+    """Return the mean and variance of a point kept from ``N(mu, sigma^2)`` candidates.
+
+    ``reward`` is a function of the point (the filter keeps with probability
+    ``exp(reward)``). The normal is discretised over ``mu +- 12 sigma`` (400,001 points;
+    8001 for Bradley-Terry) and the discrete laws above are applied to it: the moments
+    are exact to about 1e-7 of ``sigma``. Closed forms where they exist: the
+    filter with ``reward = -C x^2`` keeps ``N(mu / (1 + 2 C sigma^2), sigma^2 / (1 + 2 C
+    sigma^2))``; best-of with a linear reward of positive slope keeps the largest of K
+    normals, of mean ``mu + sigma E Z_(K)``.
+    """
+    # best-of orders the grid by reward: a finer grid keeps its ties' mass (and the jitter
+    # of near-ties as mu moves) below 1e-7; the Bradley-Terry choice is smooth in x
+    z = np.linspace(-12, 12, 8001 if rule == "bradley-terry" else 400_001)
+    x = mu + sigma * z
+    p = np.exp(-(z**2) / 2)
+    p /= p.sum()
+    scores = reward(x)
+    law = curated_law(rule, p, np.exp(scores) if rule == "filter" else scores, k=k, beta=beta)
+    mean = float(law @ x)
+    return mean, float(law @ (x - mean) ** 2)
+
+
+def gaussian_fixed_point(
+    mu_star: float,
+    sigma_star: float,
+    alpha: float,
+    rule: str,
+    reward,
+    *,
+    tol: float = 2e-5,
+    max_iter: int = 10_000,
+    **options,
+) -> tuple[float, float]:
+    """Solve the Gaussian MLE's expected map under curation for its fixed ``(mu, sigma^2)``.
+
+    A generation trains on ``alpha`` real points from ``N(mu*, sigma*^2)`` and ``1 - alpha``
+    kept points (moments ``m_q, v_q`` of :func:`normal_curated_moments` at the last fit);
+    at large ``n`` the MLE is the pooled mean and variance:
+    ``mu' = alpha mu* + (1 - alpha) m_q`` and
+    ``sigma'^2 = alpha (sigma*^2 + mu*^2) + (1 - alpha) (v_q + m_q^2) - mu'^2``.
+    The iteration stops once a step moves both by less than ``tol`` (the moments' grid
+    jitters by about 1e-5 under best-of, whose order of the grid changes as ``mu`` moves).
+    A linear reward's climb widens the pooled variance, which speeds the climb: that map
+    runs away, and is refused.
+    """
+    if not 0 < alpha <= 1:
+        raise ValueError(f"alpha must lie in (0, 1] for a fixed point, got {alpha!r}")
+    mu, var = mu_star, sigma_star**2
+    for _ in range(max_iter):
+        m_q, v_q = normal_curated_moments(mu, np.sqrt(var), rule, reward, **options)
+        mu_next = alpha * mu_star + (1 - alpha) * m_q
+        var_next = alpha * (sigma_star**2 + mu_star**2) + (1 - alpha) * (v_q + m_q**2) - mu_next**2
+        if abs(mu_next - mu) < tol and abs(var_next - var) < tol:
+            return mu_next, var_next
+        if abs(mu_next - mu_star) > 1e3 * sigma_star or var_next > 1e6 * sigma_star**2:
+            raise ValueError(
+                f"the map has no fixed point: it runs away (mu {mu_next:.3g}, sigma^2 "
+                f"{var_next:.3g}); a linear reward's climb widens the pooled variance, "
+                "which speeds the climb"
+            )
+        mu, var = mu_next, var_next
+    raise ValueError(f"the map did not settle within {max_iter} iterations")

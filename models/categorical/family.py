@@ -357,8 +357,12 @@ class DirichletCategorical(CategoricalParams, SamplerSettings, ProbabilityFace):
         return curation.resolved(token_rewards(setting.reward or "rank", truth))
 
     @staticmethod
-    def curate(write, sizes, curation, rng) -> tuple:
+    def curate(fit, sizes, curation, *, mode, rng, decoding) -> tuple:
         """Keep the curated tokens among iid candidates (see ``curated_counts``)."""
+
+        def write(m):
+            return fit.synthetic(m, mode=mode, rng=rng, decoding=decoding)
+
         return curated_counts(write, sizes, curation, rng)
 
     @staticmethod

@@ -27,6 +27,7 @@ import numpy as np
 import xarray as xr
 
 from bayescollapse.errors import InputError
+from bayescollapse.models.curation import Curation, curated_points, point_rewards
 from bayescollapse.models.decoding import check_gaussian_decoding
 from bayescollapse.models.face import FamilyFace, PathPanel
 from bayescollapse.models.gaussian.fits import (
@@ -281,6 +282,30 @@ class Gaussian(GaussianParams, SamplerSettings, FamilyFace):
             prior_mu_var=self._prior_mu_var(fit),
             rng=rng,
         )
+
+    def curation_of(self, setting, truth):
+        """Return the setting's curation, its reward a function of x (default ``linear:1``)."""
+        curation = Curation.parse(setting.curation)
+        if curation.plain:
+            return curation
+        return curation.resolved(point_rewards(setting.reward or "linear:1"))
+
+    @staticmethod
+    def curate(fit, sizes, curation, *, mode, rng, decoding) -> tuple:
+        """Keep the curated points among the fit's candidates (see ``curated_points``)."""
+        law = fit.point_law(mode=mode, rng=rng, decoding=decoding)
+        kept, candidates = curated_points(
+            lambda shape: law.points(shape, rng), sizes, curation, rng
+        )
+        return GaussianStats.of_points(kept, sizes), candidates
+
+    @staticmethod
+    def curation_record(fit, curation, data, truth) -> dict:
+        """Return ``E r(X)`` under the fitted normal, and the filter's acceptance rate."""
+        row = {"reward_mean": curation.values.normal_mean(fit.mu_mean, fit.sigma_mean)}
+        if curation.rule == "filter" and data.candidates is not None:
+            row["acceptance_rate"] = data.synthetic.n / np.maximum(data.candidates, 1)
+        return row
 
     def _prior_mu_var(self, fit):
         """Prior variance of mu of this fit (None where it is not finite)."""

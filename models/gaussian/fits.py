@@ -10,6 +10,7 @@ The closed forms are in :mod:`bayescollapse.models.gaussian.family`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -123,6 +124,32 @@ def _predictive_points(sizes, draw, rng) -> GaussianStats:
     return GaussianStats.of_points(points, sizes)
 
 
+@dataclass(frozen=True)
+class PointLaw:
+    """How a fit writes its synthetic points, per replicate.
+
+    Either iid ``N(mu[r], sigma[r]^2)`` (``draw`` None: the statistics of a set are drawn
+    exactly, without the points), or by ``draw(shape)`` -> points (R, N) (a fresh
+    parameter draw per point).
+    """
+
+    mu: np.ndarray | None = None
+    sigma: np.ndarray | None = None
+    draw: Callable | None = None
+
+    def stats(self, sizes, rng: np.random.Generator) -> GaussianStats:
+        """Return the statistics of ``sizes[r]`` points per replicate."""
+        if self.draw is None:
+            return GaussianStats.of_normal(self.mu, self.sigma, sizes, rng=rng)
+        return _predictive_points(sizes, self.draw, rng)
+
+    def points(self, shape: tuple, rng: np.random.Generator) -> np.ndarray:
+        """Return points of shape (R, N): ``N`` per replicate (candidates to curate)."""
+        if self.draw is None:
+            return self.mu[:, None] + self.sigma[:, None] * rng.standard_normal(shape)
+        return self.draw(shape)
+
+
 def nig_update(prior: tuple, data: GaussianStats) -> tuple[np.ndarray, ...]:
     """Return the Normal-Inverse-Gamma posterior ``(mu, kappa, alpha, beta)`` of ``prior`` and data.
 
@@ -171,9 +198,12 @@ class PointGaussian:
 
         ``decoding.variance_scale`` ``c`` draws them from ``N(mu, c sigma2)``.
         """
+        return self.point_law(mode=mode, rng=rng, decoding=decoding).stats(sizes, rng)
+
+    def point_law(self, *, mode: str, rng, decoding: Decoding = PLAIN) -> PointLaw:
+        """Return how :meth:`synthetic` writes points: the fitted normal, decoded."""
         check_mode(mode)
-        sigma = decoding.scale_sigma(np.sqrt(self.sigma2))
-        return GaussianStats.of_normal(self.mu, sigma, sizes, rng=rng)
+        return PointLaw(self.mu, decoding.scale_sigma(np.sqrt(self.sigma2)))
 
 
 def _invgamma_sqrt_ppf(q, alpha, beta):
@@ -293,16 +323,17 @@ class NIGPosterior:
         around its parameter's mean: the predictive's squared scale becomes
         ``beta (1 + c kappa) / (alpha kappa)``.
         """
+        return self.point_law(mode=mode, rng=rng, decoding=decoding).stats(sizes, rng)
+
+    def point_law(self, *, mode: str, rng, decoding: Decoding = PLAIN) -> PointLaw:
+        """Return how :meth:`synthetic` writes points in ``mode`` (see there)."""
         check_mode(mode)
         if mode == "ancestral":
             sigma2 = self.beta / rng.standard_gamma(self.alpha)
             mu = self.mu + np.sqrt(sigma2 / self.kappa) * rng.standard_normal(self.mu.shape)
-            return GaussianStats.of_normal(
-                mu, decoding.scale_sigma(np.sqrt(sigma2)), sizes, rng=rng
-            )
+            return PointLaw(mu, decoding.scale_sigma(np.sqrt(sigma2)))
         if mode == "plugin":
-            sigma = decoding.scale_sigma(np.sqrt(self.sigma2_mean))
-            return GaussianStats.of_normal(self.mu, sigma, sizes, rng=rng)
+            return PointLaw(self.mu, decoding.scale_sigma(np.sqrt(self.sigma2_mean)))
         c = decoding.variance_scale
         spread = self.kappa + 1 if c == 1 else 1 + c * self.kappa
         scale = np.sqrt(self.beta * spread / (self.alpha * self.kappa))
@@ -311,7 +342,7 @@ class NIGPosterior:
         def draw(shape):
             return self.mu[:, None] + scale[:, None] * rng.standard_t(df[:, None], size=shape)
 
-        return _predictive_points(sizes, draw, rng)
+        return PointLaw(draw=draw)
 
 
 @dataclass(frozen=True)
@@ -399,18 +430,21 @@ class SampledGaussian:
         ``predictive``: a fresh posterior draw per point. A variance scale ``c``
         (``decoding``) draws each point with variance ``c sigma^2``.
         """
+        return self.point_law(mode=mode, rng=rng, decoding=decoding).stats(sizes, rng)
+
+    def point_law(self, *, mode: str, rng, decoding: Decoding = PLAIN) -> PointLaw:
+        """Return how :meth:`synthetic` writes points in ``mode`` (see there)."""
         check_mode(mode)
         mu, sigma = self._draws("mu"), decoding.scale_sigma(self._draws("sigma"))
         rows = np.arange(mu.shape[0])
         if mode == "ancestral":
             pick = rng.integers(mu.shape[1], size=mu.shape[0])
-            return GaussianStats.of_normal(mu[rows, pick], sigma[rows, pick], sizes, rng=rng)
+            return PointLaw(mu[rows, pick], sigma[rows, pick])
         if mode == "plugin":
-            sigma_plugin = decoding.scale_sigma(np.sqrt(self.sigma2_mean))
-            return GaussianStats.of_normal(self.mu_mean, sigma_plugin, sizes, rng=rng)
+            return PointLaw(self.mu_mean, decoding.scale_sigma(np.sqrt(self.sigma2_mean)))
 
         def draw(shape):
             pick = rng.integers(mu.shape[1], size=shape)
             return mu[rows[:, None], pick] + sigma[rows[:, None], pick] * rng.standard_normal(shape)
 
-        return _predictive_points(sizes, draw, rng)
+        return PointLaw(draw=draw)

@@ -50,6 +50,11 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
         "posterior CDF at the true mu and sigma (exact, or the randomised rank among the draws)",
     ),
     **sampler_variables({"mu": (_RGEN, "mu"), "sigma": (_RGEN, "sigma")}),
+    "reward_mean": (_RGEN, "expected reward under the fitted normal, E r(X) (curated settings)"),
+    "acceptance_rate": (
+        _RGEN,
+        "kept synthetic points over the candidates drawn for the generation (filter)",
+    ),
 }
 
 

@@ -135,11 +135,42 @@ def test_cli_crosses_curations_and_refuses_bad_ones_in_one_line(tmp_path, capsys
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
     for bad, message in (
-        (
-            [*gaussian, "--curation", "best-of:2"],
-            "curation 'best-of:2' is not available for model 'gaussian'",
-        ),
+        ([*gaussian, "--curation", "best-of:2", "--reward", "rank"], "reward 'rank' is not"),
+        ([*gaussian, "--curation", "filter", "--reward", "linear:1"], "needs a reward r <= 0"),
     ):
         assert main([*bad, "--out", str(tmp_path / "x.nc"), "--no-progress"]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    "curation, reward, options",
+    [("filter", "quadratic:0.5", {}), ("best-of:2", "quadratic:1", {"k": 2})],
+)
+def test_the_gaussian_loop_settles_at_the_maps_fixed_point(curation, reward, options):
+    # law: at large n the Gaussian MLE loop follows the pooled-moment map of
+    # bayescollapse.theory.curation.gaussian_fixed_point; the last generation's mu and
+    # sigma^2, averaged over 30 replicates, lie within z = 4.5 standard errors (over
+    # replicates) of its fixed point (the map's own accuracy, ~1e-5, is far inside)
+    from bayescollapse.models.curation import point_rewards
+    from bayescollapse.theory.curation import gaussian_fixed_point
+
+    setting = Setting(
+        method="mle", curation=curation, reward=reward, real_fraction="0.3", sample_size="5000"
+    )
+    config = RunConfig(
+        model="gaussian",
+        truth="normal:1:1",
+        settings=(setting,),
+        generations=25,
+        replicates=30,
+        seed=4,
+    )
+    ds = run(config)
+    rule = curation.split(":")[0]
+    mu, var = gaussian_fixed_point(1.0, 1.0, 0.3, rule, point_rewards(reward), **options)
+    for name, expected in (("mu_mean", mu), ("sigma2_mean", var)):
+        values = ds[name].values[0, :, -1]
+        se = values.std(ddof=1) / np.sqrt(values.size)
+        assert abs(values.mean() - expected) < 4.5 * se, name
+    assert abs(mu - 1.0) > 0.2  # the fixed point is not the truth
