@@ -38,6 +38,9 @@ __all__ = [
     "curated_counts",
     "PointReward",
     "curated_points",
+    "filter_batch",
+    "first_accepted",
+    "refuse_if_never_accepted",
     "kept_by_filter",
     "point_rewards",
     "token_curation_record",
@@ -63,7 +66,7 @@ CURATION_VARIABLES = {
     ),
     "acceptance_rate": (
         _RGEN,
-        "kept synthetic items over the candidates drawn for the generation (filter)",
+        "accepted candidates over candidates drawn for the generation's data (filter)",
     ),
 }
 #: the most candidates per item (a bound, so a typo cannot ask for a billion draws)
@@ -171,7 +174,7 @@ def choose(curation: Curation, rewards: np.ndarray, rng: np.random.Generator) ->
 
 
 def curated_counts(write, sizes: np.ndarray, curation: Curation, rng) -> tuple:
-    """Return the curated counts of ``sizes[r]`` items per replicate, and the candidates.
+    """Return the curated counts of ``sizes[r]`` items per replicate, and the report.
 
     ``write(m)`` writes ``m[r]`` iid items per replicate as counts ``(R, V)``: the
     model's synthetic data. Their order is lost in the counts, but the items are iid, so
@@ -183,8 +186,8 @@ def curated_counts(write, sizes: np.ndarray, curation: Curation, rng) -> tuple:
     -------
     counts : numpy.ndarray
         (R, V) counts of the kept items.
-    candidates : numpy.ndarray
-        (R,) candidates drawn per replicate.
+    report : dict
+        The filter's ``acceptance_rate`` per replicate (empty for the other rules).
     """
     sizes = np.asarray(sizes, dtype=np.int64)
     if curation.rule == "filter":
@@ -199,7 +202,7 @@ def curated_counts(write, sizes: np.ndarray, curation: Curation, rng) -> tuple:
     kept = groups[np.arange(groups.shape[0]), choose(curation, curation.values[groups], rng)]
     group_owner = owner[order][::k]
     counts = np.bincount(group_owner * tokens + kept, minlength=reps * tokens)
-    return counts.reshape(reps, tokens), k * sizes
+    return counts.reshape(reps, tokens), {}
 
 
 def kept_by_filter(write, sizes: np.ndarray, accept: np.ndarray, rng) -> tuple:
@@ -221,15 +224,18 @@ def kept_by_filter(write, sizes: np.ndarray, accept: np.ndarray, rng) -> tuple:
     kept = None
     drawn = np.zeros_like(sizes)
     accepted = np.zeros_like(sizes)
+    first = None  # the first round's accepted share: the acceptance rate (FIRST_ROUND)
     rate = np.ones(sizes.shape)
     while True:
         need = sizes - accepted
         if not need.any():
-            return kept, drawn
+            return kept, {"acceptance_rate": first}
         batch = np.where(need > 0, np.ceil(1.2 * need / rate).astype(np.int64) + 8, 0)
         written = np.asarray(write(batch), dtype=np.int64)
         thinned = rng.binomial(written, np.broadcast_to(accept, written.shape))
         got = thinned.sum(axis=1)
+        if first is None:  # a replicate with nothing to write has no rate: NaN
+            first = np.where(batch > 0, got / np.maximum(batch, 1), np.nan)
         over = np.maximum(accepted + got - sizes, 0)
         if over.any():
             thinned = subsample_counts(thinned, got - over, rng=rng)
@@ -237,11 +243,7 @@ def kept_by_filter(write, sizes: np.ndarray, accept: np.ndarray, rng) -> tuple:
         drawn += batch
         accepted += got - over
         rate = np.maximum(accepted / np.maximum(drawn, 1), MIN_ACCEPTANCE)
-        if np.any((accepted == 0) & (drawn * MIN_ACCEPTANCE > 1)):
-            raise ValueError(
-                "curation 'filter' keeps no candidate: the acceptance law is 0 wherever the "
-                "model puts mass (choose a reward that accepts some of what it writes)"
-            )
+        refuse_if_never_accepted(accepted, drawn)
 
 
 #: the largest reward file read (a bound, so a device or a huge file is refused)
@@ -315,7 +317,7 @@ def token_curation_record(fit, curation: Curation, data, truth: np.ndarray) -> d
     ``reward_mean`` (``E_{P_t} r``), ``reward_max_share`` (the fitted mass on the
     maximisers of ``r``), ``tv_to_reward_target`` (TV distance to ``P*`` restricted to
     them, the limit of best-of and Bradley-Terry without real data) and, for ``filter``,
-    ``acceptance_rate`` (kept items over candidates drawn for the generation's data).
+    ``acceptance_rate`` (from the curation's report on the generation's data).
     """
     from bayescollapse.theory.curation import reward_target
 
@@ -327,9 +329,7 @@ def token_curation_record(fit, curation: Curation, data, truth: np.ndarray) -> d
         "reward_max_share": theta[..., best].sum(axis=-1),
         "tv_to_reward_target": 0.5 * np.abs(theta - reward_target(truth, reward)).sum(axis=-1),
     }
-    if curation.rule == "filter" and data.candidates is not None:
-        kept = np.asarray(data.synthetic).sum(axis=-1)
-        row["acceptance_rate"] = kept / np.maximum(data.candidates, 1)
+    row.update(data.curated or {})
     return row
 
 
@@ -382,7 +382,7 @@ class PointReward:
 
 
 def curated_points(draw, sizes: np.ndarray, curation: Curation, rng) -> tuple:
-    """Return the kept points (R, max n; the first ``sizes[r]`` of each row) and candidates.
+    """Return the kept points (R, max n; the first ``sizes[r]`` of each row) and the report.
 
     ``draw(shape)`` writes candidate points (R, N) from the previous model. ``best-of`` and
     ``bradley-terry`` draw ``K`` candidates per kept point; ``filter`` keeps each with
@@ -396,25 +396,59 @@ def curated_points(draw, sizes: np.ndarray, curation: Curation, rng) -> tuple:
         candidates = draw((reps, width * k)).reshape(reps * width, k)
         pick = choose(curation, reward(candidates), rng)
         kept = candidates[np.arange(candidates.shape[0]), pick].reshape(reps, width)
-        return kept, k * sizes
+        return kept, {}
     kept = np.zeros((reps, width))
     have = np.zeros(reps, dtype=np.int64)
     drawn = np.zeros(reps, dtype=np.int64)
+    first = None  # the first round's accepted share: the acceptance rate (FIRST_ROUND)
     while np.any(have < sizes):
         need = sizes - have
-        rate = np.maximum(have / np.maximum(drawn, 1), MIN_ACCEPTANCE) if drawn.any() else 1.0
-        batch = int(np.max(np.ceil(1.2 * need / rate))) + 8
+        batch = filter_batch(sizes, have, drawn, cells=reps)
         points = draw((reps, batch))
         accepted = rng.random(points.shape) < np.exp(reward(points))
-        rank = np.cumsum(accepted, axis=1)
-        take = accepted & (rank <= need[:, None])
+        take, rank = first_accepted(accepted, need)
         rows, cols = np.nonzero(take)
         kept[rows, have[rows] + rank[rows, cols] - 1] = points[rows, cols]
         drawn += np.where(need > 0, batch, 0)
+        first = accepted.mean(axis=1) if first is None else first
         have += take.sum(axis=1)
-        if np.any((have == 0) & (drawn * MIN_ACCEPTANCE > 1)):
-            raise ValueError(
-                "curation 'filter' keeps no candidate: the acceptance law is 0 wherever the "
-                "model puts mass (choose a reward that accepts some of what it writes)"
-            )
-    return kept, drawn
+        refuse_if_never_accepted(have, drawn)
+    return kept, {"acceptance_rate": first}
+
+
+#: the most values one round of the filter writes (candidates x their size): 128 MB of int64
+MAX_ROUND_CELLS = 2**24
+
+
+def filter_batch(sizes: np.ndarray, have: np.ndarray, drawn: np.ndarray, *, cells=1) -> int:
+    """Return the candidates per replicate of the filter's next round.
+
+    Sized by the acceptance seen so far (all of it at first), 20 % more than needed plus 8,
+    and at most :data:`MAX_ROUND_CELLS` values in all (``cells`` values per candidate and
+    replicate): a rare acceptance takes more rounds, not more memory.
+    """
+    need = sizes - have
+    rate = np.maximum(have / np.maximum(drawn, 1), MIN_ACCEPTANCE) if drawn.any() else 1.0
+    wanted = int(np.max(np.ceil(1.2 * need / rate))) + 8
+    return max(1, min(wanted, MAX_ROUND_CELLS // max(cells, 1)))
+
+
+#: why a filter reports its first round's accepted share as its acceptance rate
+FIRST_ROUND = """The first round's size depends on no outcome, so its accepted share is an
+unbiased estimate of the model's acceptance rate ``E_P a``; the share over all rounds is
+not (a replicate whose first round passed more stops sooner: it is biased upwards)."""
+
+
+def first_accepted(accepted: np.ndarray, need: np.ndarray) -> tuple:
+    """Return the mask of each row's first ``need[r]`` accepted candidates, and the ranks."""
+    rank = np.cumsum(accepted, axis=1)
+    return accepted & (rank <= need[:, None]), rank
+
+
+def refuse_if_never_accepted(have: np.ndarray, drawn: np.ndarray) -> None:
+    """Raise a one-line ValueError once a replicate has drawn ``1 / MIN_ACCEPTANCE`` for none."""
+    if np.any((have == 0) & (drawn * MIN_ACCEPTANCE > 1)):
+        raise ValueError(
+            "curation 'filter' keeps no candidate: the acceptance law is 0 wherever the "
+            "model puts mass (choose a reward that accepts some of what it writes)"
+        )

@@ -121,7 +121,10 @@ class FamilyFace:
         return NO_CURATION
 
     def curate(self, fit, sizes, curation, *, mode: str, rng, decoding) -> tuple:
-        """Return the kept synthetic data of ``sizes[r]`` items and the candidates drawn.
+        """Return the kept synthetic data of ``sizes[r]`` items, and a report.
+
+        The report is a dict of per-replicate values (a filter's ``acceptance_rate``:
+        accepted candidates over candidates drawn), empty when there is none to give.
 
         The candidates are items ``fit`` (the previous model) writes in ``mode``, decoded
         by ``decoding``, drawn from ``rng``. Only a family whose :meth:`curation_of`

@@ -96,7 +96,8 @@ class TrainingSet:
     previous model wrote (None at generation 0), ``real_pool`` generation 0's real data
     (the pool of ``real_data`` ``fixed`` and ``resampled``), ``unweighted`` the items of a
     weighted refit counted once each (None when unweighted: then they are ``data``),
-    ``candidates`` (R,) the synthetic candidates a curation drew (None when not curated).
+    ``curated`` what a curation reports per replicate (``acceptance_rate`` of a filter;
+    None when not curated).
     """
 
     data: Any
@@ -105,7 +106,7 @@ class TrainingSet:
     synthetic: Any = None
     real_pool: Any = None
     unweighted: Any = None
-    candidates: Any = None
+    curated: Any = None
 
     @property
     def items(self) -> Any:
@@ -337,21 +338,21 @@ def next_training_set(
     real = real_rng.binomial(sizes, alpha)
     pool_of_real = previous.real_pool
     fresh = source.draw(family, truth, pool_of_real, real, rng=real_rng)
-    written, candidates = _written(fit, sizes - real, family, synthetic, rng, decoding, curation)
+    written, curated = _written(fit, sizes - real, family, synthetic, rng, decoding, curation)
     if not np.isnan(real_weight):
         if not rule.weighted:
             raise ValueError(f"real_weight is not defined for scheme {scheme!r}")
         real_item, synthetic_item = item_weights(real_weight)
         data = family.combine(family.weigh(fresh, real_item), family.weigh(written, synthetic_item))
         batch = family.combine(fresh, written)
-        return TrainingSet(data, data, real, written, pool_of_real, batch, candidates)
+        return TrainingSet(data, data, real, written, pool_of_real, batch, curated)
     batch = family.combine(fresh, written)
     data, pool = rule.form(previous, batch, family=family, sizes=sizes, rng=rng)
-    return TrainingSet(data, pool, real, written, pool_of_real, candidates=candidates)
+    return TrainingSet(data, pool, real, written, pool_of_real, curated=curated)
 
 
 def _written(fit, sizes, family, synthetic, rng, decoding, curation) -> tuple:
-    """Return the synthetic part the previous model writes (curated), and its candidates."""
+    """Return the synthetic part the previous model writes (curated), and the curation's report."""
     if curation.plain:
         return fit.synthetic(sizes, mode=synthetic, rng=rng, decoding=decoding), None
     return family.curate(fit, sizes, curation, mode=synthetic, rng=rng, decoding=decoding)

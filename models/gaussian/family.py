@@ -294,17 +294,14 @@ class Gaussian(GaussianParams, SamplerSettings, FamilyFace):
     def curate(fit, sizes, curation, *, mode, rng, decoding) -> tuple:
         """Keep the curated points among the fit's candidates (see ``curated_points``)."""
         law = fit.point_law(mode=mode, rng=rng, decoding=decoding)
-        kept, candidates = curated_points(
-            lambda shape: law.points(shape, rng), sizes, curation, rng
-        )
-        return GaussianStats.of_points(kept, sizes), candidates
+        kept, report = curated_points(lambda shape: law.points(shape, rng), sizes, curation, rng)
+        return GaussianStats.of_points(kept, sizes), report
 
     @staticmethod
     def curation_record(fit, curation, data, truth) -> dict:
         """Return ``E r(X)`` under the fitted normal, and the filter's acceptance rate."""
         row = {"reward_mean": curation.values.normal_mean(fit.mu_mean, fit.sigma_mean)}
-        if curation.rule == "filter" and data.candidates is not None:
-            row["acceptance_rate"] = data.synthetic.n / np.maximum(data.candidates, 1)
+        row.update(data.curated or {})
         return row
 
     def _prior_mu_var(self, fit):

@@ -53,7 +53,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "reward_mean": (_RGEN, "expected reward under the fitted normal, E r(X) (curated settings)"),
     "acceptance_rate": (
         _RGEN,
-        "kept synthetic points over the candidates drawn for the generation (filter)",
+        "accepted candidates over candidates drawn for the generation's data (filter)",
     ),
 }
 

@@ -277,7 +277,22 @@ SMALL_VOCABULARY = 64
 
 
 def _by_sequence(probs, pi, sizes, *, order: int, length: int, rng) -> np.ndarray:
-    """Return the counts of :func:`sequence_counts` by writing every sequence.
+    """Return the counts of :func:`sequence_counts` by writing every sequence."""
+    reps, contexts, tokens = probs.shape
+    rows, made = write_sequences(probs, pi, sizes, order=order, length=length, rng=rng)
+    width = rows.shape[1] // reps
+    active = (np.arange(width) < sizes[:, None]).ravel()
+    cells = rows[:, active] * tokens + made[:, active]
+    counts = np.bincount(cells.ravel(), minlength=reps * contexts * tokens)
+    return counts.reshape(reps, contexts, tokens).astype(np.int64)
+
+
+def write_sequences(probs, pi, sizes, *, order: int, length: int, rng) -> tuple:
+    """Write ``max(sizes)`` sequences per replicate; return each step's rows and tokens.
+
+    ``rows`` and ``made`` have shape (length, R * W), ``W = max(sizes)``: sequence ``j`` of
+    replicate ``r`` is column ``r W + j``; at each step its CDF row (``r C + context``) and
+    the token it wrote.
 
     The loop runs over positions; every sequence and replicate moves at once. A token is
     the number of its row's CDF values below the uniform: counted across the token axis
@@ -314,7 +329,4 @@ def _by_sequence(probs, pi, sizes, *, order: int, length: int, rng) -> np.ndarra
             found = np.searchsorted(shifted, u + row, side="left") - row * tokens
             np.minimum(found, tokens - 1, out=y)
         ctx = y if order == 1 else (ctx * tokens + y) % contexts
-    active = (np.arange(width) < sizes[:, None]).ravel()
-    cells = rows[:, active] * tokens + made[:, active]
-    counts = np.bincount(cells.ravel(), minlength=reps * contexts * tokens)
-    return counts.reshape(reps, contexts, tokens).astype(np.int64)
+    return rows, made

@@ -21,15 +21,21 @@ counts. The sample size of a setting counts sequences. Analytic facts (tested):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
 import xarray as xr
 
 from bayescollapse.metrics import markov_distances
+from bayescollapse.models.curation import Curation
 from bayescollapse.models.decoding import check_token_decoding
 from bayescollapse.models.markov.chain import make_markov_truth, sequence_counts, stationary
+from bayescollapse.models.markov.curation import (
+    CuratingSequenceWriter,
+    sequence_curation_record,
+    transition_rewards,
+)
 from bayescollapse.models.params import param
 from bayescollapse.models.probability_fits import (
     DirichletPosterior,
@@ -88,6 +94,15 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "contraction": (_RGEN, "1 - mean posterior variance / prior variance of the rows"),
     **sampler_variables({"theta": (_ROWS, "each transition probability")}),
+    "reward_mean": (_RGEN, "a sequence's expected reward under the fitted chain (curated)"),
+    "reward_max_share": (
+        _RGEN,
+        "stationary chance that the fitted chain's next token is one of its context's best",
+    ),
+    "acceptance_rate": (
+        _RGEN,
+        "accepted candidates over candidates drawn for the generation's data (filter)",
+    ),
 }
 
 
@@ -298,6 +313,23 @@ class MarkovLM(MarkovParams, SamplerSettings, ProbabilityFace):
         visits = observed["counts"].sum("token").values
         counts = rng.multinomial(np.broadcast_to(visits, theta.shape[:-1]), theta.values)
         return xr.Dataset({"counts": (theta.dims, counts)})
+
+    def curation_of(self, setting, truth):
+        """Return the setting's curation, its reward per transition (default ``rank``)."""
+        curation = Curation.parse(setting.curation)
+        if curation.plain:
+            return curation
+        return curation.resolved(transition_rewards(setting.reward or "rank", truth))
+
+    def curate(self, fit, sizes, curation, *, mode, rng, decoding) -> tuple:
+        """Keep curated whole sequences among the fit's candidates (``models.markov.curation``)."""
+        writer = CuratingSequenceWriter(self.order, self.sequence_length, curation)
+        counts = replace(fit, writer=writer).synthetic(sizes, mode=mode, rng=rng, decoding=decoding)
+        return counts, writer.report
+
+    def curation_record(self, fit, curation, data, truth) -> dict:
+        """Return a sequence's expected reward, the best-token share, the acceptance rate."""
+        return sequence_curation_record(fit, curation, data, self.sequence_length, self.order)
 
     def record(
         self, fit, data, truth, previous_fit, summarise_posterior: bool, *, rng=None

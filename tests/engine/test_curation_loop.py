@@ -174,3 +174,38 @@ def test_the_gaussian_loop_settles_at_the_maps_fixed_point(curation, reward, opt
         se = values.std(ddof=1) / np.sqrt(values.size)
         assert abs(values.mean() - expected) < 4.5 * se, name
     assert abs(mu - 1.0) > 0.2  # the fixed point is not the truth
+
+
+def _curated_cli_run(tmp_path, model, reward, methods):
+    out = tmp_path / f"{model}.nc"
+    argv = ["run", "--model", model, "--generations", "2", "--replicates", "2", "--seed", "3"]
+    argv += ["--method", *methods, "--curation", "none", "best-of:4", "bradley-terry:4:1"]
+    argv += ["--reward", reward, "--real-fraction", "0.2", "--sample-size", "40"]
+    argv += ["--draws", "200", "--tune", "200"] if "pymc" in methods else []
+    assert main([*argv, "--out", str(out), "--no-progress"]) == 0
+    from bayescollapse import open_results
+
+    ds = open_results(out)
+    assert ds.sizes["setting"] == 3 * len(methods)
+    curated = ds["curation"].values != "none"
+    assert np.isfinite(ds["reward_mean"].values[curated]).all()
+    return ds
+
+
+@pytest.mark.parametrize(
+    "model, reward",
+    [("dirichlet-categorical", "rank"), ("markov", "truth"), ("gaussian", "linear:1")],
+)
+def test_every_model_runs_curated_from_the_cli(tmp_path, model, reward):
+    _curated_cli_run(tmp_path, model, reward, ["mle", "conjugate"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "model, reward",
+    [("dirichlet-categorical", "rank"), ("markov", "truth"), ("gaussian", "linear:1")],
+)
+def test_the_pymc_path_runs_curated_from_the_cli(tmp_path, model, reward):
+    # for a Bayesian fit the candidates are its posterior predictive draws: the PyMC fit's
+    # mean law (ancestral: one posterior draw) writes them, as for its uncurated twin
+    _curated_cli_run(tmp_path, model, reward, ["pymc"])

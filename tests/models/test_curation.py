@@ -87,8 +87,7 @@ def _one_step(spec: str, reward, p, *, reps=4000, n=30, seed=1):
     def write(m):
         return fit.synthetic(m, mode="plugin", rng=rng)
 
-    counts, drawn = curation_module.curated_counts(write, np.full(reps, n), cur, rng)
-    return counts, drawn
+    return curation_module.curated_counts(write, np.full(reps, n), cur, rng)
 
 
 P = np.array([0.4, 0.25, 0.2, 0.1, 0.05])
@@ -138,13 +137,15 @@ def test_a_planted_wrong_rule_fails_the_one_step_law(planted, monkeypatch):
     assert _max_z(spec, law, reward) > 4.5
 
 
-def test_the_filter_reports_its_candidates_and_refuses_a_law_it_never_accepts():
-    # law: the candidates drawn for n kept items are about n / sum(p a) (each batch sized
+def test_the_filter_reports_its_acceptance_rate_and_refuses_a_law_it_never_accepts():
+    # law: each candidate passes with probability sum(p a); the reported rate (every
+    # candidate drawn, those beyond what was needed too) averaged over 400 replicates lies
+    # within z = 4.5 standard errors (over replicates) of it
     # by the rate seen, the excess dropped), so at least n and at most a few times it
-    counts, drawn = _one_step("filter", ACCEPT, P, reps=200)
-    rate = P @ ACCEPT
-    assert np.all(counts.sum(axis=1) == 30) and np.all(drawn >= 30)
-    assert 0.6 * 30 / rate < drawn.mean() < 2.0 * 30 / rate
+    counts, report = _one_step("filter", ACCEPT, P, reps=400)
+    rate = report["acceptance_rate"]
+    assert np.all(counts.sum(axis=1) == 30)
+    assert abs(rate.mean() - P @ ACCEPT) < 4.5 * rate.std(ddof=1) / np.sqrt(rate.size)
     with pytest.raises(ValueError, match="'filter' keeps no candidate: the acceptance law is 0"):
         _one_step("filter", np.array([0.0, 0.0, 0.0, 1.0, 0.0]), np.array([0.5, 0.5, 0, 0, 0]))
 
@@ -185,7 +186,7 @@ def test_kept_points_have_the_rules_one_step_moments(spec, reward, options):
     fit = PointGaussian(np.full(reps, 0.5), np.full(reps, 1.3**2))
     cur = Curation.parse(spec).resolved(point_rewards(reward))
     rng = np.random.default_rng(5)
-    stats, drawn = Gaussian.curate(
+    stats, report = Gaussian.curate(
         fit, np.full(reps, n), cur, mode="plugin", rng=rng, decoding=_plain()
     )
     mean, var = normal_curated_moments(
@@ -195,7 +196,12 @@ def test_kept_points_have_the_rules_one_step_moments(spec, reward, options):
     for values, expected in ((stats.mean, mean), (unbiased, var)):
         se = values.std(ddof=1) / np.sqrt(reps)
         assert abs(values.mean() - expected) < 4.5 * se
-    assert np.all(stats.n == n) and np.all(drawn >= n)
+    assert np.all(stats.n == n)
+    if spec == "filter":  # law: the rate is E exp(-C X^2) = 1 / sqrt(1 + 2 C sigma^2) e^(...)
+        c, s2 = 0.4, 1.3**2
+        rate = np.exp(-c * 0.5**2 / (1 + 2 * c * s2)) / np.sqrt(1 + 2 * c * s2)
+        got = report["acceptance_rate"]
+        assert abs(got.mean() - rate) < 4.5 * got.std(ddof=1) / np.sqrt(got.size)
 
 
 def _plain():
