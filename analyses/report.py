@@ -31,6 +31,7 @@ STUDIES = (
     "decoding_and_weights",
     "reparametrisation",
     "k50_regimes",
+    "curation",
 )
 
 

@@ -129,6 +129,19 @@ class Curation:
         return self.rule == "none"
 
     @property
+    def ties_possible(self) -> bool:
+        """Whether two different items can have the same reward (per-token values repeat).
+
+        A reward of real-valued items ties with probability 0; per-token values tie only
+        if two tokens share a value.
+        """
+        values = self.values
+        if values is None or callable(values):
+            return False
+        flat = np.ravel(values)
+        return np.unique(flat).size < flat.size
+
+    @property
     def spec(self) -> str:
         """The canonical spec, e.g. ``bradley-terry:4:1``."""
         if self.rule == "best-of":
@@ -166,6 +179,8 @@ def choose(curation: Curation, rewards: np.ndarray, rng: np.random.Generator) ->
     standard Gumbel noise, which draws exactly that choice).
     """
     if curation.rule == "best-of":
+        if not curation.ties_possible:  # tied candidates are then the same item: any will do
+            return np.argmax(rewards, axis=1)
         best = rewards == rewards.max(axis=1, keepdims=True)
         return np.argmax(np.where(best, rng.random(rewards.shape), -1.0), axis=1)
     if curation.rule == "bradley-terry":
@@ -195,12 +210,13 @@ def curated_counts(write, sizes: np.ndarray, curation: Curation, rng) -> tuple:
     k = curation.k
     written = np.asarray(write(k * sizes), dtype=np.int64)
     reps, tokens = written.shape
-    flat = np.repeat(np.tile(np.arange(tokens), reps), written.ravel())
-    owner = np.repeat(np.arange(reps), written.sum(axis=1))
-    order = np.lexsort((rng.random(flat.size), owner))  # shuffled within each replicate
-    groups = flat[order].reshape(-1, k)
+    flat = np.repeat(np.tile(np.arange(tokens, dtype=np.int32), reps), written.ravel())
+    ends = np.cumsum(written.sum(axis=1))
+    for start, end in zip(ends - written.sum(axis=1), ends, strict=True):
+        rng.shuffle(flat[start:end])  # in place, within each replicate: O(n), no sort
+    groups = flat.reshape(-1, k)
     kept = groups[np.arange(groups.shape[0]), choose(curation, curation.values[groups], rng)]
-    group_owner = owner[order][::k]
+    group_owner = np.repeat(np.arange(reps), sizes)
     counts = np.bincount(group_owner * tokens + kept, minlength=reps * tokens)
     return counts.reshape(reps, tokens), {}
 
