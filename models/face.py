@@ -136,6 +136,10 @@ class FamilyFace:
         """Return a generation's curation metrics per replicate (none here)."""
         return {}
 
+    def truth_reward(self, curation, truth) -> float:
+        """Return the truth's expected reward under ``curation`` (NaN here)."""
+        return float("nan")
+
     @property
     def parameter_count(self) -> int:
         """Parameters of one replicate's fit: the product of the inner dims but ``level``."""

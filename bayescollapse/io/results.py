@@ -260,6 +260,7 @@ def build_results(
             )
         },
         "real_weight_schedule": ("setting", [s.real_weight for s in settings]),
+        "reward_of_truth": ("setting", [_reward_of_truth(config, s, truth) for s in settings]),
         "real_weight": (
             ("setting", "generation"),
             np.array([real_weight_values(s.real_weight, config.generations) for s in settings]),
@@ -280,6 +281,13 @@ def build_results(
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     validate_results(ds)
     return ds
+
+
+def _reward_of_truth(config, setting, truth) -> float:
+    """Return the truth's expected reward under a setting's curation (NaN: not curated)."""
+    family = config.family_for(setting)
+    curation = family.curation_of(setting, truth)
+    return float("nan") if curation.plain else float(family.truth_reward(curation, truth))
 
 
 def concat_runs(*runs: xr.Dataset) -> xr.Dataset:

@@ -354,7 +354,18 @@ class DirichletCategorical(CategoricalParams, SamplerSettings, ProbabilityFace):
         curation = Curation.parse(setting.curation)
         if curation.plain:
             return curation
-        return curation.resolved(token_rewards(setting.reward or "rank", truth))
+        curation = curation.resolved(token_rewards(setting.reward or "rank", truth))
+        if curation.rule == "filter" and not truth @ curation.values > 0:
+            raise ValueError(
+                f"curation 'filter' with reward {setting.reward!r} accepts no token the truth "
+                "puts mass on: it would never keep a candidate"
+            )
+        return curation
+
+    @staticmethod
+    def truth_reward(curation, truth) -> float:
+        """Return ``E_{P*} r``."""
+        return float(truth @ curation.values)
 
     @staticmethod
     def curate(fit, sizes, curation, *, mode, rng, decoding) -> tuple:

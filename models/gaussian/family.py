@@ -298,6 +298,11 @@ class Gaussian(GaussianParams, SamplerSettings, FamilyFace):
         return GaussianStats.of_points(kept, sizes), report
 
     @staticmethod
+    def truth_reward(curation, truth) -> float:
+        """Return ``E r(X)`` under the true normal."""
+        return float(curation.values.normal_mean(truth.mu, truth.sigma))
+
+    @staticmethod
     def curation_record(fit, curation, data, truth) -> dict:
         """Return ``E r(X)`` under the fitted normal, and the filter's acceptance rate."""
         row = {"reward_mean": curation.values.normal_mean(fit.mu_mean, fit.sigma_mean)}

@@ -327,6 +327,13 @@ class MarkovLM(MarkovParams, SamplerSettings, ProbabilityFace):
         counts = replace(fit, writer=writer).synthetic(sizes, mode=mode, rng=rng, decoding=decoding)
         return counts, writer.report
 
+    def truth_reward(self, curation, truth) -> float:
+        """Return a sequence's expected reward under the true chain (stationary start)."""
+        pi = truth.stationary
+        return float(
+            self.sequence_length * np.einsum("c,cv,cv->", pi, truth.probs, curation.values)
+        )
+
     def curation_record(self, fit, curation, data, truth) -> dict:
         """Return a sequence's expected reward, the best-token share, the acceptance rate."""
         return sequence_curation_record(fit, curation, data, self.sequence_length, self.order)

@@ -209,3 +209,18 @@ def test_the_pymc_path_runs_curated_from_the_cli(tmp_path, model, reward):
     # for a Bayesian fit the candidates are its posterior predictive draws: the PyMC fit's
     # mean law (ancestral: one posterior draw) writes them, as for its uncurated twin
     _curated_cli_run(tmp_path, model, reward, ["pymc"])
+
+
+def test_the_truths_reward_is_recorded_and_a_filter_that_accepts_nothing_is_refused():
+    ds = run(
+        _config(
+            Setting(method="mle", **SMALL),
+            Setting(method="mle", curation="best-of:2", reward="top:2", **SMALL),
+        )
+    )
+    truth = ds["truth"].values
+    top_two = np.sort(truth)[-2:].sum()  # E_{P*} r for r = 1 on the 2 most probable tokens
+    assert np.isnan(ds["reward_of_truth"].values[0])
+    assert ds["reward_of_truth"].values[1] == pytest.approx(top_two)
+    with pytest.raises(ValueError, match="accepts no token the truth puts mass on"):
+        _config(Setting(curation="filter", reward="values:0,0,0,0,0,0", **SMALL))
