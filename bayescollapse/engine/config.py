@@ -298,6 +298,8 @@ class Setting:
         object.__setattr__(self, "curation", curation.spec)
         if not isinstance(self.reward, str):
             raise ValueError(f"reward {self.reward!r} must be a text spec such as 'rank'")
+        if curation.plain:  # nothing is curated: the reward means nothing (nor differs)
+            object.__setattr__(self, "reward", "")
         object.__setattr__(self, "real_fraction", _spec("real_fraction", self.real_fraction))
         object.__setattr__(self, "sample_size", _spec("sample_size", self.sample_size))
         object.__setattr__(self, "prior_params", _prior_items(self.prior_params))
