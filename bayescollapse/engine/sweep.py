@@ -252,41 +252,30 @@ def sweep(
     _check_workers(workers)  # before the store is made
     _check_scheduler(scheduler)
     check_memory(config, memory_limit, results=False)
+    hooks = _Hooks(progress, announce, on_failure, on_damage)
     with locked(store):  # one sweep at a time into a store
-        return _sweep_locked(
-            config,
-            store,
-            client,
-            workers,
-            scheduler,
-            overwrite,
-            progress,
-            announce,
-            on_failure,
-            on_damage,
-        )
+        return _sweep_locked(config, store, client, workers, scheduler, overwrite, hooks)
 
 
-def _sweep_locked(
-    config,
-    store,
-    client,
-    workers,
-    scheduler,
-    overwrite,
-    progress,
-    announce,
-    on_failure,
-    on_damage,
-) -> SweepReport:
+@dataclass(frozen=True)
+class _Hooks:
+    """The callbacks of :func:`sweep` (see there), each None or a callable."""
+
+    progress: Callable | None
+    announce: Callable | None
+    on_failure: Callable | None
+    on_damage: Callable | None
+
+
+def _sweep_locked(config, store, client, workers, scheduler, overwrite, hooks) -> SweepReport:
     """Run the body of :func:`sweep`, its store locked."""
     config = prepare(config, store, overwrite=overwrite)
     damaged = []
     if any(rec["status"] == "done" for rec in store_status(store).values()):
         found = recover(store, config)  # units done, then lost or damaged since
         damaged = sorted(found.damaged_units)
-        if damaged and on_damage is not None:
-            on_damage(found.damage)
+        if damaged and hooks.on_damage is not None:
+            hooks.on_damage(found.damage)
     done = {u for u, rec in store_status(store).items() if rec["status"] == "done"}
     report = SweepReport(store, skipped=[u for u in units(config) if u in done], damaged=damaged)
     pending = [u for u in units(config) if u not in done]
@@ -294,17 +283,17 @@ def _sweep_locked(
         return report
     with open_client(client, workers=workers, scheduler=scheduler) as c:
         report.dashboard = getattr(c, "dashboard_link", "") or ""
-        if announce is not None:
-            announce(report.dashboard)
+        if hooks.announce is not None:
+            hooks.announce(report.dashboard)
         for unit, status, payload in _submit(c, config, pending, str(store)):
             if status == "done":
                 report.run.append(unit)
             else:
                 report.failed[unit] = payload
-                if on_failure is not None:
-                    on_failure(unit, payload)
-            if progress is not None:
-                progress(1)
+                if hooks.on_failure is not None:
+                    hooks.on_failure(unit, payload)
+            if hooks.progress is not None:
+                hooks.progress(1)
     return report
 
 
