@@ -70,11 +70,33 @@ def quiet_pymc():
 
 
 def compile_model(model):
-    """Compile a PyMC model once with nutpie, keeping its ``pm.Data`` replaceable."""
+    """Compile a PyMC model once with nutpie, keeping its ``pm.Data`` replaceable.
+
+    Compiled without Numba's fastmath (see :func:`exact_arithmetic`), so the same seed
+    gives the same draws whatever the state of the compile cache.
+    """
     import nutpie
 
+    exact_arithmetic()
     with quiet_pymc():
         return nutpie.compile_pymc_model(model, freeze_model=False)
+
+
+def exact_arithmetic() -> None:
+    """Turn off PyTensor's Numba fastmath (on by default) for this process.
+
+    Fastmath lets LLVM reorder floating-point sums. A function compiled in the process is
+    optimised together with its callers, one loaded from PyTensor's compile cache is
+    linked on its own: the two round differently (about 1e-10 in a log density), and NUTS,
+    chaotic, turns that into different draws within a generation and different
+    trajectories after a few (issue 26: a cold cache gave TV 0.390 where a warm one gave
+    0.431, seed and configuration the same). With IEEE arithmetic every reordering is
+    forbidden, and cold and warm caches give the same bits. The cost is the vectorised
+    reductions fastmath allowed (see benchmarks/RESULTS.md).
+    """
+    import pytensor
+
+    pytensor.config.numba__fastmath = False
 
 
 def sample_nuts(
@@ -198,7 +220,8 @@ class PyMCModelFitter:
         )
         kept = xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
         if diagnose:
-            diagnostics = nuts_diagnostics(posterior, stats, fam.pymc_variables)
+            others = tuple(str(v) for v in posterior.data_vars if v not in fam.pymc_variables)
+            diagnostics = nuts_diagnostics(posterior, stats, fam.pymc_variables, also=others)
         else:
             diagnostics = {"divergences": np.float64(stats["diverging"].sum())}
         uses_prior = any(n in self.data_names for n in fam.pymc_prior_data)

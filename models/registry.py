@@ -225,6 +225,24 @@ def register_pymc_model(
     )
 
 
+def diagnosed_variables(family, method: str, replicates: int) -> tuple[str, ...]:
+    """Return the variables whose R-hat and ESS a sampled method's diagnostics cover.
+
+    The family's own sampled variables, then every other free or deterministic variable of
+    the method's PyMC model whose name does not start with ``_`` (hyperparameters and a
+    plug-in's own), as :func:`bayescollapse.metrics.sampler.nuts_diagnostics` sees them.
+    The model is built (not compiled) to read them. Empty for a method that does not sample.
+    """
+    entry = get_method(family.name, method)
+    build = getattr(entry.factory, "build", None)
+    if not entry.sampled or build is None:
+        return ()
+    model = _resolve(build)(family, replicates)
+    names = [v.name for v in (*model.free_RVs, *model.deterministics)]
+    own = tuple(family.pymc_variables)
+    return own + tuple(n for n in names if not n.startswith("_") and n not in own)
+
+
 def _resolve(build: Callable | str) -> Callable:
     if callable(build):
         return build

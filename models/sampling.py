@@ -122,9 +122,13 @@ def sampler_variables(parameters: dict[str, tuple[tuple[str, ...], str]]) -> dic
     }
     rgen = ("setting", "replicate", "generation")
     out.update(
-        r_hat_max=(rgen, "largest R-hat over the parameters of a replicate (sampled fits)"),
-        ess_bulk_min=(rgen, "smallest bulk ESS over the parameters (sampled fits)"),
-        ess_tail_min=(rgen, "smallest tail ESS over the parameters (sampled fits)"),
+        r_hat_max=(
+            rgen,
+            "largest R-hat over every sampled variable of a replicate, hyperparameters "
+            "included (sampled fits)",
+        ),
+        ess_bulk_min=(rgen, "smallest bulk ESS over every sampled variable (sampled fits)"),
+        ess_tail_min=(rgen, "smallest tail ESS over every sampled variable (sampled fits)"),
         divergences=(
             BLOCK_DIMS,
             "divergent transitions of the sampler run that fitted the replicate block",

@@ -68,14 +68,25 @@ _ATTRS = ("seed", "bayescollapse_version", "config", "created_at", "model")
 #: version of the results layout: 2 adds the provenance attrs, CF attrs, the /results node
 SCHEMA_VERSION = 2
 #: libraries whose versions every result records
-LIBRARIES = ("numpy", "scipy", "xarray", "pymc", "pytensor", "nutpie", "arviz", "arviz-base")
+LIBRARIES = (
+    "numpy",
+    "scipy",
+    "xarray",
+    "pymc",
+    "pytensor",
+    "numba",
+    "nutpie",
+    "arviz",
+    "arviz-base",
+)
 
 
 @functools.cache
 def _versions() -> tuple[tuple[str, str], ...]:
     import platform
 
-    out = [("python_version", platform.python_version())]
+    # the CPU's architecture too: compiled code (PyMC's) may round differently on another
+    out = [("python_version", platform.python_version()), ("machine", platform.machine())]
     for name in LIBRARIES:
         try:
             out.append((f"{name}_version", version(name)))
@@ -261,6 +272,7 @@ def build_results(
         },
         "real_weight_schedule": ("setting", [s.real_weight for s in settings]),
         "reward_of_truth": ("setting", [_reward_of_truth(config, s, truth) for s in settings]),
+        "diagnosed_variables": ("setting", [_diagnosed(config, s) for s in settings]),
         "real_weight": (
             ("setting", "generation"),
             np.array([real_weight_values(s.real_weight, config.generations) for s in settings]),
@@ -281,6 +293,14 @@ def build_results(
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     validate_results(ds)
     return ds
+
+
+def _diagnosed(config, setting) -> str:
+    """Return the variables a setting's sampler diagnostics cover, comma-separated."""
+    from bayescollapse.models.registry import diagnosed_variables
+
+    family = config.family_for(setting)
+    return ", ".join(diagnosed_variables(family, setting.method, config.replicate_block))
 
 
 def _reward_of_truth(config, setting, truth) -> float:

@@ -141,7 +141,11 @@ def _ess_tail(x: np.ndarray, quantiles: np.ndarray | None = None) -> np.ndarray:
 
 
 def nuts_diagnostics(
-    posterior: xr.Dataset, sample_stats: xr.Dataset, variables: tuple[str, ...]
+    posterior: xr.Dataset,
+    sample_stats: xr.Dataset,
+    variables: tuple[str, ...],
+    *,
+    also: tuple[str, ...] = (),
 ) -> dict[str, np.ndarray]:
     """R-hat, ESS, MCSE and divergences of one sampler run that fitted a replicate block.
 
@@ -152,7 +156,11 @@ def nuts_diagnostics(
     sample_stats : xarray.Dataset
         The run's sampler statistics, with ``diverging``.
     variables : tuple of str
-        The sampled variables to diagnose.
+        The sampled variables to diagnose, each with its own results.
+    also : tuple of str
+        Further variables of the model (hyperparameters, a plug-in's own) that count in
+        the worst values over the parameters; a variable without a ``replicate`` dim (one
+        for the whole block) counts for every replicate.
 
     Returns
     -------
@@ -164,8 +172,12 @@ def nuts_diagnostics(
     """
     out: dict[str, np.ndarray] = {}
     flat: dict[str, list[np.ndarray]] = {name: [] for name in DIAGNOSTICS}
-    for v in variables:
-        da = posterior[v].transpose("replicate", ..., "chain", "draw")
+    replicates = posterior.sizes.get("replicate", 1)
+    for v in (*variables, *also):
+        da = posterior[v]
+        if "replicate" not in da.dims:
+            da = da.expand_dims(replicate=replicates)
+        da = da.transpose("replicate", ..., "chain", "draw")
         shape = da.shape[:-2]
         x = np.ascontiguousarray(da.values.reshape(-1, *da.shape[-2:]))  # (P, chain, draw)
         split = _split(x)
@@ -181,7 +193,8 @@ def nuts_diagnostics(
             "mcse_mean": x.reshape(x.shape[0], -1).std(axis=-1, ddof=1) / np.sqrt(ess(split)),
         }
         for name, value in values.items():
-            out[f"{v}_{name}"] = value.reshape(shape)
+            if v in variables:
+                out[f"{v}_{name}"] = value.reshape(shape)
             flat[name].append(value.reshape(shape[0], -1))  # (replicate, parameters)
     joined = {name: np.concatenate(parts, axis=1) for name, parts in flat.items()}
     out["r_hat_max"] = np.nanmax(joined["r_hat"], axis=1)

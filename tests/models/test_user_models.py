@@ -206,3 +206,46 @@ def test_integer_counts_model_refuses_fractional_pseudo_counts(user_tree):
     assert "\n" not in str(err.value)
     fit = fitter.fit(np.round(counts), prior=fam.initial_prior(2), rng=np.random.default_rng(1))
     assert fit.mean.shape == (2, 4)  # integral values go in
+
+
+def _ridge_model(family, replicates):
+    """Logistic-normal, plus a hyperparameter pair on a narrow ridge (a + b ~ 0).
+
+    ``a`` and ``b`` (each Normal(0, 10)) are tied by ``a + b ~ N(0, 0.001)``: a ridge 10^4
+    times longer than wide, which NUTS with a diagonal mass matrix crosses slowly. The
+    token probabilities do not depend on them and mix well: only a diagnosis that sees
+    every variable catches the run.
+    """
+    import pymc as pm
+
+    coords, dims, shape = model_frame(family, replicates)
+    with pm.Model(coords=coords) as model:
+        counts = pm.Data("counts", np.zeros(shape, dtype=np.int64), dims=dims)
+        eta = pm.Normal("eta", 0.0, 1.5, dims=dims)
+        theta = pm.Deterministic("theta", pm.math.softmax(eta, axis=-1), dims=dims)
+        pm.Multinomial("_obs", n=counts.sum(axis=-1), p=theta, observed=counts, dims=dims)
+        a = pm.Normal("a", 0.0, 10.0, dims="replicate")
+        b = pm.Normal("b", 0.0, 10.0, dims="replicate")
+        pm.Normal("_tie", a + b, 0.001, observed=np.zeros(replicates), dims="replicate")
+    return model
+
+
+def test_a_hyperparameter_that_mixes_badly_is_diagnosed_and_flagged():
+    from bayescollapse import run
+    from bayescollapse.present.diagnostics import R_HAT_LIMIT, flagged_generations
+
+    register_pymc_model("dirichlet-categorical", "ridge-test", _ridge_model, replace=True)
+    config = RunConfig(
+        settings=(Setting(method="ridge-test"),),
+        num_tokens=5,
+        generations=1,
+        replicates=2,
+        seed=1,
+        draws=300,
+        tune=300,
+    )
+    ds = run(config)
+    assert str(ds["diagnosed_variables"].values[0]) == "theta, eta, a, b"
+    assert float(ds["theta_r_hat"].max()) < R_HAT_LIMIT  # the family's own variable is fine
+    assert float(ds["r_hat_max"].min()) > R_HAT_LIMIT  # the ridge is seen in every fit
+    assert bool(flagged_generations(ds, str(ds["setting"].values[0])).all())
