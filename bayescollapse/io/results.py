@@ -315,8 +315,28 @@ def concat_runs(*runs: xr.Dataset) -> xr.Dataset:
 
     Runs may differ in their replicate counts (say 200 cheap conjugate replicates beside 16
     PyMC ones): the missing replicates are NaN, which the plots' NaN-aware means skip. The
-    first run's attrs are kept.
+    first run's attrs are kept. A per-setting coordinate that only some runs have (one
+    written by an older release, before the coordinate existed) is filled in the others
+    with NaN, or the empty string for text.
     """
+    per_setting = {}
+    for ds in runs:
+        for name, coord in ds.coords.items():
+            if coord.dims == ("setting",) and name != "setting":
+                per_setting.setdefault(name, coord.dtype)
+    runs = tuple(
+        ds.assign_coords(
+            {
+                name: (
+                    "setting",
+                    np.full(ds.sizes["setting"], "" if kind.kind in "OUS" else np.nan),
+                )
+                for name, kind in per_setting.items()
+                if name not in ds.coords
+            }
+        )
+        for ds in runs
+    )
     return xr.concat(
         list(runs),
         dim="setting",

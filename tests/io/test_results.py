@@ -67,6 +67,16 @@ def test_concat_runs_keeps_each_run_replicates(ds):
     )
 
 
+def test_concat_runs_fills_a_coordinate_an_older_run_lacks(ds):
+    # a sweep store written before a release added a per-setting coordinate (curation)
+    from bayescollapse.io.results import concat_runs
+
+    older = ds.drop_vars(["curation", "reward_of_truth"]).assign_coords(setting=["x", "y"])
+    both = concat_runs(ds, older)
+    assert list(both["curation"].values) == [*ds["curation"].values, "", ""]
+    assert np.isnan(both["reward_of_truth"].sel(setting=["x", "y"]).values).all()
+
+
 def test_provenance_and_cf_attributes_survive_the_file(ds, tmp_path):
     from importlib.metadata import version
 
