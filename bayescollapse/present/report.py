@@ -48,18 +48,32 @@ class Number:
     unit: str = ""
 
     @property
+    def exact(self) -> bool:
+        """Whether the number has no noise (SE 0) and equals its theory: a check, not a z."""
+        return self.theory is not None and self.se == 0 and self.value == self.theory
+
+    @property
     def z(self) -> float:
-        """Return the z-score against theory, NaN when there is no theory or SE."""
-        if self.theory is None or self.se is None or math.isnan(self.se):
+        """Return the z-score against theory.
+
+        NaN when there is no theory or SE, and for an exact equality (a zero SE makes no
+        z: the report says "exact" rather than print z = 0 as agreement); infinite for a
+        value off its theory with a zero SE.
+        """
+        if self.theory is None or self.se is None or math.isnan(self.se) or self.exact:
             return math.nan
-        if self.se == 0:  # an exact equality, or an exact miss
-            return 0.0 if self.value == self.theory else math.inf
+        if self.se == 0:  # an exact miss
+            return math.inf
         return (self.value - self.theory) / self.se
 
     @property
     def agrees(self) -> bool | None:
-        """Whether |z| is within the bound (None when there is no bound or z)."""
-        if self.bound is None or math.isnan(self.z):
+        """Whether |z| is within the bound, or the number is exact (None: no bound or z)."""
+        if self.bound is None:
+            return None
+        if self.exact:
+            return True
+        if math.isnan(self.z):
             return None
         return abs(self.z) <= self.bound
 
@@ -146,13 +160,14 @@ def _fmt(value: float | None) -> str:
 def _numbers_table(numbers: list[Number]) -> str:
     rows = []
     for n in numbers:
-        verdict = {None: "", True: "agrees", False: "OUTSIDE"}[n.agrees]
+        verdict = "exact" if n.exact else {None: "", True: "agrees", False: "OUTSIDE"}[n.agrees]
         bound = "" if n.bound is None else f" (|z| &le; {n.bound:g})"
         rows.append(
             "<tr>"
             f"<td>{html.escape(n.label)}</td><td>{_fmt(n.value)} {html.escape(n.unit)}</td>"
             f"<td>{_fmt(n.theory)}</td><td>{_fmt(n.se)}</td><td>{_fmt(n.z)}</td>"
-            f"<td class='{verdict.lower()}'>{verdict}{bound if verdict else ''}</td>"
+            f"<td class='{verdict.lower()}'>{verdict}"
+            f"{bound if verdict in ('agrees', 'OUTSIDE') else ''}</td>"
             "</tr>"
         )
     head = (
@@ -187,7 +202,7 @@ figcaption { font-size: 0.92em; color: #444; }
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
 td, th { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
 table.numbers td:nth-child(n+2) { font-variant-numeric: tabular-nums; text-align: right; }
-.outside { color: #b00; font-weight: bold; } .agrees { color: #070; }
+.outside { color: #b00; font-weight: bold; } .agrees, .exact { color: #070; }
 .meta { color: #555; font-size: 0.9em; }
 """
 

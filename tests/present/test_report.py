@@ -20,7 +20,7 @@ ROOT = Path(__file__).parents[2]
         (Number("a", 0.0102, theory=0.0100, se=0.0001, bound=4.0), 2.0, True),
         (Number("b", 0.5, theory=0.3, se=0.04, bound=4.0), 5.0, False),
         (Number("c", 0.5, theory=0.6, se=0.04, bound=4.0), -2.5, True),
-        (Number("d", 0.0, theory=0.0, se=0.0, bound=4.0), 0.0, True),  # an exact equality
+        (Number("d", 0.0, theory=0.0, se=0.0, bound=4.0), math.nan, True),  # exact: no z
         (Number("e", 1.0, theory=0.0, se=0.0, bound=4.0), math.inf, False),
         (Number("f", 1.0, se=0.1), math.nan, None),  # no theory: no z, no verdict
         (Number("g", 1.0, theory=0.9, se=0.1), 1.0, None),  # no bound: no verdict
@@ -32,6 +32,15 @@ def test_number_z_and_verdict_by_hand(number, z, agrees):
     else:
         assert number.z == pytest.approx(z)
     assert number.agrees is agrees
+
+
+def test_a_zero_se_equality_reads_exact_not_agreement():
+    # issue 26: "NUTS minus exact" printed SE 0, z 0 and "agrees"; a number without noise
+    # that equals its theory is a check ("exact"), with no z and no tolerance shown
+    from bayescollapse.present.report import _numbers_table
+
+    row = _numbers_table([Number("same data", 1.0, theory=1.0, se=0.0, bound=4.0)])
+    assert ">exact<" in row and "agrees" not in row and "&le;" not in row
 
 
 def _study(tmp_path, key, numbers):
