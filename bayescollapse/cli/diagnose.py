@@ -102,11 +102,11 @@ def _print_tables(ds, settings: list[str], *, calibrated: bool, sampled: bool) -
         f"sampler diagnostics ({RULE})",
         [
             "setting",
-            "max R-hat",
+            "max R-hat (all gens)",
             "R-hat > 1.01",
-            "min bulk ESS",
-            "min tail ESS",
-            "divergences",
+            "min bulk ESS (all gens)",
+            "min tail ESS (all gens)",
+            "divergences (all gens)",
             "flagged generations",
         ],
     )

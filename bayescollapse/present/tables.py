@@ -117,7 +117,8 @@ def summary_table(ds: xr.Dataset, *, generation: int) -> Table:
         raise ValueError(f"generation {generation} is out of range 0..{gens - 1}")
     row = ds.isel(generation=generation)
     family = REGISTRY[ds.attrs["model"]]
-    sampler = [("max R-hat", "r_hat_max"), ("divergences", "divergences")]
+    t = int(row["generation"])
+    sampler = [(f"max R-hat (gen {t})", "r_hat_max"), (f"divergences (gen {t})", "divergences")]
     columns = [*family.summary_columns, *[c for c in sampler if c[1] in family.variables]]
     table = new_table(
         f"generation {int(row['generation'])}: mean ± standard error over "
