@@ -245,6 +245,9 @@ def kept_by_filter(write, sizes: np.ndarray, accept: np.ndarray, rng) -> tuple:
     while True:
         need = sizes - accepted
         if not need.any():
+            if kept is None:  # nothing to write (every item real): empty counts, no rate
+                kept = np.asarray(write(sizes), dtype=np.int64)
+                first = np.full(sizes.shape, np.nan)
             return kept, {"acceptance_rate": first}
         batch = np.where(need > 0, np.ceil(1.2 * need / rate).astype(np.int64) + 8, 0)
         written = np.asarray(write(batch), dtype=np.int64)
@@ -416,7 +419,7 @@ def curated_points(draw, sizes: np.ndarray, curation: Curation, rng) -> tuple:
     kept = np.zeros((reps, width))
     have = np.zeros(reps, dtype=np.int64)
     drawn = np.zeros(reps, dtype=np.int64)
-    first = None  # the first round's accepted share: the acceptance rate (FIRST_ROUND)
+    first = np.full(reps, np.nan)  # the first round's accepted share (FIRST_ROUND)
     while np.any(have < sizes):
         need = sizes - have
         batch = filter_batch(sizes, have, drawn, cells=reps)
@@ -426,7 +429,7 @@ def curated_points(draw, sizes: np.ndarray, curation: Curation, rng) -> tuple:
         rows, cols = np.nonzero(take)
         kept[rows, have[rows] + rank[rows, cols] - 1] = points[rows, cols]
         drawn += np.where(need > 0, batch, 0)
-        first = accepted.mean(axis=1) if first is None else first
+        first = accepted.mean(axis=1) if np.isnan(first).all() else first
         have += take.sum(axis=1)
         refuse_if_never_accepted(have, drawn)
     return kept, {"acceptance_rate": first}

@@ -105,7 +105,7 @@ class CuratingSequenceWriter:
         """Keep each candidate with probability ``prod A``, in rounds, until ``sizes[r]``."""
         reps = sizes.size
         have, drawn = np.zeros(reps, dtype=np.int64), np.zeros(reps, dtype=np.int64)
-        first = None  # the first round's accepted share: the acceptance rate (FIRST_ROUND)
+        first = np.full(reps, np.nan)  # the first round's accepted share (FIRST_ROUND)
         counts = np.zeros(p.shape, dtype=np.int64)
         while np.any(have < sizes):
             need = sizes - have
@@ -115,7 +115,7 @@ class CuratingSequenceWriter:
             take, _ = first_accepted(accepted, need)
             counts += self._count(p.shape, rows[:, take.ravel()], made[:, take.ravel()])
             drawn += np.where(need > 0, batch, 0)
-            first = accepted.mean(axis=1) if first is None else first
+            first = accepted.mean(axis=1) if np.isnan(first).all() else first
             have += take.sum(axis=1)
             refuse_if_never_accepted(have, drawn)
         self.report = {"acceptance_rate": first}

@@ -224,3 +224,15 @@ def test_the_truths_reward_is_recorded_and_a_filter_that_accepts_nothing_is_refu
     assert ds["reward_of_truth"].values[1] == pytest.approx(top_two)
     with pytest.raises(ValueError, match="accepts no token the truth puts mass on"):
         _config(Setting(curation="filter", reward="values:0,0,0,0,0,0", **SMALL))
+
+
+@pytest.mark.parametrize(
+    "model, reward",
+    [("dirichlet-categorical", "top:3"), ("markov", "top:3"), ("gaussian", "quadratic:1")],
+)
+def test_a_filter_with_nothing_to_write_keeps_nothing_and_reports_no_rate(model, reward):
+    # alpha = 1: every item is real, the synthetic part is empty in every generation
+    setting = Setting(method="mle", curation="filter", reward=reward, real_fraction="1")
+    ds = run(RunConfig(model=model, settings=(setting,), generations=2, replicates=2, seed=1))
+    assert np.isnan(ds["acceptance_rate"].values).all()
+    assert np.isfinite(ds["reward_mean"].values).all()
