@@ -75,6 +75,18 @@ def test_paired_difference_by_hand():
     assert out["pairs"] == 3
 
 
+def test_paired_p_values_come_from_t_with_pairs_minus_one_degrees():
+    # by hand (t tables): |t| = 2.365 with 7 degrees of freedom is the two-sided 5 % point,
+    # where the normal would give 0.018; with 30 pairs the two nearly agree
+    from scipy import stats
+
+    from bayescollapse.present.tables import _t_pvalue
+
+    assert _t_pvalue(stats, 2.365, 8) == "0.05"
+    assert _t_pvalue(stats, -2.365, 8) == "0.05"
+    assert _t_pvalue(stats, 2.0, 1) == "-" and _t_pvalue(stats, np.nan, 8) == "-"
+
+
 def test_compare_pairs_each_setting_with_its_regime_baseline(paired):
     cmp = compare(paired, baseline="mle")
     base = cmp["baseline"].values
@@ -159,7 +171,7 @@ def test_cli_prior_axis_and_paired_summary(tmp_path, capsys):
     capsys.readouterr()
     assert main(["summarize", str(out), "--paired"]) == 0
     text = capsys.readouterr().out
-    assert "paired SE" in text and "unpaired SE" in text and "a0=2" in text
+    assert "paired SE" in text and "unpaired SE" in text and "a0=2" in text and "p (t)" in text
     assert main(["summarize", str(out), "--paired", "pymc"]) == 2
     assert "no setting has a baseline 'pymc'" in capsys.readouterr().err
 
