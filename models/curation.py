@@ -39,9 +39,12 @@ __all__ = [
     "PointReward",
     "curated_points",
     "filter_batch",
+    "filter_wanted",
     "first_accepted",
     "refuse_if_never_accepted",
     "kept_by_filter",
+    "read_reward_file",
+    "reward_numbers",
     "point_rewards",
     "token_curation_record",
     "token_rewards",
@@ -241,7 +244,6 @@ def kept_by_filter(write, sizes: np.ndarray, accept: np.ndarray, rng) -> tuple:
     drawn = np.zeros_like(sizes)
     accepted = np.zeros_like(sizes)
     first = None  # the first round's accepted share: the acceptance rate (FIRST_ROUND)
-    rate = np.ones(sizes.shape)
     while True:
         need = sizes - accepted
         if not need.any():
@@ -249,7 +251,7 @@ def kept_by_filter(write, sizes: np.ndarray, accept: np.ndarray, rng) -> tuple:
                 kept = np.asarray(write(sizes), dtype=np.int64)
                 first = np.full(sizes.shape, np.nan)
             return kept, {"acceptance_rate": first}
-        batch = np.where(need > 0, np.ceil(1.2 * need / rate).astype(np.int64) + 8, 0)
+        batch = filter_wanted(sizes, accepted, drawn)  # per replicate: counts cost no memory
         written = np.asarray(write(batch), dtype=np.int64)
         thinned = rng.binomial(written, np.broadcast_to(accept, written.shape))
         got = thinned.sum(axis=1)
@@ -261,7 +263,6 @@ def kept_by_filter(write, sizes: np.ndarray, accept: np.ndarray, rng) -> tuple:
         kept = thinned if kept is None else kept + thinned
         drawn += batch
         accepted += got - over
-        rate = np.maximum(accepted / np.maximum(drawn, 1), MIN_ACCEPTANCE)
         refuse_if_never_accepted(accepted, drawn)
 
 
@@ -299,13 +300,14 @@ def token_rewards(spec: str, truth: np.ndarray) -> np.ndarray:
         out[order[: int(rest)]] = 1.0
         return out
     if name == "values" and rest:
-        return _numbers(rest.replace(",", " "), tokens, f"reward {spec!r}")
+        return reward_numbers(rest.replace(",", " "), tokens, f"reward {spec!r}")
     if name == "file" and rest:
-        return _numbers(_read_text(rest), tokens, f"reward file {rest}")
+        return reward_numbers(read_reward_file(rest), tokens, f"reward file {rest}")
     raise ValueError(f"reward {spec!r} is not one of {forms} (M in 1..{tokens})")
 
 
-def _numbers(text: str, count: int, what: str) -> np.ndarray:
+def reward_numbers(text: str, count: int, what: str) -> np.ndarray:
+    """Return ``count`` finite numbers from whitespace-separated text, or a one-line error."""
     try:
         values = np.array([float(x) for x in text.split()])
     except ValueError:
@@ -315,19 +317,15 @@ def _numbers(text: str, count: int, what: str) -> np.ndarray:
     return values
 
 
-def _read_text(path: str) -> str:
+def read_reward_file(path: str) -> str:
+    """Return a reward file's text (a regular file of at most 16 MB, UTF-8)."""
     from pathlib import Path
 
-    file = Path(path)
-    if not file.is_file():
+    from bayescollapse.models.text_files import read_bounded_text
+
+    if not Path(path).is_file():
         raise ValueError(f"reward file {path} is not a regular file")
-    raw = file.read_bytes()[: MAX_REWARD_BYTES + 1]
-    if len(raw) > MAX_REWARD_BYTES:
-        raise ValueError(f"reward file {path} is larger than {MAX_REWARD_BYTES >> 20} MB")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"reward file {path} is not UTF-8 text") from None
+    return read_bounded_text(Path(path), MAX_REWARD_BYTES, f"reward file {path}")
 
 
 def token_curation_record(fit, curation: Curation, data, truth: np.ndarray) -> dict:
@@ -428,8 +426,9 @@ def curated_points(draw, sizes: np.ndarray, curation: Curation, rng) -> tuple:
         take, rank = first_accepted(accepted, need)
         rows, cols = np.nonzero(take)
         kept[rows, have[rows] + rank[rows, cols] - 1] = points[rows, cols]
+        if not drawn.any():  # the first round (FIRST_ROUND)
+            first = accepted.mean(axis=1)
         drawn += np.where(need > 0, batch, 0)
-        first = accepted.mean(axis=1) if np.isnan(first).all() else first
         have += take.sum(axis=1)
         refuse_if_never_accepted(have, drawn)
     return kept, {"acceptance_rate": first}
@@ -439,16 +438,24 @@ def curated_points(draw, sizes: np.ndarray, curation: Curation, rng) -> tuple:
 MAX_ROUND_CELLS = 2**24
 
 
-def filter_batch(sizes: np.ndarray, have: np.ndarray, drawn: np.ndarray, *, cells=1) -> int:
-    """Return the candidates per replicate of the filter's next round.
+def filter_wanted(sizes: np.ndarray, have: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """Return the candidates each replicate wants in the filter's next round (0: done).
 
-    Sized by the acceptance seen so far (all of it at first), 20 % more than needed plus 8,
-    and at most :data:`MAX_ROUND_CELLS` values in all (``cells`` values per candidate and
-    replicate): a rare acceptance takes more rounds, not more memory.
+    Sized by the acceptance seen so far (all of it at first): 20 % more than needed, plus 8.
     """
     need = sizes - have
     rate = np.maximum(have / np.maximum(drawn, 1), MIN_ACCEPTANCE) if drawn.any() else 1.0
-    wanted = int(np.max(np.ceil(1.2 * need / rate))) + 8
+    return np.where(need > 0, np.ceil(1.2 * need / rate).astype(np.int64) + 8, 0)
+
+
+def filter_batch(sizes: np.ndarray, have: np.ndarray, drawn: np.ndarray, *, cells=1) -> int:
+    """Return one round's candidates per replicate when every replicate draws as many.
+
+    The most any replicate wants (:func:`filter_wanted`), and at most
+    :data:`MAX_ROUND_CELLS` values in all (``cells`` values per candidate and replicate):
+    a rare acceptance takes more rounds, not more memory.
+    """
+    wanted = int(filter_wanted(sizes, have, drawn).max(initial=0))
     return max(1, min(wanted, MAX_ROUND_CELLS // max(cells, 1)))
 
 

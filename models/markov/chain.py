@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from bayescollapse.models.counts import multinomial_counts
+from bayescollapse.models.text_files import read_bounded_text
 
 __all__ = ["MarkovTruth", "make_markov_truth", "stationary", "sequence_counts"]
 
@@ -204,17 +205,7 @@ def _text_words(path: Path, order: int) -> list[str]:
         raise ValueError(f"{what} does not exist")
     if not path.is_file():  # a folder, a device such as /dev/zero, or nothing
         raise ValueError(f"{what} is not a regular file")
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_TEXT_BYTES + 1)
-    except OSError as err:
-        raise ValueError(f"cannot read {what} ({err.strerror or err})") from None
-    if len(raw) > MAX_TEXT_BYTES:
-        raise ValueError(f"{what} is larger than {MAX_TEXT_BYTES // 2**20} MB, the most read")
-    try:
-        words = raw.decode("utf-8").split()
-    except UnicodeDecodeError:
-        raise ValueError(f"{what} is not UTF-8 text") from None
+    words = read_bounded_text(path, MAX_TEXT_BYTES, what).split()
     if len(words) <= order:
         raise ValueError(
             f"{what} has {len(words)} token(s); an order-{order} chain needs more than {order}"

@@ -20,7 +20,9 @@ from bayescollapse.models.curation import (
     choose,
     filter_batch,
     first_accepted,
+    read_reward_file,
     refuse_if_never_accepted,
+    reward_numbers,
     token_rewards,
 )
 from bayescollapse.models.markov.chain import stationary, write_sequences
@@ -42,12 +44,10 @@ def transition_rewards(spec: str, truth) -> np.ndarray:
     if spec == "truth":
         return np.log(np.maximum(probs, np.finfo(float).tiny))
     if spec.startswith("file:"):
-        from bayescollapse.models.curation import _numbers, _read_text
-
-        text = _read_text(spec[5:])
+        text = read_reward_file(spec[5:])
         count = len(text.split())
         if count == contexts * tokens and contexts > 1:
-            values = _numbers(text, contexts * tokens, f"reward file {spec[5:]}")
+            values = reward_numbers(text, contexts * tokens, f"reward file {spec[5:]}")
             return values.reshape(contexts, tokens)
     marginal = truth.stationary @ probs  # the truth's stationary token frequencies
     return np.broadcast_to(token_rewards(spec, marginal), (contexts, tokens)).copy()
@@ -114,8 +114,9 @@ class CuratingSequenceWriter:
             accepted = rng.random((reps, batch)) < np.exp(log_accept.reshape(reps, batch))
             take, _ = first_accepted(accepted, need)
             counts += self._count(p.shape, rows[:, take.ravel()], made[:, take.ravel()])
+            if not drawn.any():  # the first round (FIRST_ROUND)
+                first = accepted.mean(axis=1)
             drawn += np.where(need > 0, batch, 0)
-            first = accepted.mean(axis=1) if np.isnan(first).all() else first
             have += take.sum(axis=1)
             refuse_if_never_accepted(have, drawn)
         self.report = {"acceptance_rate": first}
