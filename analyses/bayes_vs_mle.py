@@ -127,6 +127,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
                     theory=None if np.isnan(exact) else exact,
                     se=float(row["paired_se"]),
                     bound=None if np.isnan(exact) else Z,
+                    dof=int(row["pairs"]) - 1,
                 )
             )
             parts.append(f"{fit} {float(row['difference']) / mle:+.0%}")

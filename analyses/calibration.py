@@ -61,6 +61,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
             theory=0.0,
             se=float(diff["paired_se"]),
             bound=Z,
+            dof=int(diff["pairs"]) - 1,
         )
     )
     mean_diff = (
@@ -96,8 +97,9 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         caption=(
             "Left: share of true token probabilities inside the central credible intervals "
             "(50, 80, 94 %), mean over replicates with 2-SE bands, nominal level dotted. "
-            "Right: ECDF of the PIT of the truth minus the uniform CDF at the first and "
-            "last generation, with a 95 % simultaneous band for independent uniforms."
+            "Right: share of PIT values of the truth at most x, minus x, at the first and "
+            "last generation, mean over replicates with a 95 % simultaneous band whose unit "
+            "is the replicate (bayescollapse.metrics.pit; p-values in the legend)."
         ),
         figures=[figure],
         params={

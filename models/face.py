@@ -18,11 +18,22 @@ import numpy as np
 
 from bayescollapse.models.params import prior_fields, prior_labels
 
-__all__ = ["WORKING_COPIES", "FamilyFace", "PathPanel"]
+__all__ = ["WORKING_COPIES", "FamilyFace", "PathPanel", "largest_training_set"]
 
 #: copies of a block's parameter array a generation holds at once (fit, previous fit, the
 #: synthetic and real data, the record's temporaries), measured with tracemalloc
 WORKING_COPIES = 24
+
+
+def largest_training_set(config: Any) -> int:
+    """Return the most items a training set of ``config`` holds (for memory estimates).
+
+    The largest ``n_t``; under an accumulating scheme, the largest sum of them (the set
+    grows by ``n_t`` each generation).
+    """
+    sizes = config.schedule_values()[1]
+    grows = any(s.scheme.startswith("accumulate") for s in config.settings)
+    return int(sizes.sum(axis=1).max() if grows else sizes.max())
 
 
 @dataclass(frozen=True)
@@ -139,6 +150,31 @@ class FamilyFace:
     def truth_reward(self, curation, truth) -> float:
         """Return the truth's expected reward under ``curation`` (NaN here)."""
         return float("nan")
+
+    def observed_dataset(self, data: Any, *, rng: np.random.Generator) -> Any:
+        """Return a kept generation's ArviZ ``observed_data``: here :meth:`data_to_dataset`.
+
+        A family whose data are summaries (the Gaussian's sufficient statistics) may give
+        the observations themselves, drawn from ``rng`` given the summaries.
+        """
+        return self.data_to_dataset(data)
+
+    def log_likelihood(self, posterior: Any, observed: Any) -> Any:
+        """Return ArviZ's ``log_likelihood`` group: pointwise, one value per observation.
+
+        Each variable of ``observed`` that has a likelihood, under each posterior draw:
+        dims (chain, draw, *its dims), named like it, so ``az.loo`` and ``az.compare``
+        read it. None here: a family without it has no LOO.
+        """
+        return None
+
+    def kept_values(self, config: Any) -> int:
+        """Return the values a kept node holds per posterior draw and replicate.
+
+        The posterior, its predictive and the pointwise log-likelihood: by default three
+        times :attr:`parameter_count` (data the size of the parameters).
+        """
+        return 3 * self.parameter_count
 
     @property
     def parameter_count(self) -> int:

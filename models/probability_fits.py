@@ -312,6 +312,25 @@ class ProbabilityFace(FamilyFace):
         "kl_model_to_truth": "KL(P_t || P*)",
     }
 
+    @staticmethod
+    def log_likelihood(posterior: xr.Dataset, observed: xr.Dataset) -> xr.Dataset:
+        """Return the pointwise log-likelihood of the counts: each cell's marginal law.
+
+        A cell's count (a token's, or a transition's of the Markov model) is
+        ``Binomial(n, theta)`` given the posterior draw, ``n`` the replicate's size (the
+        context's visits): the law its posterior predictive draws follow. The counts are
+        not independent given theta (they add up to ``n``), so the cells' values add up
+        to a sum of marginal predictive densities, which ``az.compare`` ranks for fits
+        of the same data, not to the joint log-likelihood. Cells the data have no items
+        for (NaN, e.g. a context never visited) stay NaN.
+        """
+        from scipy import stats  # not at import: a run without posteriors needs no scipy
+
+        counts = observed["counts"]
+        trials = counts.sum("token")
+        cells = xr.apply_ufunc(stats.binom.logpmf, counts, trials, posterior["theta"])
+        return xr.Dataset({"counts": cells.transpose("chain", "draw", *counts.dims)})
+
     @classmethod
     def path_panels(cls, ds, parameters=None) -> list[PathPanel]:
         """Return panels of chosen tokens' probabilities (the first, middle and last by default).

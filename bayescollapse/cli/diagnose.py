@@ -94,6 +94,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
 def _print_tables(ds, settings: list[str], *, calibrated: bool, sampled: bool) -> None:
     """Print the sampler diagnostics and the calibration, where the family records them."""
     from bayescollapse.metrics import pit_uniformity_pvalue
+    from bayescollapse.metrics.pit import MIN_REPLICATES
     from bayescollapse.present import tables
     from bayescollapse.present.diagnostics import RULE, sampler_row
 
@@ -117,8 +118,9 @@ def _print_tables(ds, settings: list[str], *, calibrated: bool, sampled: bool) -
 
     calib = tables.new_table(
         "calibration: share of true values (in the interior of their support) in central "
-        "intervals, mean over replicates, and PIT uniformity p-value, at generation 0 and "
-        "the last",
+        "intervals, mean over replicates, and the PIT uniformity p-value (replicates the "
+        f"unit, n/a below {MIN_REPLICATES}; the band of calibration.png), at generation 0 "
+        "and the last",
         [
             "setting",
             "generation",
@@ -133,5 +135,6 @@ def _print_tables(ds, settings: list[str], *, calibrated: bool, sampled: bool) -
             row = ds.sel(setting=s, generation=g)
             cover = row["central_coverage"].mean("replicate").values
             p = pit_uniformity_pvalue(row["pit"].values)
-            calib.add_row(s, str(g), *[f"{c:.3f}" for c in cover], f"{p:.2g}")
+            shown = f"{p:.2g}" if p == p else "n/a"  # NaN: too few replicates
+            calib.add_row(s, str(g), *[f"{c:.3f}" for c in cover], shown)
     console.print(calib)

@@ -95,7 +95,7 @@ def run_collecting(
     progress: Callable[[int], None] | None = None,
     keep: bool = True,
     memory_limit: int | str | None = None,
-) -> tuple[xr.Dataset, dict[tuple[int, int], dict[str, xr.Dataset]]]:
+) -> tuple[xr.Dataset, dict[tuple[int, int, int], dict[str, xr.Dataset]]]:
     """Run ``config``; also return the posteriors its ``keep_posteriors`` asks for.
 
     ``memory_limit`` is that of :func:`run`.
@@ -105,13 +105,15 @@ def run_collecting(
     results : xarray.Dataset
         As :func:`run`.
     posteriors : dict
-        ``(setting index, generation) -> {group name: Dataset}`` with the ArviZ groups
+        ``(setting index, generation, block) -> {group name: Dataset}``, one entry per
+        sampler run (a replicate block: ArviZ's ``sample_stats`` describe one run), with
+        the ArviZ groups
         ``posterior`` (and ``sample_stats`` for a sampler), ``observed_data`` (the
         training set, each item counted once even in a weighted refit, whose fit saw
         them weighted: the ``real_weight`` coordinate of the results),
         ``posterior_predictive`` (one replicate of the training set per posterior draw)
         and ``synthetic_data`` (the synthetic set this generation's model wrote for the
-        next one; absent for the last generation), all replicates together.
+        next one; absent for the last generation), with the block's replicate indices.
         Empty when ``keep`` is False. Point-estimate methods have no posterior to keep.
     """
     _check_config(config)
@@ -119,15 +121,12 @@ def run_collecting(
         config = config.with_seed(fresh_seed())
     check_memory(config, memory_limit, posteriors=keep)
     kept = kept_generations(config.keep_posteriors, config.generations) if keep else frozenset()
-    posteriors: dict[tuple[int, int], list[dict]] = {}
+    posteriors: dict[tuple[int, int, int], dict[str, xr.Dataset]] = {}
     arrays = results_arrays(config)
     for s, b in units(config):
         _, groups = run_unit(config, s, b, kept=kept, progress=progress, into=arrays)
-        for t, parts in groups.items():
-            posteriors.setdefault((s, t), []).append(parts)
-    return finish_results(arrays, config), {
-        key: _join_blocks(parts) for key, parts in posteriors.items()
-    }
+        posteriors.update({(s, t, b): parts for t, parts in groups.items()})
+    return finish_results(arrays, config), posteriors
 
 
 def _check_config(config) -> None:
@@ -332,23 +331,6 @@ def finish_results(arrays: ResultArrays, config: RunConfig) -> xr.Dataset:
     )
 
 
-def _join_blocks(blocks: list[dict[str, xr.Dataset]]) -> dict[str, xr.Dataset]:
-    """Concatenate each group's replicate blocks along ``replicate``.
-
-    A group without a replicate dim (the sampler statistics of one run per block) is
-    stacked along a ``block`` dim instead.
-    """
-    names = [n for n in blocks[0] if all(n in b for b in blocks)]
-    out = {}
-    for n in names:
-        parts = [b[n] for b in blocks]
-        dim = "replicate" if "replicate" in parts[0].dims else "block"
-        out[n] = xr.concat(
-            parts, dim=dim, data_vars="all", coords="different", compat="equals", join="outer"
-        )
-    return out
-
-
 def run_block(
     plan: UnitPlan,
     fitter: Fitter,
@@ -461,9 +443,13 @@ def _training_set(plan: UnitPlan, t: int, previous, previous_fit, streams):
 def _kept_groups(family, fit, data, rng) -> dict[str, xr.Dataset]:
     """Return the ArviZ groups of a kept generation: posterior, its predictive, the data."""
     kept = fit.posterior_groups(draws=family.draws, chains=family.chains, rng=rng)
-    observed = family.data_to_dataset(data.items)  # each item once, even if weighted
-    return {
+    observed = family.observed_dataset(data.items, rng=rng)  # each item once, even if weighted
+    groups = {
         **kept,
         "posterior_predictive": family.predictive_dataset(kept["posterior"], observed, rng=rng),
         "observed_data": observed,
     }
+    log_likelihood = family.log_likelihood(kept["posterior"], observed)
+    if log_likelihood is not None:
+        groups["log_likelihood"] = log_likelihood
+    return groups

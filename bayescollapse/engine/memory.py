@@ -10,7 +10,8 @@ The estimate is an upper bound made from the configuration alone:
   block x parameters), and what the family's data need beyond (the points of the
   Gaussian ``predictive`` mode, the items of a few-draw multinomial);
 - the posteriors ``keep_posteriors`` keeps (kept generations x Bayesian settings x
-  chains x draws x replicates x inner sizes, with their predictive data).
+  chains x draws x replicates x the values the family keeps per draw: its parameters,
+  their predictive data and pointwise log-likelihood, the family's ``kept_values``).
 
 :func:`check_memory` refuses a run whose estimate exceeds the limit: by default the memory
 the operating system reports available (``MemAvailable``), raised or lowered with
@@ -101,7 +102,7 @@ def estimate_memory(config, *, results: bool = True, posteriors: bool = True) ->
     bayesian = sum(s.bayesian for s in config.settings)
     draws = config.chains * config.draws
     parts["kept posteriors"] = (
-        8 * 2 * kept * bayesian * draws * config.replicates * family.parameter_count
+        8 * kept * bayesian * draws * config.replicates * family.kept_values(config)
     )
     return parts
 

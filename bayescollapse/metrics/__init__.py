@@ -36,10 +36,10 @@ from bayescollapse.metrics.intervals import (
     draws_central_intervals,
     draws_hdi,
     interior_pit,
-    pit_uniformity_pvalue,
     randomised_pit,
     unimodal_hdi,
 )
+from bayescollapse.metrics.pit import pit_gaps, pit_uniformity_pvalue
 
 __all__ = [
     "beta_hdi",
@@ -60,6 +60,7 @@ __all__ = [
     "kl_categorical",
     "markov_distances",
     "nig_kl",
+    "pit_gaps",
     "pit_uniformity_pvalue",
     "randomised_pit",
     "shannon_entropy",

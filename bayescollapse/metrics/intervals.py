@@ -21,7 +21,6 @@ __all__ = [
     "sorted_hdi",
     "sorted_quantiles",
     "interior_pit",
-    "pit_uniformity_pvalue",
     "randomised_pit",
     "unimodal_hdi",
 ]
@@ -221,24 +220,6 @@ def _beta_hdi_newton(a, b, prob, steps: int = 25):
         lo[active] = np.where(np.isfinite(new_l), new_l, x_lo)
         hi[active] = np.where(np.isfinite(new_h), new_h, x_hi)
     return lo, hi, ok
-
-
-def pit_uniformity_pvalue(pit: np.ndarray, *, bins: int = 10) -> float:
-    """Chi-square p-value that PIT values (posterior CDFs at the truth) are uniform.
-
-    Under calibration the PIT of the truth is uniform on [0, 1] (the SBC rank statistic,
-    normalised). The values are binned into ``bins`` equal bins; NaNs are dropped. Values
-    from tokens of one replicate are not independent (they share the posterior), so with
-    many tokens per replicate the p-value is indicative rather than exact.
-    """
-    from scipy import stats
-
-    values = np.asarray(pit, float).ravel()
-    values = values[np.isfinite(values)]
-    if values.size < 5 * bins:
-        return float("nan")
-    counts, _ = np.histogram(values, bins=bins, range=(0.0, 1.0))
-    return float(stats.chisquare(counts).pvalue)
 
 
 def covered_share(lower, upper, truth, *, axis=-1, interior=None) -> np.ndarray:

@@ -84,37 +84,41 @@ def plot_posterior_paths(
     return _finish(fig, axes, f"posterior mean and {prob:.0%} HDI, replicate {replicate}")
 
 
-#: at most this many PIT values enter one ECDF (the simultaneous band is simulated)
-_PIT_VALUES = 500
-
-
 def _pit_ecdf(ax, ds: xr.Dataset, settings: list[str], colors: dict, generation: int) -> None:
-    """ECDF-PIT difference at one generation, with a 95 % simultaneous band (arviz-stats)."""
-    from arviz_stats.ecdf_utils import ecdf_pit
+    """Draw the PIT's mean ECDF gap over replicates at one generation, with its 95 % band.
 
-    rng = np.random.default_rng(np.random.SeedSequence(int(ds.attrs["seed"]), spawn_key=(7,)))
+    The same test as the ``diagnose`` table's p-value (:func:`bayescollapse.metrics.pit_gaps`).
+    """
+    from bayescollapse.metrics.pit import GRID, MIN_REPLICATES, pit_gaps
+
     drawn = False
-    for s in settings:
-        values = ds["pit"].sel(setting=s, generation=generation).values.ravel()
-        values = values[np.isfinite(values)]
-        if values.size < 10:
+    for k, s in enumerate(settings):
+        gaps = pit_gaps(ds["pit"].sel(setting=s, generation=generation).values)
+        if not np.isfinite(gaps.p_value):
             continue
-        if values.size > _PIT_VALUES:
-            values = rng.choice(values, _PIT_VALUES, replace=False)
-        x, ecdf, lower, upper = ecdf_pit(values, 0.95, 1000, rng=rng)
-        if not drawn:
-            ax.fill_between(x, lower - x, upper - x, color="0.85", lw=0, label="95% band")
-        ax.plot(x, ecdf - x, color=colors[s], lw=1.4, drawstyle="steps-post", label=s)
+        x = GRID + (k - (len(settings) - 1) / 2) * 0.012  # side by side, not on top
+        ax.errorbar(
+            x,
+            gaps.gap,
+            yerr=gaps.half_width,
+            color=colors[s],
+            lw=1.4,
+            marker="o",
+            ms=3,
+            capsize=2,
+            label=f"{s} (p = {gaps.p_value:.2g})",
+        )
         drawn = True
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("PIT value")
-    ax.set_title(f"ECDF - uniform of the PIT, generation {generation}", fontsize=10)
+    ax.set_xlabel("PIT value x")
+    ax.set_ylabel("share of PIT <= x, minus x" if generation == 0 else "")
+    ax.set_title(f"PIT: ECDF - uniform, generation {generation}", fontsize=10)
     if not drawn:
         ax.text(
             0.5,
             0.5,
-            "no PIT values\n(point estimates or\nboundary truths only)",
+            f"no PIT test\n(point estimates, boundary\ntruths or < {MIN_REPLICATES} replicates)",
             ha="center",
             va="center",
             transform=ax.transAxes,
@@ -129,12 +133,12 @@ def plot_calibration(ds: xr.Dataset) -> plt.Figure:
 
     One panel per level: the mean over replicates of the share of true values covered
     (interior truths only; band: 2 standard errors), the nominal level dotted. Two last
-    panels show the ECDF of the PIT minus the uniform CDF at generation 0 and at the last
-    generation, pooled over replicates and parameters (at most 500 values), with a 95 %
-    simultaneous band for independent uniform values (Säilynoja, Bürkner and Vehtari 2022,
-    via arviz-stats). Values of one replicate share a posterior, so the band is a guide
-    rather than a test; at a fixed truth and finite n the PIT is close to, not exactly,
-    uniform.
+    panels show the share of PIT values at most x minus x (the ECDF gap from uniform) at
+    generation 0 and at the last, mean over replicates, with a 95 % simultaneous band
+    whose unit is the replicate (values of one replicate share a posterior): the test of
+    :mod:`bayescollapse.metrics.pit`, whose p-value each legend entry and the
+    ``diagnose`` table print. At a fixed truth and finite n the PIT is close to, not
+    exactly, uniform.
     """
     settings = bayesian_settings(ds)
     if not settings:

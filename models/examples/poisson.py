@@ -39,7 +39,7 @@ from bayescollapse.metrics.intervals import (
     sorted_hdi,
     unimodal_hdi,
 )
-from bayescollapse.models.face import FamilyFace, PathPanel
+from bayescollapse.models.face import FamilyFace, PathPanel, largest_training_set
 from bayescollapse.models.params import param
 from bayescollapse.models.probability_fits import check_mode
 from bayescollapse.models.registry import register_family, register_method, register_pymc_model
@@ -427,12 +427,43 @@ class Poisson(PoissonParams, SamplerSettings, FamilyFace):
         return xr.Dataset({"n": ("replicate", data.n), "total": ("replicate", data.total)})
 
     @staticmethod
+    def observed_dataset(data: PoissonStats, *, rng) -> xr.Dataset:
+        """Return the training counts ``y`` (replicate, item), NaN past a replicate's n.
+
+        The fit saw ``n`` and ``total``; given them, iid Poisson counts are
+        ``Multinomial(total, 1/n each)`` whatever the rate, so counts drawn so have
+        exactly the statistics the fit saw and the law of the counts themselves.
+        """
+        n = np.asarray(data.n, dtype=np.int64)
+        width = max(int(n.max(initial=0)), 1)
+        cells = np.arange(width) < n[:, None]
+        probs = cells / np.maximum(n, 1)[:, None]
+        counts = rng.multinomial(np.asarray(data.total, dtype=np.int64), probs)
+        return xr.Dataset({"y": (("replicate", "item"), np.where(cells, counts, np.nan))})
+
+    @staticmethod
     def predictive_dataset(posterior, observed, *, rng) -> xr.Dataset:
-        """One replicate of the training set per posterior draw of the rate."""
-        rate = posterior["rate"].transpose("chain", "draw", "replicate")
-        n = np.broadcast_to(observed["n"].values, rate.shape)
-        totals = rng.poisson(n * rate.values).astype(float)
-        return xr.Dataset({"n": (rate.dims, n.copy()), "total": (rate.dims, totals)})
+        """One replicate of the training counts per posterior draw of the rate."""
+        rate = posterior["rate"].transpose("chain", "draw", "replicate").values
+        y = observed["y"]
+        counts = rng.poisson(np.broadcast_to(rate[..., None], (*rate.shape, y.sizes["item"])))
+        counts = np.where(np.isnan(y.values), np.nan, counts)
+        return xr.Dataset({"y": (("chain", "draw", "replicate", "item"), counts)})
+
+    @staticmethod
+    def log_likelihood(posterior, observed) -> xr.Dataset:
+        """Return each count's Poisson log-probability under each draw of the rate."""
+        from scipy.stats import (
+            poisson as poisson_law,
+        )  # not at import: a run without posteriors needs no scipy
+
+        y = observed["y"]
+        cells = xr.apply_ufunc(poisson_law.logpmf, y, posterior["rate"])
+        return xr.Dataset({"y": cells.transpose("chain", "draw", *y.dims)})
+
+    def kept_values(self, config) -> int:
+        """Return the rate, and the largest training set's counts twice (predictive, log-lik)."""
+        return 1 + 2 * largest_training_set(config)
 
     @staticmethod
     def validate(ds) -> None:

@@ -29,7 +29,7 @@ import xarray as xr
 from bayescollapse.errors import InputError
 from bayescollapse.models.curation import Curation, curated_points, point_rewards
 from bayescollapse.models.decoding import check_gaussian_decoding
-from bayescollapse.models.face import FamilyFace, PathPanel
+from bayescollapse.models.face import FamilyFace, PathPanel, largest_training_set
 from bayescollapse.models.gaussian.fits import (
     GaussianPool,
     GaussianStats,
@@ -38,6 +38,7 @@ from bayescollapse.models.gaussian.fits import (
     PointGaussian,
     SampledGaussian,
     nig_update,
+    points_given_stats,
 )
 from bayescollapse.models.gaussian.record import UNITS, VARIABLES, gaussian_record
 from bayescollapse.models.params import param
@@ -362,16 +363,39 @@ class Gaussian(GaussianParams, SamplerSettings, FamilyFace):
             values = (self.prior_mean, self.prior_kappa, self.prior_alpha, self.prior_beta)
         return tuple(np.full(replicates, float(v)) for v in values)
 
-    def predictive_dataset(self, posterior, observed, *, rng) -> xr.Dataset:
-        """Draw posterior predictive statistics, one training set per posterior draw.
+    @staticmethod
+    def observed_dataset(stats: GaussianStats, *, rng) -> xr.Dataset:
+        """Return the training points ``x`` (replicate, point), NaN past a replicate's n.
 
-        For each draw of (mu, sigma): the exact ``mean`` and ``m2`` of ``n_r`` points.
+        The fit saw only the sufficient statistics; the points are drawn given them
+        (:func:`~bayescollapse.models.gaussian.fits.points_given_stats`), so they have
+        exactly the statistics the fit saw and the law real points would have had.
         """
+        return xr.Dataset({"x": (("replicate", "point"), points_given_stats(stats, rng))})
+
+    @staticmethod
+    def predictive_dataset(posterior, observed, *, rng) -> xr.Dataset:
+        """Draw posterior predictive points: for each draw of (mu, sigma), ``n_r`` points."""
         mu = posterior["mu"].transpose("chain", "draw", "replicate")
-        sigma = posterior["sigma"].transpose("chain", "draw", "replicate").values
-        n = np.broadcast_to(observed["n"].values, mu.shape)
-        stats = GaussianStats.of_normal(mu.values, sigma, n, rng=rng)
-        return xr.Dataset({k: (mu.dims, getattr(stats, k)) for k in ("n", "mean", "m2")})
+        sigma = posterior["sigma"].transpose("chain", "draw", "replicate")
+        x = observed["x"]
+        z = rng.standard_normal((*mu.shape, x.sizes["point"]))
+        points = mu.values[..., None] + sigma.values[..., None] * z
+        points = np.where(np.isnan(x.values), np.nan, points)
+        return xr.Dataset({"x": (("chain", "draw", "replicate", "point"), points)})
+
+    @staticmethod
+    def log_likelihood(posterior, observed) -> xr.Dataset:
+        """Return each point's log-density under each draw of (mu, sigma) (NaN padding kept)."""
+        from scipy.stats import norm  # not at import: a run without posteriors needs no scipy
+
+        x = observed["x"]
+        cells = xr.apply_ufunc(norm.logpdf, x, posterior["mu"], posterior["sigma"])
+        return xr.Dataset({"x": cells.transpose("chain", "draw", *x.dims)})
+
+    def kept_values(self, config) -> int:
+        """Return mu, sigma and the largest training set's points twice (predictive and log-lik)."""
+        return 2 + 2 * largest_training_set(config)
 
     # -- what PyMC models of the family read and give (see protocols.PyMCFamily) --
     pymc_variables: ClassVar[tuple[str, ...]] = ("mu", "sigma")

@@ -34,6 +34,7 @@ __all__ = [
     "PointGaussian",
     "SampledGaussian",
     "nig_update",
+    "points_given_stats",
 ]
 
 
@@ -80,6 +81,29 @@ class GaussianStats:
         mean = self.mean + delta * other.n / safe
         m2 = self.m2 + other.m2 + delta**2 * self.n * other.n / safe
         return GaussianStats(n, mean, m2)
+
+
+def points_given_stats(stats: GaussianStats, rng: np.random.Generator) -> np.ndarray:
+    """Draw points with exactly the statistics ``stats``, from their law given them.
+
+    Given its ``n``, mean and ``m2``, a normal sample's residuals are uniform on the
+    sphere of radius ``sqrt(m2)`` in the plane orthogonal to the ones vector, whatever
+    ``mu`` and ``sigma`` (the statistics are sufficient; Basu's theorem): centred
+    standard normals scaled to that radius are such a draw. So statistics drawn exactly
+    and then points drawn given them have the law of the points themselves.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (R, max n), row r's first ``n[r]`` entries the points, NaN after.
+    """
+    n = np.asarray(stats.n, dtype=np.int64)
+    mask = np.arange(max(int(n.max(initial=0)), 1)) < n[:, None]
+    z = np.where(mask, rng.standard_normal(mask.shape), 0.0)
+    residuals = np.where(mask, z - z.sum(axis=1, keepdims=True) / np.maximum(n, 1)[:, None], 0.0)
+    squares = (residuals**2).sum(axis=1)
+    scale = np.sqrt(np.divide(stats.m2, squares, out=np.zeros_like(squares), where=squares > 0))
+    return np.where(mask, stats.mean[:, None] + residuals * scale[:, None], np.nan)
 
 
 @dataclass(frozen=True)

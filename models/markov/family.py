@@ -302,6 +302,16 @@ class MarkovLM(MarkovParams, SamplerSettings, ProbabilityFace):
         """Return a data set as an ArviZ-style group."""
         return xr.Dataset({"counts": (("replicate", "context", "token"), np.asarray(counts))})
 
+    def observed_dataset(self, counts, *, rng) -> xr.Dataset:
+        """Return the transition counts as observations: NaN in contexts never visited.
+
+        An unvisited context's row holds no data (its predictive is all zeros), so it is
+        not an observation: ArviZ's LOO and PIT leave it out.
+        """
+        counts = np.asarray(counts, dtype=float)
+        visited = counts.sum(axis=-1, keepdims=True) > 0
+        return self.data_to_dataset(np.where(visited, counts, np.nan))
+
     def predictive_dataset(self, posterior, observed, *, rng) -> xr.Dataset:
         """Posterior predictive transition counts, one set per posterior draw.
 
@@ -310,7 +320,7 @@ class MarkovLM(MarkovParams, SamplerSettings, ProbabilityFace):
         context was visited (cheap; whole sequences would also move the visits).
         """
         theta = posterior["theta"].transpose("chain", "draw", "replicate", "context", "token")
-        visits = observed["counts"].sum("token").values
+        visits = observed["counts"].sum("token").values.astype(np.int64)  # NaN rows: 0
         counts = rng.multinomial(np.broadcast_to(visits, theta.shape[:-1]), theta.values)
         return xr.Dataset({"counts": (theta.dims, counts)})
 

@@ -285,7 +285,7 @@ def test_gaussian_run_and_summary(tmp_path, capsys):
 
 def test_markov_pymc_keeps_posteriors(tmp_path):
     # was a crash: the rows were fitted as (replicate x context) pseudo-replicates
-    from bayescollapse.io.posteriors import open_tree, posterior_node
+    from bayescollapse.io.posteriors import open_tree, posterior_node, wide
 
     out = tmp_path / "m.nc"
     argv = ["run", "--model", "markov", "--tokens", "3", "--sequence-length", "10"]
@@ -295,10 +295,11 @@ def test_markov_pymc_keeps_posteriors(tmp_path):
     node = posterior_node(open_tree(out), 0, 1)
     theta = node["posterior"]["theta"]
     assert theta.dims == ("chain", "draw", "replicate", "context", "token")
-    assert node["posterior_predictive"]["counts"].sizes["context"] == 3
+    predictive = wide(node["posterior_predictive"])["counts"]
+    assert predictive.sizes["context"] <= 3  # the contexts the data visit
     np.testing.assert_array_equal(
-        node["posterior_predictive"]["counts"].sum("token").isel(chain=0, draw=0),
-        node["observed_data"]["counts"].sum("token"),
+        predictive.sum("token").isel(chain=0, draw=0),
+        wide(node["observed_data"])["counts"].sum("token"),
     )
 
 

@@ -82,11 +82,23 @@ def test_check_memory_names_the_estimate_and_the_limit():
 
 
 def test_kept_posteriors_count_only_when_kept():
-    # chains x draws x replicates x tokens x 8 bytes, twice (draws and predictive), per
-    # kept generation and Bayesian setting: 2 x 1000 x 2 x 20 x 8 x 2 x 3 generations
+    # chains x draws x replicates x tokens x 8 bytes, three times (draws, predictive,
+    # log-likelihood), per kept generation and Bayesian setting: 2 x 1000 x 2 x 20 x 8 x 3
+    # x 3 generations
     config = RunConfig(generations=2, replicates=2, keep_posteriors="all")
-    assert estimate_memory(config)["kept posteriors"] == 2 * 1000 * 2 * 20 * 8 * 2 * 3
+    assert estimate_memory(config)["kept posteriors"] == 2 * 1000 * 2 * 20 * 8 * 3 * 3
     assert estimate_memory(config, posteriors=False)["kept posteriors"] == 0
+
+
+def test_kept_gaussian_points_count_by_the_largest_training_set():
+    # mu and sigma, and the points twice (predictive, log-likelihood); accumulating, the
+    # last training set holds every generation's n_t: 3 x 50 points
+    base = {"model": "gaussian", "generations": 2, "replicates": 2, "keep_posteriors": "last"}
+    for scheme, points in (("mixture", 50), ("accumulate", 150)):
+        setting = {"scheme": scheme, "sample_size": "50", "real_fraction": "0.5"}
+        config = RunConfig.from_dict({**base, "settings": [setting]})
+        expected = 2 * 1000 * 2 * 8 * (2 + 2 * points)
+        assert estimate_memory(config)["kept posteriors"] == expected
 
 
 def test_without_proc_meminfo_the_available_memory_is_the_physical_memory(monkeypatch):

@@ -21,7 +21,7 @@ from bayescollapse.engine.config import node_name
 from bayescollapse.engine.rng import STREAMS_VERSION
 from bayescollapse.engine.sweep import run_distributed, store_status, sweep
 from bayescollapse.io.integrity import verify
-from bayescollapse.io.posteriors import open_tree
+from bayescollapse.io.posteriors import open_tree, wide
 from bayescollapse.io.results import open_results
 from bayescollapse.theory.phase import phase_simulation
 
@@ -213,7 +213,7 @@ def test_kept_posteriors_go_to_their_own_nodes(clients, tmp_path):
     theta = node["block_1/posterior"]["theta"]
     assert theta.sizes == {"chain": 2, "draw": 1000, "replicate": 2, "token": 5}
     np.testing.assert_array_equal(
-        node["block_1/observed_data"]["counts"],
+        wide(node["block_1/observed_data"])["counts"],
         tree["results"]["train_count"].isel(setting=1, generation=4, replicate=[2, 3]),
     )
 

@@ -10,7 +10,7 @@ from scipy import stats
 from bayescollapse import RunConfig, Setting, run, settings_grid
 from bayescollapse.cli import main
 from bayescollapse.engine.config import kept_generations
-from bayescollapse.io.posteriors import open_tree, posterior_node, run_tree, save_tree
+from bayescollapse.io.posteriors import open_tree, posterior_node, run_tree, save_tree, wide
 from bayescollapse.io.results import open_results
 from bayescollapse.metrics import dirichlet_from_draws
 from bayescollapse.metrics.drift import dirichlet_kl as _dirichlet_kl
@@ -53,33 +53,43 @@ def test_kept_posteriors_hold_arviz_groups_and_do_not_change_results(kept):
     assert list(tree["posteriors"].children) == [CONJUGATE]
     node = tree["posteriors"][CONJUGATE]
     assert sorted(node.children) == ["generation_0", "generation_2", "generation_4"]
-    assert node["generation_2"].attrs == {"setting": CONJUGATE, "setting_index": 1, "generation": 2}
-    g0 = posterior_node(tree, 1, 0)
-    assert g0 is not None and posterior_node(tree, CONJUGATE, 0).path == g0.path
+    assert list(node["generation_2"].children) == ["block_0", "block_1"]  # replicate blocks
+    assert node["generation_2/block_1"].attrs == {
+        "setting": CONJUGATE,
+        "setting_index": 1,
+        "generation": 2,
+        "block": 1,
+    }
+    g0 = posterior_node(tree, 1, 0, block=1)
+    assert posterior_node(tree, CONJUGATE, 0, 1).path == g0.path
     assert set(g0.children) == {
         "posterior",
+        "log_likelihood",
         "observed_data",
         "posterior_predictive",
         "synthetic_data",
     }
-    assert "synthetic_data" not in node["generation_4"].children  # no next generation
+    assert "synthetic_data" not in node["generation_4/block_0"].children  # no next generation
     theta = g0["posterior"]["theta"]
-    assert theta.sizes == {"chain": 2, "draw": 50, "replicate": 4, "token": 4}
+    assert theta.sizes == {"chain": 2, "draw": 50, "replicate": 2, "token": 4}
+    assert theta["replicate"].values.tolist() == [2, 3]
     assert "level" not in g0["posterior"].coords and "setting" not in g0["posterior"].coords
     np.testing.assert_allclose(theta.sum("token"), 1.0)
-    counts = g0["observed_data"]["counts"].values
-    train = tree["results"]["train_count"].isel(setting=1, generation=0)
+    counts = wide(g0["observed_data"])["counts"]
+    train = tree["results"]["train_count"].isel(setting=1, generation=0, replicate=[2, 3])
     np.testing.assert_array_equal(counts, train)
     # one predictive replicate of the training set per posterior draw, of the same size
-    ppc = g0["posterior_predictive"]["counts"]
+    ppc = wide(g0["posterior_predictive"])["counts"]
     assert ppc.dims == ("chain", "draw", "replicate", "token")
-    np.testing.assert_array_equal(ppc.sum("token"), np.broadcast_to(counts.sum(1), (2, 50, 4)))
+    np.testing.assert_array_equal(
+        ppc.sum("token"), np.broadcast_to(counts.sum("token"), (2, 50, 2))
+    )
     # the synthetic part of generation 1's data was written by generation 0's model
     synthetic = g0["synthetic_data"]["counts"]
-    real = tree["results"]["real_count"].isel(setting=1, generation=1)
+    real = tree["results"]["real_count"].isel(setting=1, generation=1, replicate=[2, 3])
     np.testing.assert_array_equal(synthetic.sum("token") + real, 40)
-    with pytest.raises(KeyError, match="no kept posterior at .*generation_1; kept: "):
-        posterior_node(tree, 1, 1)
+    with pytest.raises(KeyError, match="at .*generation_1/block_0; kept: .*generation_0, "):
+        posterior_node(tree, 1, 1, 0)
 
 
 def test_run_says_how_to_get_kept_posteriors(kept):
@@ -293,10 +303,11 @@ def test_gaussian_kept_posteriors_and_diagnose(tmp_path, capsys):
     g1 = posterior_node(tree, 0, 1)
     post = g1["posterior"]
     assert set(post.data_vars) == {"mu", "sigma"} and bool((post["sigma"] > 0).all())
-    for group in ("observed_data", "synthetic_data"):
-        assert set(g1[group].data_vars) == {"n", "mean", "m2"}
-    ppc = g1["posterior_predictive"]
-    np.testing.assert_array_equal(ppc["n"].isel(chain=0, draw=0), g1["observed_data"]["n"])
+    assert set(g1["synthetic_data"].data_vars) == {"n", "mean", "m2"}
+    observed = wide(g1["observed_data"])["x"]  # the training points, 30 per replicate
+    np.testing.assert_array_equal(observed.count("point"), [30] * 4)
+    ppc = wide(g1["posterior_predictive"])["x"].isel(chain=0, draw=0)
+    np.testing.assert_array_equal(ppc.count("point"), [30] * 4)
     path = save_tree(tree, tmp_path / "g.nc")
     assert main(["diagnose", str(path), "--figures", str(tmp_path / "f")]) == 0
     assert (tmp_path / "f" / "posterior_paths.png").exists()

@@ -2,8 +2,10 @@
 
 import numpy as np
 import xarray as xr
+from scipy import stats as scipy_stats
 
 from bayescollapse.models.gaussian.family import GaussianStats, NIGPosterior, SampledGaussian
+from bayescollapse.models.gaussian.fits import points_given_stats
 
 # one NIG posterior for every replicate: E sigma^2 = beta / (alpha - 1) = 2
 KAPPA, ALPHA, BETA, MU, M, REPS = 4.0, 3.0, 4.0, 0.5, 20, 40_000
@@ -82,3 +84,35 @@ def test_sampled_posterior_sets_follow_the_same_laws():
     _check_mean_and_variance(
         GaussianStats(np.full(plug.size, M), plug, plug), mu.mean(), sigma2.mean() / M
     )
+
+
+def test_points_given_stats_have_exactly_those_statistics():
+    stats = GaussianStats(
+        np.array([0, 1, 2, 7]), np.array([0.0, 3.0, -1.0, 2.5]), np.array([0.0, 0.0, 8.0, 5.0])
+    )
+    points = points_given_stats(stats, np.random.default_rng(0))
+    assert points.shape == (4, 7)
+    np.testing.assert_array_equal(np.isnan(points), np.arange(7) >= stats.n[:, None])
+    again = GaussianStats.of_points(np.nan_to_num(points), stats.n)
+    np.testing.assert_allclose(again.mean, stats.mean, atol=1e-12)
+    np.testing.assert_allclose(again.m2, stats.m2, atol=1e-12)
+    np.testing.assert_allclose(sorted(points[2, :2]), [-3.0, 1.0])  # mean -1, m2 8: -1 -+ 2
+    assert points[1, 0] == 3.0  # one point: the mean
+
+
+def test_points_drawn_given_exact_statistics_are_normal_points():
+    # law: statistics of n points of N(mu, sigma^2) drawn exactly, then points given them,
+    # are n iid N(mu, sigma^2) points; so the first point of each set is N(2, 9) and the
+    # product of the first two has mean mu^2 = 4 (independence). z = 4 on each moment.
+    rng = np.random.default_rng(3)
+    reps, n = 40_000, 5
+    stats = GaussianStats.of_normal(
+        np.full(reps, 2.0), np.full(reps, 3.0), np.full(reps, n), rng=rng
+    )
+    points = points_given_stats(stats, rng)
+    first = points[:, 0]
+    assert abs(first.mean() - 2.0) < 4 * 3.0 / np.sqrt(reps)
+    assert abs(first.var() - 9.0) < 4 * 9.0 * np.sqrt(2 / reps)  # var of s^2 is 2 sigma^4 / N
+    product = points[:, 0] * points[:, 1]
+    assert abs(product.mean() - 4.0) < 4 * product.std() / np.sqrt(reps)
+    assert scipy_stats.kstest(first, scipy_stats.norm(2.0, 3.0).cdf).pvalue > 1e-4

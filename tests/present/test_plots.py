@@ -27,7 +27,8 @@ def test_calibration_figure_shows_ecdf_pit_or_says_why_not():
     cfg = RunConfig(settings=(Setting(),), generations=1, replicates=20, seed=2)
     fig = plot_calibration(run(cfg))
     ecdf = fig.axes[-1]
-    assert "ECDF" in ecdf.get_title() and len(ecdf.get_lines()) >= 2  # the curve and zero
+    assert "ECDF" in ecdf.get_title() and len(ecdf.get_lines()) >= 2  # the gaps and zero
+    assert "(p = " in ecdf.get_legend_handles_labels()[1][0]  # the table's p-value
     # without posterior metrics the PIT is NaN: the panel says so instead of garbled ticks
     ds = run(
         RunConfig(
@@ -36,5 +37,5 @@ def test_calibration_figure_shows_ecdf_pit_or_says_why_not():
     )
     assert np.isnan(ds["pit"]).all()
     empty = plot_calibration(ds).axes[-1]
-    assert any("no PIT values" in t.get_text() for t in empty.texts)
+    assert any("no PIT test" in t.get_text() for t in empty.texts)
     assert list(empty.get_yticks()) == []

@@ -24,6 +24,9 @@ ROOT = Path(__file__).parents[2]
         (Number("e", 1.0, theory=0.0, se=0.0, bound=4.0), math.inf, False),
         (Number("f", 1.0, se=0.1), math.nan, None),  # no theory: no z, no verdict
         (Number("g", 1.0, theory=0.9, se=0.1), 1.0, None),  # no bound: no verdict
+        # 8 pairs: the bound 4 is t = 8.47 on 7 dof (same tail, 3.2e-5): z 5 agrees
+        (Number("h", 0.5, theory=0.3, se=0.04, bound=4.0, dof=7), 5.0, True),
+        (Number("i", 0.7, theory=0.3, se=0.04, bound=4.0, dof=7), 10.0, False),
     ],
 )
 def test_number_z_and_verdict_by_hand(number, z, agrees):
@@ -41,6 +44,18 @@ def test_a_zero_se_equality_reads_exact_not_agreement():
 
     row = _numbers_table([Number("same data", 1.0, theory=1.0, se=0.0, bound=4.0)])
     assert ">exact<" in row and "agrees" not in row and "&le;" not in row
+
+
+def test_a_small_sample_bound_is_read_on_t_and_says_so():
+    from scipy import stats
+
+    from bayescollapse.present.report import _numbers_table
+
+    number = Number("paired, 8 pairs", 0.5, theory=0.3, se=0.04, bound=4.0, dof=7)
+    assert number.limit == pytest.approx(stats.t.isf(stats.norm.sf(4.0), 7))
+    assert number.limit == pytest.approx(8.47, abs=0.01)
+    assert "|t| &le; 8.5, 7 dof" in _numbers_table([number])
+    assert Number("many", 0.5, theory=0.3, se=0.04, bound=4.0).limit == 4.0
 
 
 def _study(tmp_path, key, numbers):
