@@ -18,6 +18,7 @@ from bayescollapse.models.registry import (
     register_method,
     register_pymc_model,
 )
+from bayescollapse.models.regression.family import LinearRegression
 
 #: the model a run fits when it names none
 DEFAULT_MODEL = DirichletCategorical.name
@@ -37,6 +38,7 @@ __all__ = [
     "REGISTRY",
     "DirichletCategorical",
     "Gaussian",
+    "LinearRegression",
     "MarkovLM",
     "register_method",
     "register_pymc_model",

@@ -159,6 +159,14 @@ class FamilyFace:
         """
         return self.data_to_dataset(data)
 
+    def constant_dataset(self, observed: Any) -> Any:
+        """Return ArviZ's ``constant_data`` of a kept generation (None here).
+
+        What the observations are conditioned on (a regression's rows), made from
+        :meth:`observed_dataset`'s output.
+        """
+        return None
+
     def log_likelihood(self, posterior: Any, observed: Any) -> Any:
         """Return ArviZ's ``log_likelihood`` group: pointwise, one value per observation.
 

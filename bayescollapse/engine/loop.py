@@ -449,7 +449,8 @@ def _kept_groups(family, fit, data, rng) -> dict[str, xr.Dataset]:
         "posterior_predictive": family.predictive_dataset(kept["posterior"], observed, rng=rng),
         "observed_data": observed,
     }
-    log_likelihood = family.log_likelihood(kept["posterior"], observed)
-    if log_likelihood is not None:
-        groups["log_likelihood"] = log_likelihood
-    return groups
+    extra = {
+        "log_likelihood": family.log_likelihood(kept["posterior"], observed),
+        "constant_data": family.constant_dataset(observed),
+    }
+    return {**groups, **{name: ds for name, ds in extra.items() if ds is not None}}

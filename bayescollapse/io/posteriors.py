@@ -11,6 +11,7 @@ The tree::
         log_likelihood        pointwise log-likelihood of the observations
         posterior_predictive  one replicate of the training set per posterior draw
         observed_data         the training set the generation fitted
+        constant_data         what the observations are conditioned on (a regression's rows)
         synthetic_data        the synthetic set the generation's model wrote for the next
                               (absent for the last generation)
 
@@ -60,6 +61,7 @@ GROUPS = (
     "log_likelihood",
     "posterior_predictive",
     "observed_data",
+    "constant_data",
     "synthetic_data",
 )
 #: the groups whose variables are observations, in one dim per variable

@@ -432,7 +432,8 @@ class Poisson(PoissonParams, SamplerSettings, FamilyFace):
 
         The fit saw ``n`` and ``total``; given them, iid Poisson counts are
         ``Multinomial(total, 1/n each)`` whatever the rate, so counts drawn so have
-        exactly the statistics the fit saw and the law of the counts themselves.
+        exactly the statistics the fit saw (and the law of the counts themselves when
+        they share one rate; a mixed set gets exchangeable counts).
         """
         n = np.asarray(data.n, dtype=np.int64)
         width = max(int(n.max(initial=0)), 1)

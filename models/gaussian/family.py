@@ -369,7 +369,8 @@ class Gaussian(GaussianParams, SamplerSettings, FamilyFace):
 
         The fit saw only the sufficient statistics; the points are drawn given them
         (:func:`~bayescollapse.models.gaussian.fits.points_given_stats`), so they have
-        exactly the statistics the fit saw and the law real points would have had.
+        exactly the statistics the fit saw (and the law of real points when the set's
+        points share one law).
         """
         return xr.Dataset({"x": (("replicate", "point"), points_given_stats(stats, rng))})
 

@@ -33,6 +33,8 @@ __all__ = [
     "NIGPosterior",
     "PointGaussian",
     "SampledGaussian",
+    "invgamma_sqrt_logpdf",
+    "invgamma_sqrt_ppf",
     "nig_update",
     "points_given_stats",
 ]
@@ -90,7 +92,10 @@ def points_given_stats(stats: GaussianStats, rng: np.random.Generator) -> np.nda
     sphere of radius ``sqrt(m2)`` in the plane orthogonal to the ones vector, whatever
     ``mu`` and ``sigma`` (the statistics are sufficient; Basu's theorem): centred
     standard normals scaled to that radius are such a draw. So statistics drawn exactly
-    and then points drawn given them have the law of the points themselves.
+    and then points drawn given them have the law of the points themselves, when the
+    points share one normal law (generation 0, the replace loop); a set mixing real and
+    synthetic points gets the exchangeable points with its statistics, all that a fit
+    reading the statistics can see.
 
     Returns
     -------
@@ -230,7 +235,7 @@ class PointGaussian:
         return PointLaw(self.mu, decoding.scale_sigma(np.sqrt(self.sigma2)))
 
 
-def _invgamma_sqrt_ppf(q, alpha, beta):
+def invgamma_sqrt_ppf(q, alpha, beta):
     """Quantile of sigma when sigma2 ~ InvGamma(alpha, beta)."""
     from scipy.special import gammaincinv
 
@@ -238,7 +243,7 @@ def _invgamma_sqrt_ppf(q, alpha, beta):
         return np.sqrt(beta / gammaincinv(alpha, 1.0 - q))
 
 
-def _invgamma_sqrt_logpdf(s, alpha, beta):
+def invgamma_sqrt_logpdf(s, alpha, beta):
     """Log-density of sigma (up to a constant) when sigma2 ~ InvGamma(alpha, beta)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = -(2 * alpha + 1) * np.log(s) - beta / s**2
@@ -303,8 +308,8 @@ class NIGPosterior:
 
         q = np.asarray(levels, float)[:, None]
         half = stdtrit(2 * self.alpha, (1 + q) / 2) * self._mu_scale()
-        lo_sigma = _invgamma_sqrt_ppf((1 - q) / 2, self.alpha, self.beta)
-        hi_sigma = _invgamma_sqrt_ppf((1 + q) / 2, self.alpha, self.beta)
+        lo_sigma = invgamma_sqrt_ppf((1 - q) / 2, self.alpha, self.beta)
+        hi_sigma = invgamma_sqrt_ppf((1 + q) / 2, self.alpha, self.beta)
         return {"mu": (self.mu - half, self.mu + half), "sigma": (lo_sigma, hi_sigma)}
 
     def cdf(self, truth, *, rng=None) -> dict[str, np.ndarray]:
@@ -323,7 +328,7 @@ class NIGPosterior:
         scale = np.sqrt(self.beta / (self.alpha * self.kappa))
         half = stdtrit(2 * self.alpha, 0.5 + self.hdi_prob / 2) * scale
         sigma = unimodal_hdi(
-            _invgamma_sqrt_ppf, _invgamma_sqrt_logpdf, (self.alpha, self.beta), self.hdi_prob
+            invgamma_sqrt_ppf, invgamma_sqrt_logpdf, (self.alpha, self.beta), self.hdi_prob
         )
         return {"mu": (self.mu - half, self.mu + half), "sigma": sigma}
 
