@@ -32,6 +32,7 @@ STUDIES = (
     "reparametrisation",
     "k50_regimes",
     "curation",
+    "regression",
 )
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "RegressionTruth",
     "design_stats",
     "label_stats",
+    "labels_on",
     "per_row_stats",
     "rows_given_stats",
     "rows_stats",
@@ -61,17 +62,24 @@ class RegressionStats:
     xx: np.ndarray
     xy: np.ndarray
     yy: np.ndarray
+    #: a fixed design's ``(X'X (R, d, d), rows (R,))``, relabelled every generation; None
+    #: when every batch has fresh rows
+    design: tuple | None = None
 
     def __add__(self, other: RegressionStats) -> RegressionStats:
-        """Statistics of the union of two data sets."""
+        """Statistics of the union of two data sets (a fixed design is kept)."""
         return RegressionStats(
-            self.n + other.n, self.xx + other.xx, self.xy + other.xy, self.yy + other.yy
+            self.n + other.n,
+            self.xx + other.xx,
+            self.xy + other.xy,
+            self.yy + other.yy,
+            self.design if self.design is not None else other.design,
         )
 
     def scaled(self, weight: float) -> RegressionStats:
         """Every row counting ``weight`` (a power likelihood)."""
         w = float(weight)
-        return RegressionStats(self.n * w, self.xx * w, self.xy * w, self.yy * w)
+        return RegressionStats(self.n * w, self.xx * w, self.xy * w, self.yy * w, self.design)
 
     def rss(self, w: np.ndarray) -> np.ndarray:
         """Residual sum of squares ``|y - X w|^2`` of coefficients ``w`` (R, d), per replicate."""
@@ -95,7 +103,7 @@ def design_gram(spectrum: np.ndarray, sizes: np.ndarray, rng: np.random.Generato
         a = np.tril(rng.standard_normal((m, d, d)), k=-1)
         dof = sizes[big][:, None] - np.arange(d)  # chi2(n - i), i = 0..d-1
         a[:, np.arange(d), np.arange(d)] = np.sqrt(rng.chisquare(dof))
-        out[big] = np.einsum("rij,rkj->rik", a, a) * scale[:, None] * scale[None, :]
+        out[big] = (a @ np.swapaxes(a, 1, 2)) * scale[:, None] * scale[None, :]  # BLAS
     for r in np.flatnonzero(~big):
         rows = rng.standard_normal((int(sizes[r]), d)) * scale
         out[r] = rows.T @ rows
@@ -116,9 +124,9 @@ def label_stats(
     sigma = np.broadcast_to(np.asarray(sigma, float), (reps,))
     chol = np.linalg.cholesky(xx)
     z = rng.standard_normal((reps, d))
-    xe = sigma[:, None] * np.einsum("rij,rj->ri", chol, z)
+    xe = sigma[:, None] * (chol @ z[..., None])[..., 0]
     rest = rng.chisquare(np.maximum(sizes - d, 1)) * (sizes > d)  # chi2(0) is 0
-    xy = np.einsum("rij,rj->ri", xx, w) + xe
+    xy = (xx @ w[..., None])[..., 0] + xe
     yy = (
         np.einsum("ri,rij,rj->r", w, xx, w)
         + 2 * np.einsum("ri,ri->r", w, xe)
@@ -214,3 +222,28 @@ def per_row_stats(spectrum: np.ndarray, sizes, draw, rng: np.random.Generator) -
             xy[r] += cross
             yy[r] += square
     return RegressionStats(sizes.astype(float), xx, xy, yy)
+
+
+def labels_on(
+    design: tuple | None,
+    spectrum: np.ndarray,
+    w: np.ndarray,
+    sigma: np.ndarray,
+    sizes,
+    rng: np.random.Generator,
+) -> RegressionStats:
+    """Statistics of ``sizes[r]`` rows labelled by ``w[r]`` and ``sigma[r]``.
+
+    On fresh rows (``design`` None), or on the fixed design's rows, relabelled: then
+    ``sizes`` must be the design's rows (a one-line ValueError otherwise).
+    """
+    if design is None:
+        return design_stats(spectrum, w, sigma, sizes, rng)
+    gram, rows = design
+    if not np.array_equal(np.asarray(sizes), rows):
+        raise ValueError(
+            f"design 'fixed' relabels generation 0's {int(rows.max())} rows every generation; "
+            f"{int(np.max(sizes))} rows were asked for (keep sample_size constant)"
+        )
+    stats = label_stats(gram, rows, w, np.asarray(sigma, float), rng)
+    return RegressionStats(stats.n, stats.xx, stats.xy, stats.yy, design)

@@ -35,7 +35,9 @@ from bayescollapse.models.registry import register_family, register_method, regi
 from bayescollapse.models.regression.data import (
     RegressionStats,
     RegressionTruth,
+    design_gram,
     design_stats,
+    labels_on,
     rows_given_stats,
 )
 from bayescollapse.models.regression.fits import LeastSquaresFitter, NIGFitter
@@ -43,7 +45,9 @@ from bayescollapse.models.regression.record import UNITS, VARIABLES, regression_
 from bayescollapse.models.regression.sampled import SampledRegression
 from bayescollapse.models.sampling import SamplerSettings, check_sampler_settings
 
-__all__ = ["LinearRegression", "spectrum_values"]
+__all__ = ["DESIGNS", "LinearRegression", "spectrum_values"]
+
+DESIGNS = ("fresh", "fixed")
 
 
 def spectrum_values(spec: str, dim: int) -> np.ndarray:
@@ -77,6 +81,11 @@ class RegressionParams:
     dim: int = param(10, "number of features d", metavar="D")
     spectrum: str = param(
         "isotropic", "feature variances: isotropic | power:B (lambda_j = j^-B)", metavar="SPEC"
+    )
+    design: str = param(
+        "fresh",
+        "fresh: new rows every generation | fixed: generation 0's rows relabelled every generation",
+        choices=DESIGNS,
     )
     ridge_lambda: float = param(1.0, "penalty of the ridge method (> 0)", metavar="LAMBDA")
     prior_kappa: float = param(
@@ -132,6 +141,8 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
         if not (isinstance(self.dim, int | np.integer) and self.dim >= 1):
             raise ValueError(f"dim must be an integer >= 1, got {self.dim!r}")
         spectrum_values(self.spectrum, 1)
+        if self.design not in DESIGNS:
+            raise ValueError(f"design {self.design!r} is not one of {', '.join(DESIGNS)}")
         for name in ("ridge_lambda", "prior_kappa", "prior_alpha", "prior_beta"):
             value = getattr(self, name)
             if not (np.isfinite(value) and value > 0):
@@ -196,12 +207,25 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
         return {"level": len(self.coverage_levels), "parameter": self.dim + 1, "feature": self.dim}
 
     # -- data --
-    @staticmethod
-    def sample_truth(truth: RegressionTruth, sizes, *, rng) -> RegressionStats:
-        """Draw the statistics of ``sizes[r]`` fresh rows labelled by the truth."""
-        reps = len(sizes)
+    def sample_truth(self, truth: RegressionTruth, sizes, *, rng) -> RegressionStats:
+        """Draw the statistics of ``sizes[r]`` fresh rows labelled by the truth.
+
+        With ``design`` ``fixed`` these rows are the design every later generation
+        relabels (the statistics carry it); no rows give empty statistics.
+        """
+        sizes = np.asarray(sizes, dtype=np.int64)
+        reps = sizes.size
         w = np.broadcast_to(truth.w, (reps, truth.dim))
-        return design_stats(truth.spectrum, w, np.full(reps, truth.sigma), sizes, rng)
+        sigma = np.full(reps, truth.sigma)
+        if self.design == "fresh" or not sizes.any():
+            return design_stats(truth.spectrum, w, sigma, sizes, rng)
+        if np.any(sizes <= truth.dim):
+            raise ValueError(
+                f"design 'fixed' needs more rows than features: {int(sizes.min())} rows for "
+                f"d = {truth.dim}"
+            )
+        design = (design_gram(truth.spectrum, sizes, rng), sizes)
+        return labels_on(design, truth.spectrum, w, sigma, sizes, rng)
 
     @staticmethod
     def combine(a: RegressionStats, b: RegressionStats) -> RegressionStats:
@@ -316,6 +340,17 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
         if setting.scheme == "accumulate-subsample" or setting.real_data != "fresh":
             self._no_rows()
         check_gaussian_decoding(setting)
+        if self.design == "fixed":
+            if setting.scheme != "replace" and setting.real_fraction not in ("zero", "0"):
+                raise ValueError(
+                    f"design 'fixed' relabels generation 0's rows with the previous fit: "
+                    f"real_fraction must be 'zero', got {setting.real_fraction!r}"
+                )
+            if setting.bayesian and setting.synthetic == "predictive":
+                raise ValueError(
+                    "design 'fixed' keeps the design's X'X, not its rows: synthetic "
+                    "'predictive' (parameters drawn per row) needs design 'fresh'"
+                )
 
     # -- the face --
     @classmethod
@@ -356,24 +391,33 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
     def expected_curve(cls, ds, setting: str) -> dict[str, np.ndarray] | None:
         """Return the exact expected excess risk and noise variance of least squares, or None.
 
-        ``mle`` and ``unbiased`` under ``replace`` and ``mixture`` with no real rows after
-        generation 0 (:func:`bayescollapse.theory.regression.least_squares_replace`).
+        ``mle`` and ``unbiased`` under ``replace`` (or ``mixture`` with no real rows after
+        generation 0), fresh or fixed design, and under ``accumulate`` with no real rows on
+        a fixed design at constant n (:mod:`bayescollapse.theory.regression`).
         """
-        from bayescollapse.theory.regression import least_squares_replace
+        import json
+
+        from bayescollapse.theory.regression import (
+            least_squares_accumulate_fixed,
+            least_squares_replace,
+        )
 
         row = ds.sel(setting=setting)
         method = str(row["fit_method"].values)
         scheme = str(row["scheme"].values)
-        replace = scheme == "replace" or (
-            scheme == "mixture" and bool((row["real_fraction"].values[1:] == 0).all())
-        )
-        if method not in ("mle", "unbiased") or not replace:
+        synthetic_only = bool((row["real_fraction"].values[1:] == 0).all())
+        if method not in ("mle", "unbiased") or not (scheme == "replace" or synthetic_only):
             return None
-        return least_squares_replace(
-            ds["feature_variance"].values,
-            float(ds["truth_sigma"]) ** 2,
-            row["sample_size"].values,
-            ddof=int(method == "unbiased"),
+        ddof = int(method == "unbiased")
+        sigma2 = float(ds["truth_sigma"]) ** 2
+        sizes = row["sample_size"].values
+        if scheme in ("replace", "mixture"):
+            return least_squares_replace(ds["feature_variance"].values, sigma2, sizes, ddof=ddof)
+        design = json.loads(ds.attrs.get("config", "{}")).get("params", {}).get("design")
+        if scheme != "accumulate" or design != "fixed" or len(set(sizes.tolist())) != 1:
+            return None
+        return least_squares_accumulate_fixed(
+            ds.sizes["feature"], sigma2, int(sizes[0]), sizes.size - 1, ddof=ddof
         )
 
     # -- what PyMC models of the family read and give (see protocols.PyMCFamily) --

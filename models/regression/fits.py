@@ -24,7 +24,7 @@ from bayescollapse.metrics.intervals import unimodal_hdi
 from bayescollapse.models.decoding import PLAIN, Decoding
 from bayescollapse.models.gaussian.fits import invgamma_sqrt_logpdf, invgamma_sqrt_ppf
 from bayescollapse.models.probability_fits import check_mode
-from bayescollapse.models.regression.data import RegressionStats, design_stats, per_row_stats
+from bayescollapse.models.regression.data import RegressionStats, labels_on, per_row_stats
 
 __all__ = ["NIGRegression", "PointRegression", "nig_regression_kl", "nig_regression_update"]
 
@@ -37,6 +37,7 @@ class PointRegression:
     sigma2: np.ndarray
     spectrum: np.ndarray
     diagnostics: dict = field(default_factory=dict)
+    design: tuple | None = None  # a fixed design's (X'X, rows), relabelled
     bayesian: ClassVar[bool] = False
 
     @property
@@ -58,7 +59,7 @@ class PointRegression:
         """Fresh rows labelled by the fit: ``y = x . w + N(0, c sigma2)`` (every mode)."""
         check_mode(mode)
         sigma = decoding.scale_sigma(np.sqrt(self.sigma2))
-        return design_stats(self.spectrum, self.w, sigma, sizes, rng)
+        return labels_on(self.design, self.spectrum, self.w, sigma, sizes, rng)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class NIGRegression:
     hdi_prob: float = 0.94
     prior: tuple | None = None
     diagnostics: dict = field(default_factory=dict)
+    design: tuple | None = None  # a fixed design's (X'X, rows), relabelled
     bayesian: ClassVar[bool] = True
     exact_cdf: ClassVar[bool] = True
 
@@ -186,10 +188,11 @@ class NIGRegression:
         check_mode(mode)
         if mode == "plugin":
             sigma = decoding.scale_sigma(np.sqrt(self.sigma2_mean))
-            return design_stats(self.spectrum, self.m, sigma, sizes, rng)
+            return labels_on(self.design, self.spectrum, self.m, sigma, sizes, rng)
         if mode == "ancestral":
             w, sigma = self.draw((), rng)
-            return design_stats(self.spectrum, w, decoding.scale_sigma(sigma), sizes, rng)
+            scale = decoding.scale_sigma(sigma)
+            return labels_on(self.design, self.spectrum, w, scale, sizes, rng)
         return self._predictive(sizes, rng, decoding)
 
     def _predictive(self, sizes, rng, decoding: Decoding) -> RegressionStats:
@@ -256,7 +259,7 @@ class LeastSquaresFitter:
         gram = data.xx + self.ridge * np.eye(d)
         w = np.linalg.solve(gram, data.xy[..., None])[..., 0]
         dof = data.n - self.ddof * d
-        return PointRegression(w, data.rss(w) / dof, self.spectrum)
+        return PointRegression(w, data.rss(w) / dof, self.spectrum, design=data.design)
 
 
 @dataclass(frozen=True)
@@ -268,4 +271,6 @@ class NIGFitter:
 
     def fit(self, data: RegressionStats, *, prior, rng) -> NIGRegression:
         mn, pn, an, bn = nig_regression_update(prior, data)
-        return NIGRegression(mn, pn, an, bn, self.spectrum, self.hdi_prob, prior=prior)
+        return NIGRegression(
+            mn, pn, an, bn, self.spectrum, self.hdi_prob, prior=prior, design=data.design
+        )

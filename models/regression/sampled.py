@@ -11,7 +11,7 @@ import xarray as xr
 from bayescollapse.metrics.intervals import draws_cdf, draws_central_intervals, draws_hdi
 from bayescollapse.models.decoding import PLAIN, Decoding
 from bayescollapse.models.probability_fits import check_mode
-from bayescollapse.models.regression.data import RegressionStats, design_stats, per_row_stats
+from bayescollapse.models.regression.data import RegressionStats, labels_on, per_row_stats
 from bayescollapse.models.regression.fits import nig_regression_update
 
 __all__ = ["SampledRegression"]
@@ -128,11 +128,11 @@ class SampledRegression:
         reps = np.arange(w.shape[0])
         if mode == "plugin":
             scale = decoding.scale_sigma(np.sqrt(self.sigma2_mean))
-            return design_stats(self.spectrum, self.w_mean, scale, sizes, rng)
+            return labels_on(self.data.design, self.spectrum, self.w_mean, scale, sizes, rng)
         if mode == "ancestral":
             pick = rng.integers(w.shape[1], size=w.shape[0])
             scale = decoding.scale_sigma(sigma[reps, pick])
-            return design_stats(self.spectrum, w[reps, pick], scale, sizes, rng)
+            return labels_on(self.data.design, self.spectrum, w[reps, pick], scale, sizes, rng)
 
         def draw(r, m):
             pick = rng.integers(w.shape[1], size=m)

@@ -193,3 +193,61 @@ def test_least_squares_with_fewer_rows_than_features_says_what_to_use():
         dim=10, settings=[{"method": m, "sample_size": "5"} for m in ("ridge", "conjugate")]
     )
     assert bool(np.isfinite(run(cfg)["excess_risk"]).all())
+
+
+@pytest.mark.parametrize("method", ["mle", "unbiased"])
+def test_accumulating_on_a_fixed_design_follows_its_law(method):
+    # law (bayescollapse.theory.regression): the pooled fit is the mean of the batches' own
+    # fits, so its error is a known combination of independent errors: E_1 = 1.25 E_0 for
+    # the unbiased noise, bounded near pi^2 / 6 E_0 (Gerstgrasser et al. 2024). Planted
+    # bugs: fresh rows drawn each generation end 4.3 (mle) and 6.6 (unbiased) SEs off by
+    # generation 4; a fit of the newest batch alone (the replace law) is 3.5 times the
+    # risk. z = 4 per generation, 4000 replicates.
+    from bayescollapse.theory.regression import least_squares_accumulate_fixed
+
+    n, d, reps, generations = 12, 5, 4000, 4
+    setting = {"method": method, "scheme": "accumulate", "real_fraction": "zero"}
+    cfg = _config(
+        dim=d,
+        design="fixed",
+        replicates=reps,
+        generations=generations,
+        settings=[{**setting, "sample_size": str(n)}],
+    )
+    ds = run(cfg)
+    law = least_squares_accumulate_fixed(d, 1.0, n, generations, ddof=int(method == "unbiased"))
+    curve = LinearRegression.expected_curve(ds, str(ds["setting"].values[0]))
+    np.testing.assert_array_equal(curve["excess_risk"], law["excess_risk"])
+    for name in ("excess_risk", "sigma2_mean"):
+        values = ds[name].isel(setting=0)
+        se = values.std("replicate") / np.sqrt(reps)
+        z = (values.mean("replicate") - law[name]) / se
+        assert bool((np.abs(z) < 4).all()), (name, z.values)
+
+
+def test_a_fixed_design_is_relabelled_every_generation():
+    from bayescollapse.models.registry import make_fitter
+
+    fam = LinearRegression(dim=2, design="fixed")
+    rng = np.random.default_rng(0)
+    truth = fam.make_truth("random:1:1")
+    real = fam.sample_truth(truth, np.array([6, 6]), rng=rng)
+    fit = make_fitter(fam, "conjugate", 2).fit(real, prior=fam.initial_prior(2), rng=rng)
+    for mode in ("ancestral", "plugin"):
+        synthetic = fit.synthetic(np.array([6, 6]), mode=mode, rng=rng)
+        np.testing.assert_array_equal(synthetic.xx, real.xx)  # the same rows
+        assert not np.allclose(synthetic.xy, real.xy)  # new labels
+    with pytest.raises(ValueError, match="relabels generation 0's 6 rows"):
+        fit.synthetic(np.array([7, 7]), mode="plugin", rng=rng)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"real_fraction": "0.2"}, "real_fraction must be 'zero'"),
+        ({"real_fraction": "zero", "synthetic": "predictive"}, "needs design 'fresh'"),
+    ],
+)
+def test_a_fixed_design_refuses_what_it_cannot_relabel(setting, message):
+    with pytest.raises(ValueError, match=message):
+        run(_config(design="fixed", settings=[setting]))
