@@ -33,6 +33,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -111,6 +112,20 @@ def _remove(path: Path) -> None:
     else:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def _remove_tree(folder: Path, attempts: int = 50) -> None:
+    """Remove ``folder``, again while it reappears or refills.
+
+    A failed Zarr write may still have chunk writes in flight on its I/O threads when the
+    error reaches us: they can add files while ``rmtree`` runs, which then leaves the
+    folder behind (seen on a full disk, about one run in ten).
+    """
+    for _ in range(attempts):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.02)
 
 
 class Reservation:
@@ -294,7 +309,7 @@ def reserve(
             yield Reservation(path, temp, overwrite)
         finally:
             if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+                _remove_tree(folder)
 
 
 def _taken(path: Path) -> bool:

@@ -34,19 +34,47 @@ batches' spread about it, ``sum_k |X (b_k - w_t)|^2`` (each ``eta_j`` contributi
 ``s_j d`` times its squared coefficient), and their residuals, ``s_k (n - d)`` each;
 dividing by ``n (t + 1) - ddof d`` gives the next ``s``. With the true noise
 (``unbiased`` at large n) the error stays below ``pi^2 / 6`` times the first generation's.
+
+The paper's mixture on a fresh design (``k ~ Binomial(n, alpha)`` real rows, the rest
+labelled by the previous fit), derived here. Whiten (``Sigma = I``: the risk is in
+Sigma's norm and the design is Gaussian). With ``S = X'X``, ``A`` the real rows' part and
+``B = S - A``, least squares gives ``w_t - w* = G delta + S^-1 X' e``, ``G = S^-1 B``,
+``delta = w_{t-1} - w*`` independent of the new rows and isotropic in mean square, so
+``E_t = E tr(G'G) / d E_{t-1} + E tr(S^-2 (sigma*^2 A + s^2 B))``. By exchangeability of
+the rows, ``E x_i' S^-2 x_i = d / (n (n - d - 1))`` and, with
+``a1 = E (x_1' S^-2 x_1)(x_1' x_1)``, ``a2 = E (x_2' S^-2 x_1)(x_1' x_2)``,
+``n a1 + n (n - 1) a2 = tr(S^-2 S^2) = d``. Sherman-Morrison and the partition of a
+Wishart give ``a1 = (n - 2) / (n - d - 1) d (d + 2) / (n (n + 2))`` (a Beta(d/2, (n-d)/2)
+second moment times ``E (1 + z' S22^-1 z)``). Over ``k``, ``E k = n alpha``,
+``E k (k - 1) = n (n - 1) alpha^2``, so
+``E tr(G'G) / d = (1 - alpha)^2 + alpha (1 - alpha) (n - 2)(d + 2) / ((n - d - 1)(n + 2))``
+and the noise term is ``d / (n - d - 1) (alpha sigma*^2 + (1 - alpha) V_{t-1})``. The
+residual sum of squares, from ``E h_ii = d / n`` and
+``E (x_1' S^-1 x_1)(x_1' x_1) = d (d + 2) / (n + 2)``, has mean
+``(n - d)(alpha sigma*^2 + (1 - alpha) V_{t-1}) + E_{t-1} n alpha (1 - alpha)(n - d) / (n + 2)``
+(the synthetic rows' offset ``x' delta`` that the fit cannot follow), divided by
+``n - ddof d`` for ``V_t``. At ``alpha = 0`` this is the replace loop; generation 0 is
+all real.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["least_squares_accumulate_fixed", "least_squares_replace"]
+__all__ = [
+    "flat_posterior_mixture",
+    "least_squares_accumulate_fixed",
+    "least_squares_mixture",
+    "least_squares_replace",
+]
 
 
 def least_squares_replace(
     spectrum: np.ndarray, sigma2: float, sizes: np.ndarray, *, ddof: int = 0
 ) -> dict[str, np.ndarray]:
     """Return the expected excess risk and noise variance of least squares, per generation.
+
+    The replace loop: :func:`least_squares_mixture` with no real rows after generation 0.
 
     Parameters
     ----------
@@ -67,20 +95,72 @@ def least_squares_replace(
     Examples
     --------
     >>> out = least_squares_replace(np.ones(2), 1.0, np.array([13, 13, 13]), ddof=1)
-    >>> out["excess_risk"].tolist()  # d / (n - d - 1) = 0.2 a generation
-    [0.2, 0.4, 0.6000000000000001]
+    >>> out["excess_risk"].round(12).tolist()  # d / (n - d - 1) = 0.2 a generation
+    [0.2, 0.4, 0.6]
     """
-    d = len(spectrum)
     sizes = np.asarray(sizes, float)
+    return least_squares_mixture(len(spectrum), sigma2, np.zeros(sizes.size), sizes, ddof=ddof)
+
+
+def least_squares_mixture(
+    dim: int, sigma2: float, alphas: np.ndarray, sizes: np.ndarray, *, ddof: int = 0
+) -> dict[str, np.ndarray]:
+    """Return the expected excess risk and noise variance of least squares in the mixture loop.
+
+    Fresh rows every generation, ``Binomial(n_t, alpha_t)`` of them real (see the module
+    docstring); generation 0 is all real whatever ``alphas[0]``. NaN from the first
+    ``n_t <= d + 1``.
+
+    Examples
+    --------
+    >>> out = least_squares_mixture(2, 1.0, np.array([1.0, 1.0]), np.array([13, 13]))
+    >>> out["excess_risk"].round(12).tolist()  # all real: a fresh fit each generation
+    [0.2, 0.2]
+    """
+    return _mixture(dim, sigma2, alphas, sizes, lambda n, d: n - ddof * d, draw=False)
+
+
+def flat_posterior_mixture(
+    dim: int, sigma2: float, alphas: np.ndarray, sizes: np.ndarray, *, mode: str = "ancestral"
+) -> dict[str, np.ndarray]:
+    """Return the expected excess risk of the posterior mean and ``E sigma^2`` under a flat prior.
+
+    The conjugate posterior with ``P0``, ``a0``, ``b0`` tending to 0 is
+    ``w | sigma^2 ~ N(w_ls, sigma^2 S^-1)``, ``sigma^2 ~ InvGamma(n / 2, RSS / 2)``: its
+    mean is least squares and its ``E sigma^2 = RSS / (n - 2)``. Its synthetic rows are
+    labelled by the posterior means (``plugin``) or by one posterior draw (``ancestral``),
+    which adds ``E sigma~^2 tr(Sigma S^-1) = E sigma^2 d / (n - d - 1)`` to the labeller's
+    error each generation: a second variance term beside the fit's own. Otherwise the
+    mixture recursion of :func:`least_squares_mixture`, with the labeller's error and noise
+    in place of the fit's.
+    """
+    if mode not in ("plugin", "ancestral"):
+        raise ValueError(f"mode {mode!r} has no law here; use 'plugin' or 'ancestral'")
+    return _mixture(dim, sigma2, alphas, sizes, lambda n, d: n - 2, draw=mode == "ancestral")
+
+
+def _mixture(dim, sigma2, alphas, sizes, divisor, *, draw: bool) -> dict[str, np.ndarray]:
+    """Run the mixture recursion of the module docstring.
+
+    ``divisor(n, d)`` turns the RSS into the noise estimate; ``draw`` adds a posterior
+    draw's spread to the labeller's error.
+    """
+    d = float(dim)
+    alphas, sizes = np.asarray(alphas, float), np.asarray(sizes, float)
     risk = np.full(sizes.size, np.nan)
     variance = np.full(sizes.size, np.nan)
-    e, v = 0.0, float(sigma2)
-    for t, n in enumerate(sizes):
+    e, v = 0.0, float(sigma2)  # the labeller's error and noise variance
+    for t, (alpha, n) in enumerate(zip(alphas, sizes, strict=True)):
         if not n > d + 1:
             break
-        e = e + v * d / (n - d - 1)
-        v = v * (n - d) / (n - ddof * d)
-        risk[t], variance[t] = e, v
+        alpha = 1.0 if t == 0 else alpha
+        kept = (1 - alpha) ** 2 + alpha * (1 - alpha) * (n - 2) * (d + 2) / ((n - d - 1) * (n + 2))
+        noise = alpha * sigma2 + (1 - alpha) * v
+        rss = (n - d) * noise + e * n * alpha * (1 - alpha) * (n - d) / (n + 2)
+        fit = kept * e + d / (n - d - 1) * noise
+        v = rss / divisor(n, d)
+        risk[t], variance[t] = fit, v
+        e = fit + (v * d / (n - d - 1) if draw else 0.0)
     return {"excess_risk": risk, "sigma2_mean": variance}
 
 

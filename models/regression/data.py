@@ -30,6 +30,7 @@ __all__ = [
     "per_row_stats",
     "rows_given_stats",
     "rows_stats",
+    "subsample_batches",
 ]
 
 #: rows drawn at once where each row has parameters of its own (``per_row_stats``)
@@ -65,6 +66,9 @@ class RegressionStats:
     #: a fixed design's ``(X'X (R, d, d), rows (R,))``, relabelled every generation; None
     #: when every batch has fresh rows
     design: tuple | None = None
+    #: the statistics of the parts whose rows share one law (kept for
+    #: ``accumulate-subsample``); empty when not kept
+    batches: tuple = ()
 
     def __add__(self, other: RegressionStats) -> RegressionStats:
         """Statistics of the union of two data sets (a fixed design is kept)."""
@@ -174,31 +178,66 @@ def design_stats(
 def rows_given_stats(stats: RegressionStats, rng: np.random.Generator) -> tuple:
     """Draw rows ``x`` (R, N, d) and labels ``y`` (R, N) with exactly the statistics ``stats``.
 
-    The rows ``z = (x, y)`` of a set whose rows share one zero-mean Gaussian law are
-    ``Q U``: ``U`` the Cholesky factor of ``Z'Z`` (the statistics) and ``Q`` uniform on
-    the n x (d + 1) matrices with orthonormal columns, independent of ``U`` (the law of
-    ``Z`` is invariant under rotations of its rows). So ``Q`` from the QR decomposition
-    of a standard normal matrix (signs fixed) and the statistics give a draw of the rows
-    given the statistics, whatever ``w`` and ``sigma``. Exact when the rows share one law
-    (generation 0, the replace loop); a set mixing real and synthetic rows gets the
-    exchangeable rows with its statistics, all a fit that reads them can see. Entries
-    past a replicate's n are NaN, and every entry of a replicate with n <= d (whose
-    statistics are singular).
+    The rows ``Z = (x, y)`` of a set whose rows share one zero-mean Gaussian law are
+    determined by ``Z'Z`` (the statistics) up to a rotation of the rows, and the law of
+    ``Z`` is invariant under such rotations: so with ``Z'Z = V L V'`` (its ``m = min(n,
+    d + 1)`` nonzero eigenvalues), ``Z = Q L^1/2 V'`` with ``Q`` uniform on the n x m
+    matrices with orthonormal columns (from the QR decomposition of a standard normal
+    matrix, signs fixed) is a draw of the rows given the statistics, whatever ``w`` and
+    ``sigma``, for any n. Exact when the rows share one law (generation 0, the replace
+    loop, one batch's real or synthetic part); a set mixing real and synthetic rows gets
+    the exchangeable rows with its statistics, all a fit that reads them can see.
+    Entries past a replicate's n are NaN.
     """
     n = np.asarray(stats.n).round().astype(np.int64)
     reps, d = stats.xy.shape
     width = max(int(n.max(initial=0)), 1)
     x = np.full((reps, width, d), np.nan)
     y = np.full((reps, width), np.nan)
-    for r in np.flatnonzero(n > d):
+    for r in np.flatnonzero(n > 0):
         scatter = np.block(
             [[stats.xx[r], stats.xy[r][:, None]], [stats.xy[r][None, :], np.array([[stats.yy[r]]])]]
         )
-        upper = np.linalg.cholesky(scatter).T
-        q, tri = np.linalg.qr(rng.standard_normal((int(n[r]), d + 1)))
-        z = (q * np.sign(np.diagonal(tri))) @ upper
+        values, vectors = np.linalg.eigh(scatter)
+        m = min(int(n[r]), d + 1)
+        top = slice(d + 1 - m, d + 1)  # eigh sorts ascending
+        factor = np.sqrt(np.maximum(values[top], 0.0))[:, None] * vectors[:, top].T
+        q, tri = np.linalg.qr(rng.standard_normal((int(n[r]), m)))
+        z = (q * np.sign(np.diagonal(tri))) @ factor
         x[r, : n[r]], y[r, : n[r]] = z[:, :d], z[:, d]
     return x, y
+
+
+def subsample_batches(batches, sizes, rng: np.random.Generator) -> RegressionStats:
+    """Statistics of ``sizes[r]`` rows drawn without replacement from every batch kept.
+
+    ``batches`` are statistics of sets whose rows each share one law (a generation's real
+    part, its synthetic part): how many rows each gives is multivariate hypergeometric,
+    and those rows are drawn given the batch's statistics (:func:`rows_given_stats`), so
+    the subsample has the law of one drawn from the rows themselves.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    counts = np.stack([np.asarray(b.n).round().astype(np.int64) for b in batches], axis=1)
+    if np.any(sizes > counts.sum(axis=1)):
+        raise ValueError(
+            f"cannot draw {int(sizes.max())} rows from a pool of {int(counts.sum(axis=1).min())}"
+        )
+    taken = np.stack(
+        [rng.multivariate_hypergeometric(c, k) for c, k in zip(counts, sizes, strict=True)]
+    )
+    reps, d = batches[0].xy.shape
+    xx, xy, yy = np.zeros((reps, d, d)), np.zeros((reps, d)), np.zeros(reps)
+    for j, batch in enumerate(batches):
+        if not taken[:, j].any():
+            continue
+        x, y = rows_given_stats(batch, rng)
+        for r in np.flatnonzero(taken[:, j]):
+            rows, labels = x[r, : taken[r, j]], y[r, : taken[r, j]]  # exchangeable: the first
+            gram, cross, square = rows_stats(rows, labels)
+            xx[r] += gram
+            xy[r] += cross
+            yy[r] += square
+    return RegressionStats(sizes.astype(float), xx, xy, yy)
 
 
 def per_row_stats(spectrum: np.ndarray, sizes, draw, rng: np.random.Generator) -> RegressionStats:

@@ -17,12 +17,13 @@ Gaussian design, least squares on ``n > d + 1`` rows labelled by ``(w, s)`` has
 ``E (w_hat - w)' Sigma (w_hat - w) = s^2 d / (n - d - 1)`` and ``E RSS = s^2 (n - d)``;
 the replace loop's excess risk therefore grows linearly in the generations with the
 ``unbiased`` noise estimate (Dohmatob, Feng and Kempe 2024) and saturates with ``mle``'s,
-which shrinks by ``(n - d) / n`` each generation.
+which shrinks by ``(n - d) / n`` each generation. The paper's mixture with real fraction
+``alpha_t`` and accumulating on a fixed design have exact laws too (derived there).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import numpy as np
@@ -39,6 +40,7 @@ from bayescollapse.models.regression.data import (
     design_stats,
     labels_on,
     rows_given_stats,
+    subsample_batches,
 )
 from bayescollapse.models.regression.fits import LeastSquaresFitter, NIGFitter
 from bayescollapse.models.regression.record import UNITS, VARIABLES, regression_record
@@ -115,6 +117,9 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
         Sampler and summary settings.
     """
 
+    #: whether :meth:`combine` keeps each part's statistics (a setting subsamples its
+    #: pool: ``accumulate-subsample``); set by :meth:`from_config`
+    keep_batches: bool = field(default=False, repr=False)
     params: ClassVar[type] = RegressionParams
     name: ClassVar[str] = "linear-regression"
     default_truth: ClassVar[str] = "random:0:1"
@@ -136,6 +141,13 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
         ("w* in HDI", "w_covered"),
         ("sigma* in HDI", "sigma_covered"),
     )
+
+    @classmethod
+    def from_config(cls, config) -> LinearRegression:
+        """Build the family from a RunConfig; keep the pool's parts if a setting subsamples it."""
+        family = super().from_config(config)
+        subsamples = any(s.scheme == "accumulate-subsample" for s in config.settings)
+        return replace(family, keep_batches=subsamples)
 
     def __post_init__(self) -> None:
         if not (isinstance(self.dim, int | np.integer) and self.dim >= 1):
@@ -227,10 +239,22 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
         design = (design_gram(truth.spectrum, sizes, rng), sizes)
         return labels_on(design, truth.spectrum, w, sigma, sizes, rng)
 
+    def combine(self, a: RegressionStats, b: RegressionStats) -> RegressionStats:
+        """Return the statistics of the union of two data sets.
+
+        When a setting subsamples its accumulated pool (``keep_batches``), the parts whose
+        rows share one law are kept beside the sum (:func:`subsample_batches`).
+        """
+        both = a + b
+        if not self.keep_batches:
+            return both
+        parts = tuple(p for s in (a, b) for p in (s.batches or (s,)) if np.any(p.n > 0))
+        return replace(both, batches=parts)
+
     @staticmethod
-    def combine(a: RegressionStats, b: RegressionStats) -> RegressionStats:
-        """Return the statistics of the union of two data sets."""
-        return a + b
+    def subsample(pool: RegressionStats, sizes, *, rng) -> RegressionStats:
+        """Rows drawn without replacement from an accumulated pool's parts."""
+        return subsample_batches(pool.batches or (pool,), sizes, rng)
 
     @staticmethod
     def weigh(data: RegressionStats, weight: float) -> RegressionStats:
@@ -240,10 +264,10 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
     def _no_rows(self, *_, **__):
         raise ValueError(
             "the linear-regression model keeps sufficient statistics, not rows: a fixed or "
-            "resampled real pool and scheme 'accumulate-subsample' are not available"
+            "resampled real pool is not available"
         )
 
-    real_pool = subsample = resample = _no_rows
+    real_pool = resample = _no_rows
 
     def initial_prior(self, replicates: int) -> tuple[np.ndarray, ...]:
         """Return the NIG prior ``(m0, P0, a0, b0)`` per replicate: ``m0 = 0``, ``P0 = kappa0 I``.
@@ -294,7 +318,7 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
         """Return the training labels ``y`` (replicate, row), their rows ``x`` as a coordinate.
 
         Drawn given the statistics (:func:`~bayescollapse.models.regression.data.rows_given_stats`);
-        NaN past a replicate's n, and for a replicate with n <= d (no rows are kept then).
+        NaN past a replicate's n.
         ArviZ's ``constant_data`` (:meth:`constant_dataset`) keeps the rows.
         """
         x, y = rows_given_stats(stats, rng)
@@ -337,7 +361,7 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
 
     def check_setting(self, setting) -> None:
         """Refuse settings this family cannot run (one-line errors)."""
-        if setting.scheme == "accumulate-subsample" or setting.real_data != "fresh":
+        if setting.real_data != "fresh":
             self._no_rows()
         check_gaussian_decoding(setting)
         if self.design == "fixed":
@@ -391,34 +415,32 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
     def expected_curve(cls, ds, setting: str) -> dict[str, np.ndarray] | None:
         """Return the exact expected excess risk and noise variance of least squares, or None.
 
-        ``mle`` and ``unbiased`` under ``replace`` (or ``mixture`` with no real rows after
-        generation 0), fresh or fixed design, and under ``accumulate`` with no real rows on
-        a fixed design at constant n (:mod:`bayescollapse.theory.regression`).
+        ``mle`` and ``unbiased`` under ``mixture`` (any ``alpha_t``, ``n_t``) and
+        ``replace``, and under ``accumulate`` with no real rows on a fixed design at
+        constant n (:mod:`bayescollapse.theory.regression`).
         """
         import json
 
         from bayescollapse.theory.regression import (
             least_squares_accumulate_fixed,
-            least_squares_replace,
+            least_squares_mixture,
         )
 
         row = ds.sel(setting=setting)
-        method = str(row["fit_method"].values)
-        scheme = str(row["scheme"].values)
-        synthetic_only = bool((row["real_fraction"].values[1:] == 0).all())
-        if method not in ("mle", "unbiased") or not (scheme == "replace" or synthetic_only):
+        method, scheme = str(row["fit_method"].values), str(row["scheme"].values)
+        if method not in ("mle", "unbiased") or scheme not in ("mixture", "replace", "accumulate"):
             return None
         ddof = int(method == "unbiased")
         sigma2 = float(ds["truth_sigma"]) ** 2
-        sizes = row["sample_size"].values
-        if scheme in ("replace", "mixture"):
-            return least_squares_replace(ds["feature_variance"].values, sigma2, sizes, ddof=ddof)
+        sizes, alphas = row["sample_size"].values, row["real_fraction"].values
+        d = ds.sizes["feature"]
+        if scheme != "accumulate":
+            alphas = alphas if scheme == "mixture" else np.zeros(sizes.size)
+            return least_squares_mixture(d, sigma2, alphas, sizes, ddof=ddof)
         design = json.loads(ds.attrs.get("config", "{}")).get("params", {}).get("design")
-        if scheme != "accumulate" or design != "fixed" or len(set(sizes.tolist())) != 1:
+        if design != "fixed" or (alphas[1:] != 0).any() or len(set(sizes.tolist())) != 1:
             return None
-        return least_squares_accumulate_fixed(
-            ds.sizes["feature"], sigma2, int(sizes[0]), sizes.size - 1, ddof=ddof
-        )
+        return least_squares_accumulate_fixed(d, sigma2, int(sizes[0]), sizes.size - 1, ddof=ddof)
 
     # -- what PyMC models of the family read and give (see protocols.PyMCFamily) --
     pymc_variables: ClassVar[tuple[str, ...]] = ("w", "sigma")
