@@ -91,6 +91,30 @@ def test_sweep_equals_run_on_any_number_of_workers(clients, tmp_path):
     assert again.run == [] and len(again.skipped) == 9
 
 
+def test_a_regression_sweep_equals_its_run(clients, tmp_path):
+    # the regression family's statistics (a d x d Gram per replicate, a fixed design
+    # carried with them) go through the store and the workers like any other family's
+    _, two = clients
+    settings = [
+        {"method": m, "scheme": s, "real_fraction": "zero", "sample_size": "30"}
+        for m in ("mle", "conjugate")
+        for s in ("replace", "accumulate-subsample")
+    ]
+    config = RunConfig.from_dict(
+        {
+            "model": "linear-regression",
+            "dim": 3,
+            "generations": 3,
+            "replicates": 4,
+            "replicate_block": 2,
+            "seed": 4,
+            "settings": settings,
+        }
+    )
+    sweep(config, tmp_path / "r.zarr", client=two)
+    assert_same_results(open_results(tmp_path / "r.zarr"), run(config))
+
+
 def test_a_store_of_another_configuration_is_refused(clients, tmp_path):
     _, two = clients
     store = tmp_path / "s.zarr"

@@ -350,3 +350,26 @@ def test_accumulate_subsample_runs_and_keeps_parts_only_when_asked():
     np.testing.assert_array_equal(ds["train_size"].isel(setting=0), 20)  # n_t rows drawn
     np.testing.assert_array_equal(ds["train_size"].isel(setting=1, generation=3), 80)
     assert not _config(dim=3, settings=settings[1:]).family().keep_batches
+
+
+def test_the_command_line_and_toml_run_the_family(tmp_path, capsys):
+    from bayescollapse.cli import main
+    from bayescollapse.io.results import open_results
+
+    toml = tmp_path / "reg.toml"
+    toml.write_text(
+        'model = "linear-regression"\ngenerations = 2\nreplicates = 2\nseed = 5\n'
+        '[params]\ndim = 4\ndesign = "fixed"\nspectrum = "power:1"\n'
+        '[[settings]]\nmethod = "unbiased"\nscheme = "accumulate"\nreal_fraction = "zero"\n'
+        'sample_size = "30"\n'
+    )
+    out = tmp_path / "reg.nc"
+    argv = ["run", "--config", str(toml), "--out", str(out), "--figure", str(tmp_path / "r.png")]
+    assert main([*argv, "--no-progress"]) == 0
+    ds = open_results(out)
+    assert ds.sizes["feature"] == 4 and float(ds["feature_variance"][-1]) == 0.25
+    np.testing.assert_array_equal(ds["train_size"].isel(setting=0, generation=2), 90)
+    flags = ["run", "--model", "linear-regression", "--dim", "3", "--method", "mle", "ridge"]
+    assert main([*flags, "--out", str(tmp_path / "f.nc"), "--no-progress"]) == 0
+    assert main(["summarize", str(tmp_path / "f.nc")]) == 0
+    assert "excess risk" in capsys.readouterr().out
