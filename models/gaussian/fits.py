@@ -33,7 +33,9 @@ __all__ = [
     "NIGPosterior",
     "PointGaussian",
     "SampledGaussian",
+    "invgamma_mean",
     "invgamma_sqrt_logpdf",
+    "invgamma_sqrt_mean",
     "invgamma_sqrt_ppf",
     "nig_update",
     "points_given_stats",
@@ -243,6 +245,22 @@ def invgamma_sqrt_ppf(q, alpha, beta):
         return np.sqrt(beta / gammaincinv(alpha, 1.0 - q))
 
 
+def invgamma_mean(alpha, beta):
+    """Return E sigma2 for sigma2 ~ InvGamma(alpha, beta): ``beta / (alpha - 1)``, or inf."""
+    with np.errstate(divide="ignore"):
+        return np.where(alpha > 1, beta / (alpha - 1), np.inf)
+
+
+def invgamma_sqrt_mean(alpha, beta):
+    """Return E sigma for sigma2 ~ InvGamma(alpha, beta).
+
+    It is ``sqrt(beta) Gamma(alpha - 1/2) / Gamma(alpha)``.
+    """
+    from scipy.special import gammaln
+
+    return np.sqrt(beta) * np.exp(gammaln(alpha - 0.5) - gammaln(alpha))
+
+
 def invgamma_sqrt_logpdf(s, alpha, beta):
     """Log-density of sigma (up to a constant) when sigma2 ~ InvGamma(alpha, beta)."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -273,15 +291,12 @@ class NIGPosterior:
     @property
     def sigma2_mean(self) -> np.ndarray:
         """Posterior mean of sigma2, ``beta / (alpha - 1)`` (inf for ``alpha <= 1``)."""
-        with np.errstate(divide="ignore"):
-            return np.where(self.alpha > 1, self.beta / (self.alpha - 1), np.inf)
+        return invgamma_mean(self.alpha, self.beta)
 
     @property
     def sigma_mean(self) -> np.ndarray:
         """Posterior mean of sigma, ``sqrt(beta) Gamma(alpha - 1/2) / Gamma(alpha)``."""
-        from scipy.special import gammaln
-
-        return np.sqrt(self.beta) * np.exp(gammaln(self.alpha - 0.5) - gammaln(self.alpha))
+        return invgamma_sqrt_mean(self.alpha, self.beta)
 
     @property
     def nig(self) -> tuple[np.ndarray, ...]:

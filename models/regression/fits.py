@@ -20,9 +20,15 @@ import numpy as np
 import xarray as xr
 
 from bayescollapse.errors import InputError
+from bayescollapse.metrics.drift import inverse_gamma_kl
 from bayescollapse.metrics.intervals import unimodal_hdi
 from bayescollapse.models.decoding import PLAIN, Decoding
-from bayescollapse.models.gaussian.fits import invgamma_sqrt_logpdf, invgamma_sqrt_ppf
+from bayescollapse.models.gaussian.fits import (
+    invgamma_mean,
+    invgamma_sqrt_logpdf,
+    invgamma_sqrt_mean,
+    invgamma_sqrt_ppf,
+)
 from bayescollapse.models.probability_fits import check_mode
 from bayescollapse.models.regression.data import RegressionStats, labels_on, per_row_stats
 
@@ -94,15 +100,12 @@ class NIGRegression:
     @property
     def sigma2_mean(self) -> np.ndarray:
         """Posterior mean of sigma^2, ``b / (a - 1)`` (inf for ``a <= 1``)."""
-        with np.errstate(divide="ignore"):
-            return np.where(self.a > 1, self.b / (self.a - 1), np.inf)
+        return invgamma_mean(self.a, self.b)
 
     @property
     def sigma_mean(self) -> np.ndarray:
         """Posterior mean of sigma, ``sqrt(b) Gamma(a - 1/2) / Gamma(a)``."""
-        from scipy.special import gammaln
-
-        return np.sqrt(self.b) * np.exp(gammaln(self.a - 0.5) - gammaln(self.a))
+        return invgamma_sqrt_mean(self.a, self.b)
 
     @property
     def w_var(self) -> np.ndarray:
@@ -226,13 +229,10 @@ def nig_regression_kl(first: tuple, second: tuple) -> np.ndarray:
     with ``E 1/sigma^2 = a1 / b1``:
     ``(tr(P2 P1^-1) - d + log det P1 - log det P2) / 2 + a1 / b1 (m1 - m2)' P2 (m1 - m2) / 2``.
     """
-    from scipy.special import digamma, gammaln
-
     m1, p1, a1, b1 = first
     m2, p2, a2, b2 = second
     d = m1.shape[-1]
-    kl_ig = (a1 - a2) * digamma(a1) - gammaln(a1) + gammaln(a2) + a2 * (np.log(b1) - np.log(b2))
-    kl_ig = kl_ig + a1 * (b2 - b1) / b1
+    kl_ig = inverse_gamma_kl(a1, b1, a2, b2)
     trace = np.einsum("rii->r", np.linalg.solve(p1, p2))
     logdet = np.linalg.slogdet(p1)[1] - np.linalg.slogdet(p2)[1]
     gap = m1 - m2
