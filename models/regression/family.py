@@ -31,6 +31,7 @@ import xarray as xr
 
 from bayescollapse.models.decoding import check_gaussian_decoding
 from bayescollapse.models.face import FamilyFace, PathPanel, largest_training_set
+from bayescollapse.models.gaussian.fits import invgamma_mean
 from bayescollapse.models.params import param
 from bayescollapse.models.registry import register_family, register_method, register_pymc_model
 from bayescollapse.models.regression.data import (
@@ -287,8 +288,7 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
         prior_w_var = None
         if fit.bayesian and fit.prior is not None:
             _, p0, a0, b0 = fit.prior
-            with np.errstate(divide="ignore"):
-                scale = np.where(a0 > 1, b0 / (a0 - 1), np.inf)
+            scale = invgamma_mean(a0, b0)  # Var w = E sigma^2 P0^-1
             prior_w_var = scale[:, None] * np.diagonal(np.linalg.inv(p0), axis1=1, axis2=2)
         return regression_record(
             fit,
