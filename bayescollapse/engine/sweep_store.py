@@ -210,15 +210,30 @@ def write_unit(store: Path, config: RunConfig, rows: dict, groups: dict, s: int,
                 write_empty_chunks=True,  # a chunk of NaN too: a missing one is damage
             )
     if groups:
+        import zarr
+
         from bayescollapse.io.posteriors import arviz_groups
 
         label = node_name(config.settings[s].name)
         for t, parts in groups.items():
+            node = f"posteriors/{label}/generation_{t}/block_{b}"
             for name, ds in arviz_groups(parts).items():
-                path = f"posteriors/{label}/generation_{t}/block_{b}/{name}"
                 with_checksums(ds, "zarr").to_zarr(
-                    store, group=path, mode="w", consolidated=False, write_empty_chunks=True
+                    store,
+                    group=f"{node}/{name}",
+                    mode="w",
+                    consolidated=False,
+                    write_empty_chunks=True,
                 )
+            # the node's own attrs, as run_tree's nodes have them
+            zarr.open_group(store, path=node, mode="a").attrs.update(
+                {
+                    "setting": config.settings[s].name,
+                    "setting_index": s,
+                    "generation": t,
+                    "block": b,
+                }
+            )
 
 
 def recover(store: Path, config: RunConfig) -> Verification:

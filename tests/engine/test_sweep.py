@@ -21,7 +21,7 @@ from bayescollapse.engine.config import node_name
 from bayescollapse.engine.rng import STREAMS_VERSION
 from bayescollapse.engine.sweep import run_distributed, store_status, sweep
 from bayescollapse.io.integrity import verify
-from bayescollapse.io.posteriors import open_tree, wide
+from bayescollapse.io.posteriors import open_tree, posterior_node, wide
 from bayescollapse.io.results import open_results
 from bayescollapse.theory.phase import phase_simulation
 
@@ -236,6 +236,14 @@ def test_kept_posteriors_go_to_their_own_nodes(clients, tmp_path):
     assert sorted(node.children) == ["block_0", "block_1", "block_2"]
     theta = node["block_1/posterior"]["theta"]
     assert theta.sizes == {"chain": 2, "draw": 1000, "replicate": 2, "token": 5}
+    # the same node attrs and lookup as run_tree's
+    assert node["block_1"].attrs == {
+        "setting": label,
+        "setting_index": 1,
+        "generation": 4,
+        "block": 1,
+    }
+    assert posterior_node(tree, 1, 4, block=1).path == node["block_1"].path
     np.testing.assert_array_equal(
         wide(node["block_1/observed_data"])["counts"],
         tree["results"]["train_count"].isel(setting=1, generation=4, replicate=[2, 3]),
