@@ -62,6 +62,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "accumulate_given_designs",
     "conjugate_replace_fixed",
     "flat_posterior_mixture",
     "least_squares_accumulate_fixed",
@@ -245,4 +246,46 @@ def conjugate_replace_fixed(
         risk[t], variance[t] = gap @ sigma @ gap + np.trace(sigma @ cov), v
         if mode == "ancestral":
             cov = cov + v * inverse
+    return {"excess_risk": risk, "sigma2_mean": variance}
+
+
+def accumulate_given_designs(
+    grams: np.ndarray, rows: int, sigma2: float, spectrum: np.ndarray, *, ddof: int = 0
+) -> dict[str, np.ndarray]:
+    """Return least squares' expected risk and noise variance accumulating on given designs.
+
+    The batches' designs are ``grams`` (T + 1, d, d), each of ``rows`` rows, no real rows
+    after the first batch.
+
+    Pooled least squares makes the error a martingale: with ``C_t`` the Gram of every batch
+    so far, ``C_t w_t = C_{t-1} w_{t-1} + X_t' y_t`` and ``y_t = X_t w_{t-1} + e_t`` give
+    ``w_t - w* = w_{t-1} - w* + C_t^-1 X_t' e_t``. So, with ``v_j`` the mean noise variance
+    batch j was labelled with, ``Cov(w_t) = sum_{j <= t} v_j C_j^-1 S_j C_j^-1`` and the
+    pooled residual sum of squares has mean ``sum_{i <= t} [sum_{j=i..t} v_j tr(S_i C_j^-1 S_j
+    C_j^-1) - 2 v_i tr(C_i^-1 S_i) + n v_i]``, which divided by ``n (t + 1) - ddof d`` is the
+    next ``v``. Exact given the designs, fresh (a new Gram each batch) or fixed (the same).
+    With the true noise in every batch the increments average ``sigma^2 n d / (N_t (N_t - d -
+    1))`` over Gaussian designs (``N_t = n (t + 1)``, by exchangeability of the rows), whose
+    sum stays below ``pi^2 / 6 sigma^2 d / (n - d - 1)``: Gerstgrasser et al.'s bound on a
+    fresh design.
+    """
+    grams = np.asarray(grams, float)
+    steps, d = grams.shape[0], grams.shape[1]
+    sigma = np.diag(spectrum)
+    cumulative = np.cumsum(grams, axis=0)
+    inverse = np.linalg.inv(cumulative)
+    spread = [inv @ s @ inv for inv, s in zip(inverse, grams, strict=True)]  # C_j^-1 S_j C_j^-1
+    noise = np.zeros(steps)
+    noise[0] = sigma2
+    risk, variance = np.zeros(steps), np.zeros(steps)
+    for t in range(steps):
+        cov = sum(noise[j] * spread[j] for j in range(t + 1))
+        risk[t] = np.trace(sigma @ cov)
+        rss = 0.0
+        for i in range(t + 1):
+            rss += sum(noise[j] * np.trace(grams[i] @ spread[j]) for j in range(i, t + 1))
+            rss += noise[i] * (rows - 2 * np.trace(inverse[i] @ grams[i]))
+        variance[t] = rss / (rows * (t + 1) - ddof * d)
+        if t + 1 < steps:
+            noise[t + 1] = variance[t]
     return {"excess_risk": risk, "sigma2_mean": variance}
