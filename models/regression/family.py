@@ -497,6 +497,17 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
             tree, prior, data, self.feature_variances, self.hdi_prob, diagnostics
         )
 
+    def working_memory(self, config) -> int:
+        """Return the default, plus the parts ``accumulate-subsample`` keeps of its pool.
+
+        Two parts a generation (real and synthetic), each a d x d Gram per replicate.
+        """
+        out = super().working_memory(config)
+        if any(s.scheme == "accumulate-subsample" for s in config.settings):
+            parts = 2 * (config.generations + 1)
+            out += 8 * parts * config.replicate_block * (self.dim + 1) ** 2
+        return out
+
     def kept_values(self, config) -> int:
         """Return w and sigma, and the largest training set's labels twice (predictive, log-lik)."""
         return self.dim + 1 + 2 * largest_training_set(config)

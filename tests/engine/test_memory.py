@@ -101,6 +101,15 @@ def test_kept_gaussian_points_count_by_the_largest_training_set():
         assert estimate_memory(config)["kept posteriors"] == expected
 
 
+def test_a_subsampled_regression_pool_counts_its_parts():
+    # accumulate-subsample keeps two parts a generation, each (d + 1)^2 values per replicate
+    base = {"model": "linear-regression", "dim": 9, "generations": 4, "replicates": 2}
+    plain = RunConfig.from_dict({**base, "settings": [{"scheme": "accumulate"}]})
+    pooled = RunConfig.from_dict({**base, "settings": [{"scheme": "accumulate-subsample"}]})
+    extra = estimate_memory(pooled)["working"] - estimate_memory(plain)["working"]
+    assert extra == 8 * 2 * 5 * 2 * 10**2
+
+
 def test_without_proc_meminfo_the_available_memory_is_the_physical_memory(monkeypatch):
     import builtins
     import os
