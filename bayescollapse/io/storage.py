@@ -114,6 +114,32 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
+def _settle_zarr(timeout: float = 30.0) -> None:
+    """Wait for the chunk writes a failed Zarr write left in flight on Zarr's I/O loop.
+
+    Zarr writes chunks concurrently; when one fails the error reaches us while others still
+    run, and a late one recreates the temporary folder after it was removed (its store
+    makes parent folders). Waiting for them first leaves nothing to recreate it.
+    """
+    import asyncio
+
+    try:
+        from zarr.core import sync as zarr_sync
+    except ImportError:  # another Zarr layout: the retries of _remove_tree remain
+        return
+    if getattr(zarr_sync, "loop", [None])[0] is None:
+        return
+
+    async def settle() -> None:
+        me = asyncio.current_task()
+        pending = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    with contextlib.suppress(Exception):
+        zarr_sync.sync(settle(), timeout=timeout + 1)
+
+
 def _remove_tree(folder: Path, attempts: int = 50) -> None:
     """Remove ``folder``, again while it reappears or refills.
 
@@ -425,6 +451,8 @@ def write_atomic(
                 with _no_distributed_probe():
                     data.to_netcdf(temp, engine="netcdf4")
         except Exception as err:  # the libraries say "HDF error" and the like for a full disk
+            if engine == "zarr":
+                _settle_zarr()
             refuse_if_full(err, temp, path, size)
             raise
 
