@@ -98,6 +98,17 @@ class RegressionParams:
     prior_beta: float = param(1.0, "NIG beta0 (> 0)", prior="beta0")
 
 
+#: dims of a value per posterior draw and training row
+_DRAW_ROWS = ("chain", "draw", "replicate", "row")
+
+
+def _labels_law(posterior, observed) -> tuple[np.ndarray, np.ndarray]:
+    """Return each kept row's label mean ``x . w`` and the label sd, per posterior draw."""
+    w = posterior["w"].transpose("chain", "draw", "replicate", "feature").values
+    sigma = posterior["sigma"].transpose("chain", "draw", "replicate").values
+    return np.einsum("rnj,cdrj->cdrn", observed["x"].values, w), sigma[..., None]
+
+
 @register_family
 @dataclass(frozen=True)
 class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
@@ -335,23 +346,17 @@ class LinearRegression(RegressionParams, SamplerSettings, FamilyFace):
     @staticmethod
     def predictive_dataset(posterior, observed, *, rng) -> xr.Dataset:
         """Draw the labels again on the same rows, one set per posterior draw of (w, sigma)."""
-        w = posterior["w"].transpose("chain", "draw", "replicate", "feature").values
-        sigma = posterior["sigma"].transpose("chain", "draw", "replicate").values
-        x = observed["x"].values
-        mean = np.einsum("rnj,cdrj->cdrn", x, w)
-        y = mean + sigma[..., None] * rng.standard_normal(mean.shape)
-        return xr.Dataset({"y": (("chain", "draw", "replicate", "row"), y)})
+        mean, sigma = _labels_law(posterior, observed)
+        y = mean + sigma * rng.standard_normal(mean.shape)
+        return xr.Dataset({"y": (_DRAW_ROWS, y)})
 
     @staticmethod
     def log_likelihood(posterior, observed) -> xr.Dataset:
         """Return each label's normal log-density given its row, under each draw of (w, sigma)."""
         from scipy.stats import norm  # not at import: a run without posteriors needs no scipy
 
-        w = posterior["w"].transpose("chain", "draw", "replicate", "feature").values
-        sigma = posterior["sigma"].transpose("chain", "draw", "replicate").values
-        mean = np.einsum("rnj,cdrj->cdrn", observed["x"].values, w)
-        values = norm.logpdf(observed["y"].values, mean, sigma[..., None])
-        return xr.Dataset({"y": (("chain", "draw", "replicate", "row"), values)})
+        mean, sigma = _labels_law(posterior, observed)
+        return xr.Dataset({"y": (_DRAW_ROWS, norm.logpdf(observed["y"].values, mean, sigma))})
 
     @staticmethod
     def validate(ds) -> None:
