@@ -11,6 +11,7 @@ from dataclasses import fields
 from bayescollapse.models.categorical.family import DirichletCategorical
 from bayescollapse.models.gaussian.family import Gaussian
 from bayescollapse.models.markov.family import MarkovLM
+from bayescollapse.models.mixture.family import GaussianMixture
 from bayescollapse.models.registry import (
     FAMILIES as REGISTRY,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "REGISTRY",
     "DirichletCategorical",
     "Gaussian",
+    "GaussianMixture",
     "LinearRegression",
     "MarkovLM",
     "register_method",

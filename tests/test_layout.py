@@ -17,7 +17,7 @@ PACKAGE = Path(bayescollapse.__file__).parent
 ROOMS = ("cli", "engine", "io", "metrics", "present", "theory")
 CORE = ("cli", "engine", "io", "present", "theory")
 #: the inner dims of the shipped families: the core must not test for them
-FAMILY_DIMS = {"token", "context", "parameter", "feature"}
+FAMILY_DIMS = {"token", "context", "parameter", "feature", "component"}
 
 
 def _core_files():

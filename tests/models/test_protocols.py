@@ -10,6 +10,7 @@ import bayescollapse
 from bayescollapse.models import REGISTRY, DirichletCategorical, Gaussian, MarkovLM
 from bayescollapse.models.examples.poisson import Poisson, PoissonStats
 from bayescollapse.models.gaussian.family import GaussianStats
+from bayescollapse.models.mixture.family import GaussianMixture
 from bayescollapse.models.protocols import (
     Family,
     Fit,
@@ -23,7 +24,7 @@ from bayescollapse.models.protocols import (
 )
 from bayescollapse.models.registry import get_method, make_fitter, method_names
 
-FAMILIES = [DirichletCategorical(3), MarkovLM(3), Gaussian(), Poisson()]
+FAMILIES = [DirichletCategorical(3), MarkovLM(3), Gaussian(), Poisson(), GaussianMixture()]
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
@@ -49,6 +50,7 @@ def test_exact_fits_satisfy_the_protocols(family, rng):
     shape, posterior = {
         "gaussian": (GaussianFit, GaussianPosterior),
         "poisson": (Fit, PosteriorFit),
+        "gaussian-mixture": (Fit, PosteriorFit),
     }.get(family.name, (ProbabilityFit, ProbabilityPosterior))
     for method in method_names(family.name):
         if get_method(family.name, method).sampled:
