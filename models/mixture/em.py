@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayescollapse.models.mixture.distances import log_sum_exp
+
 __all__ = ["EMResult", "em_fit", "mixture_log_density"]
 
 _LOG_ROOT_2PI = 0.5 * np.log(2 * np.pi)
@@ -67,18 +69,11 @@ def _starts(x, n, components: int, restarts: int, rng) -> np.ndarray:
     return np.concatenate([first[:, None, :], others], axis=1)
 
 
-def _log_sum_exp(terms: np.ndarray) -> np.ndarray:
-    """``log sum exp`` over the last axis (a few components: no library overhead)."""
-    top = terms.max(axis=-1)
-    top = np.where(np.isfinite(top), top, 0.0)
-    return top + np.log(np.exp(terms - top[..., None]).sum(axis=-1))
-
-
 def _em_step(x, w, total, floor, params):
     """One EM iteration on runs (A, N): returns the log-likelihood and the new parameters."""
     weights, mu, sigma = params
     terms = mixture_log_density(x, weights, mu, sigma)
-    per_point = _log_sum_exp(terms)
+    per_point = log_sum_exp(terms)
     ll = (w * per_point).sum(axis=-1) / total
     resp = np.exp(terms - per_point[..., None]) * w[..., None]
     nk = resp.sum(axis=1)

@@ -26,6 +26,7 @@ FAMILIES = {
     "gaussian": {},
     "poisson": {"plugins": [POISSON]},
     "linear-regression": {"dim": 3},
+    "gaussian-mixture": {},
 }
 STATISTICS = {
     "summary": lambda n: az.summary(n),
@@ -86,6 +87,7 @@ CASES = [(model, m) for model in FAMILIES for m in ("conjugate", "pymc")] + [
     ("markov", "pymc-hierarchical")
 ]
 CASES.remove(("linear-regression", "pymc"))  # not yet: conjugate only
+CASES[CASES.index(("gaussian-mixture", "conjugate"))] = ("gaussian-mixture", "complete-data")
 
 
 @pytest.mark.filterwarnings("ignore")  # ArviZ's warnings on 100 draws (ESS, Pareto k)
