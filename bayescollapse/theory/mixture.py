@@ -79,7 +79,8 @@ def component_moments(
                 first = (kappa0 * mu0 + sum1) / k
                 second = (kappa0**2 * mu0**2 + 2 * kappa0 * mu0 * sum1 + sum2) / k**2
                 gap2 = sum2 - 2 * c * mu0 * sum1 + c**2 * mu0**2  # E (S - c mu0)^2
-                beta = beta0 + m2_data / 2 + kappa0 * gap2 / (2 * c * k)
+                shrink = np.where(c > 0, kappa0 * gap2 / (2 * c * k), 0.0)
+                beta = beta0 + np.where(c > 0, m2_data, 0.0) / 2 + shrink
                 new = (first, second, beta / (alpha0 + c / 2 - 1))
         m1[..., t], m2[..., t], v[..., t] = new
         prev = new
