@@ -33,6 +33,7 @@ STUDIES = (
     "k50_regimes",
     "curation",
     "regression",
+    "mixture",
 )
 
 

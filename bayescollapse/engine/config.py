@@ -403,6 +403,25 @@ class Setting:
         return json.dumps(d, sort_keys=True)
 
 
+def _with_family_default(settings: tuple, model: str) -> tuple:
+    """Give a setting that left the default method the family's own, if it lacks that one.
+
+    A family whose exact posterior has another name (``default_method``) runs it when a
+    setting names no method, rather than refusing the package's default.
+    """
+    from bayescollapse.models.registry import method_names
+
+    own = getattr(REGISTRY[model], "default_method", DEFAULT_METHOD)
+    if own == DEFAULT_METHOD or DEFAULT_METHOD in method_names(model):
+        return settings
+
+    def own_method(s: Setting) -> Setting:
+        named = s.name != f"{s.group} {s.fit_label}"  # a name the user gave stays
+        return replace(s, method=own, name=s.name if named else "")
+
+    return tuple(own_method(s) if s.method == DEFAULT_METHOD else s for s in settings)
+
+
 def _check_model_size(family) -> None:
     """Refuse a model whose arrays alone (the truth, one fit) exceed the memory available."""
     from bayescollapse.engine.memory import available_memory, format_size
@@ -590,6 +609,7 @@ class RunConfig:
         elif not isinstance(self.truth, str):
             object.__setattr__(self, "truth", tuple(float(x) for x in self.truth))
         settings = tuple(s if isinstance(s, Setting) else make_setting(s) for s in self.settings)
+        settings = _with_family_default(settings, self.model)
         if not settings:
             raise ValueError("a run needs at least one setting")
         keys = [s.key_text() for s in settings]

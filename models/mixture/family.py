@@ -92,6 +92,8 @@ class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
     params: ClassVar[type] = MixtureParams
     name: ClassVar[str] = "gaussian-mixture"
     default_truth: ClassVar[str] = "mixture:0.5:-2:1,0.5:2:1"
+    #: the exact posterior, run by a setting that names no method
+    default_method: ClassVar[str] = "complete-data"
     variables: ClassVar[dict] = VARIABLES
     units: ClassVar[dict] = UNITS
     plot_metric: ClassVar[str] = "w2_to_truth"

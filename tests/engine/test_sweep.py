@@ -115,6 +115,30 @@ def test_a_regression_sweep_equals_its_run(clients, tmp_path):
     assert_same_results(open_results(tmp_path / "r.zarr"), run(config))
 
 
+def test_a_mixture_sweep_equals_its_run(clients, tmp_path):
+    # the mixture's labelled points (ragged, NaN padded, accumulated) and EM's restarts go
+    # through the store and the workers; bit for bit the run's numbers
+    _, two = clients
+    settings = [
+        {"method": m, "scheme": s, "real_fraction": "zero", "sample_size": "40"}
+        for m in ("mle", "complete-data")
+        for s in ("replace", "accumulate-subsample")
+    ]
+    config = RunConfig.from_dict(
+        {
+            "model": "gaussian-mixture",
+            "truth": "mixture:0.3:-2:1,0.7:1:0.5",
+            "generations": 3,
+            "replicates": 4,
+            "replicate_block": 2,
+            "seed": 4,
+            "settings": settings,
+        }
+    )
+    sweep(config, tmp_path / "m.zarr", client=two)
+    assert_same_results(open_results(tmp_path / "m.zarr"), run(config))
+
+
 def test_a_store_of_another_configuration_is_refused(clients, tmp_path):
     _, two = clients
     store = tmp_path / "s.zarr"
