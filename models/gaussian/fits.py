@@ -37,6 +37,7 @@ __all__ = [
     "invgamma_sqrt_logpdf",
     "invgamma_sqrt_mean",
     "invgamma_sqrt_ppf",
+    "nig_from_draws",
     "nig_update",
     "points_given_stats",
 ]
@@ -389,6 +390,20 @@ class NIGPosterior:
         return PointLaw(draw=draw)
 
 
+def nig_from_draws(mu: np.ndarray, sigma: np.ndarray, *, axis: int) -> tuple[np.ndarray, ...]:
+    """Return the NIG ``(mu, kappa, alpha, beta)`` matching draws' moments along ``axis``.
+
+    sigma^2's mean and variance give alpha and beta (an inverse gamma's), the variance of
+    mu gives kappa (``Var mu = beta / ((alpha - 1) kappa)``).
+    """
+    s2 = sigma**2
+    m, v = s2.mean(axis=axis), s2.var(axis=axis)
+    alpha = m**2 / v + 2
+    beta = m * (alpha - 1)
+    kappa = beta / ((alpha - 1) * mu.var(axis=axis))
+    return mu.mean(axis=axis), kappa, alpha, beta
+
+
 @dataclass(frozen=True)
 class SampledGaussian:
     """A posterior of (mu, sigma) known through draws (any PyMC model of the family).
@@ -426,13 +441,8 @@ class SampledGaussian:
 
     @property
     def nig(self) -> tuple[np.ndarray, ...]:
-        """Moment-matched NIG: sigma2's mean and variance give alpha, beta; Var(mu) kappa."""
-        s2 = self._draws("sigma") ** 2
-        m, v = s2.mean(axis=1), s2.var(axis=1)
-        alpha = m**2 / v + 2
-        beta = m * (alpha - 1)
-        kappa = beta / ((alpha - 1) * self._draws("mu").var(axis=1))
-        return self.mu_mean, kappa, alpha, beta
+        """Moment-matched NIG of the draws (see :func:`nig_from_draws`)."""
+        return nig_from_draws(self._draws("mu"), self._draws("sigma"), axis=1)
 
     @property
     def carried_prior(self) -> tuple[np.ndarray, ...]:

@@ -313,6 +313,27 @@ class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
         ]
 
     @classmethod
+    def warnings(cls, ds) -> list[str]:
+        """Warn where EM stopped at its cap, and where NUTS's labels switched."""
+        out = []
+        for setting in ds["setting"].values:
+            row = ds.sel(setting=setting)
+            stopped = float((row["em_converged"] == 0).sum()) if "em_converged" in row else 0
+            if stopped:
+                fits = int(row["em_converged"].notnull().sum())
+                out.append(
+                    f"{setting}: EM stopped at its iteration cap in {int(stopped)} of {fits} "
+                    "fits (raise em_max_iter or em_tol)"
+                )
+            switched = row["label_switching"] if "label_switching" in row else None
+            if switched is not None and float((switched > 0).sum()):
+                out.append(
+                    f"{setting}: the labels switched in {int((switched > 0).sum())} fits; their "
+                    "draws were relabelled by mean (R-hat of the raw draws flags them)"
+                )
+        return out
+
+    @classmethod
     def describe(cls, ds) -> str:
         """Return ``J=2`` for figure titles."""
         return f"J={ds.sizes['component']}"

@@ -31,7 +31,12 @@ from bayescollapse.metrics.intervals import (
     sorted_hdi,
 )
 from bayescollapse.models.decoding import PLAIN, Decoding
-from bayescollapse.models.gaussian.fits import NIGPosterior, invgamma_mean, invgamma_sqrt_mean
+from bayescollapse.models.gaussian.fits import (
+    NIGPosterior,
+    invgamma_mean,
+    invgamma_sqrt_mean,
+    nig_from_draws,
+)
 from bayescollapse.models.mixture.data import MixturePoints, draw_mixture
 from bayescollapse.models.probability_fits import check_mode
 
@@ -293,12 +298,7 @@ class SampledMixture:
     def drift_form(self) -> tuple[np.ndarray, tuple]:
         """Moment-matched Dirichlet and NIGs of the relabelled draws, for the drift."""
         w, mu, sigma = self._parts
-        s2 = sigma**2
-        m, v = s2.mean(axis=1), s2.var(axis=1)
-        alpha = m**2 / v + 2
-        beta = m * (alpha - 1)
-        kappa = beta / ((alpha - 1) * mu.var(axis=1))
-        return dirichlet_from_draws(np.moveaxis(w, 1, 0)), (mu.mean(axis=1), kappa, alpha, beta)
+        return dirichlet_from_draws(np.moveaxis(w, 1, 0)), nig_from_draws(mu, sigma, axis=1)
 
     def _stacked(self) -> np.ndarray:
         """Draws of every parameter, (sample, R, 3J)."""

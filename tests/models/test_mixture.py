@@ -360,6 +360,8 @@ def test_em_and_the_oracle_part_where_components_overlap_but_not_where_separated
     )
     error = near["weight_sq_error"].isel(generation=0).mean("replicate").values
     assert error[0] > 5 * error[1]
+    (warning,) = GaussianMixture.warnings(near)  # EM's slow convergence there is said
+    assert "EM stopped at its iteration cap in" in warning and "of 200 fits" in warning
 
 
 # -- runs from every door --
@@ -378,6 +380,9 @@ def test_cli_and_toml_run_the_mixture_and_refuse_a_bad_truth(tmp_path, capsys):
     assert float(ds["em_iterations"].isel(setting=0).min()) >= 1
     assert main(["summarize", str(out)]) == 0
     assert "tail mass" in capsys.readouterr().out
+    assert main(["diagnose", str(out), "--figures", str(tmp_path / "d")]) == 0
+    assert (tmp_path / "d" / "posterior_paths.png").is_file()
+    assert "complete-data" in capsys.readouterr().out
     bad = ["run", "--model", "gaussian-mixture", "--truth", "mixture:0.5:0:1,0.6:1:1"]
     assert main([*bad, "--out", str(tmp_path / "bad.nc"), "--no-progress"]) == 2
     assert "sum to 1.1, not 1" in capsys.readouterr().err
@@ -391,3 +396,31 @@ def test_cli_and_toml_run_the_mixture_and_refuse_a_bad_truth(tmp_path, capsys):
     assert main(["run", "--config", str(toml), "--out", str(out), "--no-progress"]) == 0
     ds = open_results(out)
     assert ds.sizes["component"] == 3 and ds.sizes["parameter"] == 9
+
+
+def test_every_scheme_pool_weight_and_decoding_runs_on_labelled_points():
+    # the loop's other ways of forming a training set work on points with labels
+    settings = [
+        {"method": "mle", "scheme": "accumulate", "real_fraction": "zero"},
+        {"method": "complete-data", "scheme": "accumulate-subsample", "real_fraction": "zero"},
+        {"method": "complete-data-mle", "real_fraction": "0.5", "real_weight": "0.8"},
+        {"method": "mle", "real_fraction": "0.5", "real_data": "fixed", "sample_size": "30"},
+        {"method": "complete-data", "real_fraction": "0.5", "real_data": "resampled"},
+        {
+            "method": "complete-data-mle",
+            "scheme": "replace",
+            "real_fraction": "zero",
+            "variance_scale": 0.5,
+        },
+    ]
+    for s in settings:
+        s.setdefault("sample_size", "40")
+    ds = run(_config(generations=3, settings=settings))
+    size = ds["train_size"].isel(replicate=0)
+    assert size.isel(setting=0).values.tolist() == [40, 80, 120, 160]  # accumulated
+    assert size.isel(setting=1).values.tolist() == [40, 40, 40, 40]  # subsampled
+    # a variance scale of 0.5 under replace shrinks the sds by sqrt(0.5) a generation
+    ratio = ds["sigma_mean"].isel(setting=5).mean(("replicate", "component"))
+    assert float(ratio.isel(generation=3) / ratio.isel(generation=0)) < 0.5
+    with pytest.raises(ValueError, match="decodes token laws"):
+        _config(settings=[{"method": "mle", "temperature": 0.5}])

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from bayescollapse import RunConfig, run
+from bayescollapse.models.mixture.family import GaussianMixture
 
 pytestmark = pytest.mark.slow
 
@@ -64,6 +65,8 @@ def test_free_means_switch_labels_and_both_the_record_and_r_hat_say_so(results):
     assert switching.max() > 0.4
     split = (switching > 0.2) & (switching < 0.8)  # the chains disagree
     assert np.all(free["r_hat_max"].values[split] > 1.5)
+    said = GaussianMixture.warnings(results)
+    assert len(said) == 1 and "pymc-unordered" in said[0] and "labels switched" in said[0]
     # relabelled, its summaries agree with the ordered model's at generation 0
     gap = np.abs(free["mu_mean"] - results.isel(setting=1)["mu_mean"]).isel(generation=0)
     assert float(gap.max()) < 0.05
