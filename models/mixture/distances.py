@@ -17,7 +17,6 @@ components of weight 0 are ignored (a lost component's mean and sd may be NaN).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 __all__ = [
     "HERMITE_NODES",
@@ -57,12 +56,16 @@ def _live(weights, mu, sigma) -> tuple[np.ndarray, ...]:
 
 def mixture_cdf(x, weights, mu, sigma) -> np.ndarray:
     """Return the mixture CDF at ``x`` (R, G), parameters (R, J): shape (R, G)."""
+    from scipy.special import ndtr  # not at import: an MLE run of another model needs no SciPy
+
     w, m, s = (np.asarray(v)[:, None, :] for v in _live(weights, mu, sigma))
     return (w * ndtr((x[..., None] - m) / s)).sum(axis=-1) / w.sum(axis=-1)
 
 
 def mixture_sf(x, weights, mu, sigma) -> np.ndarray:
     """Return the mixture survival function ``1 - F`` at ``x`` (R, G), without cancellation."""
+    from scipy.special import ndtr  # not at import: an MLE run of another model needs no SciPy
+
     w, m, s = (np.asarray(v)[:, None, :] for v in _live(weights, mu, sigma))
     return (w * ndtr((m - x[..., None]) / s)).sum(axis=-1) / w.sum(axis=-1)
 
@@ -85,6 +88,8 @@ def log_sum_exp(terms: np.ndarray) -> np.ndarray:
 
 def _probit_cdf(x, w, m, s) -> np.ndarray:
     """Return ``Phi^-1(F(x))``, from the survival function above the median (no cancellation)."""
+    from scipy.special import ndtri  # not at import: an MLE run of another model needs no SciPy
+
     lower = mixture_cdf(x, w, m, s)
     upper = mixture_sf(x, w, m, s)
     with np.errstate(divide="ignore"):

@@ -258,8 +258,7 @@ class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
     @staticmethod
     def log_likelihood(posterior, observed) -> xr.Dataset:
         """Return each point's mixture log-density under each posterior draw (NaN padding)."""
-        from scipy.special import logsumexp
-
+        from bayescollapse.models.mixture.distances import log_sum_exp
         from bayescollapse.models.mixture.em import mixture_log_density
 
         x = observed["x"].values
@@ -267,7 +266,7 @@ class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
             posterior[n].transpose("chain", "draw", "replicate", "component").values
             for n in ("weights", "mu", "sigma")
         ]
-        cells = logsumexp(mixture_log_density(np.nan_to_num(x), *parts), axis=-1)
+        cells = log_sum_exp(mixture_log_density(np.nan_to_num(x), *parts))
         return xr.Dataset({"x": (_DRAW_POINTS, np.where(np.isnan(x), np.nan, cells))})
 
     def kept_values(self, config) -> int:
