@@ -70,6 +70,12 @@ class MixtureParams:
     prior_beta: float = param(1.0, "NIG beta0 (> 0)", prior="beta0")
 
 
+def _draw_parts(posterior) -> list[np.ndarray]:
+    """Return the draws of the weights, means and sds, each (chain, draw, replicate, J)."""
+    dims = ("chain", "draw", "replicate", "component")
+    return [posterior[n].transpose(*dims).values for n in ("weights", "mu", "sigma")]
+
+
 @register_family
 @dataclass(frozen=True)
 class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
@@ -244,10 +250,7 @@ class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
     def predictive_dataset(posterior, observed, *, rng) -> xr.Dataset:
         """Draw the points again, one set per posterior draw (each replicate's n points)."""
         x = observed["x"].values
-        parts = [
-            posterior[n].transpose("chain", "draw", "replicate", "component").values
-            for n in ("weights", "mu", "sigma")
-        ]
+        parts = _draw_parts(posterior)
         chains, draws, reps, comps = parts[0].shape
         flat = [v.reshape(-1, comps) for v in parts]
         sizes = np.full(flat[0].shape[0], x.shape[1])
@@ -262,16 +265,15 @@ class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
         from bayescollapse.models.mixture.em import mixture_log_density
 
         x = observed["x"].values
-        parts = [
-            posterior[n].transpose("chain", "draw", "replicate", "component").values
-            for n in ("weights", "mu", "sigma")
-        ]
-        cells = log_sum_exp(mixture_log_density(np.nan_to_num(x), *parts))
+        cells = log_sum_exp(mixture_log_density(np.nan_to_num(x), *_draw_parts(posterior)))
         return xr.Dataset({"x": (_DRAW_POINTS, np.where(np.isnan(x), np.nan, cells))})
 
     def kept_values(self, config) -> int:
-        """Return the parameters, and the largest training set's points twice."""
-        return 3 * self.components + 2 * largest_training_set(config)
+        """Return the parameters, the largest training set's points twice, and J per point.
+
+        The pointwise log-likelihood passes through one term per point and component.
+        """
+        return 3 * self.components + (2 + self.components) * largest_training_set(config)
 
     def working_memory(self, config) -> int:
         """Return the default, plus EM's arrays (replicate x restart x point x component)."""
