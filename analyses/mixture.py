@@ -2,7 +2,7 @@
 
 Part 1, Shumailov et al. (Nature 2024): a two-component mixture in one dimension,
 0.5 N(-2, 1) + 0.5 N(2, 1), refitted by EM on n = 1000 points it wrote itself (replace),
-2000 generations, beside the complete-data MLE (the labels kept: its weights are a
+2000 generations (10 replicates), beside the complete-data MLE (the labels kept: its weights are a
 Wright-Fisher chain). Part 2, the seed paper's regimes (alpha 0.1 constant, 0.5 t^-0.5
 decaying; replace and accumulate) with EM, the complete-data MLE and posterior. Part 3,
 NUTS on the marginalised mixture (ordered means) against the complete-data oracle on
@@ -52,6 +52,7 @@ def _shumailov(size: dict) -> RunConfig:
             "generations": size["long"],
             "replicates": size["shumailov"],
             "seed": SEED,
+            "em_restarts": 2,
             "settings": settings,
         }
     )
@@ -66,6 +67,7 @@ def _regimes(size: dict) -> RunConfig:
             "generations": size["generations"],
             "replicates": size["cheap"],
             "seed": SEED,
+            "em_restarts": 2,
         }
     )
     methods = {"method": ["mle", "complete-data-mle", "complete-data"], "synthetic": ["ancestral"]}
@@ -191,10 +193,10 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         if quick
         else dict(
             long=2000,
-            shumailov=20,
-            n=500,
-            generations=30,
-            cheap=100,
+            shumailov=10,
+            n=300,
+            generations=20,
+            cheap=60,
             m=300,
             nuts_generations=20,
             pymc=8,
@@ -252,6 +254,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         params={
             "truth": TRUTH,
             "Shumailov": f"n = 1000, replace, {size['long']} gens, {size['shumailov']} replicates",
+            "EM": "2 restarts (quantiles, one random), tol 1e-7 nats per point",
             "regimes": f"n = {size['n']}, {size['generations']} gens, {size['cheap']} replicates",
             "NUTS": f"n = {size['m']}, alpha 0.1, {size['nuts_generations']} gens, "
             f"{size['pymc']} replicates",

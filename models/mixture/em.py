@@ -22,8 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayescollapse.models.mixture.distances import log_sum_exp
-
 __all__ = ["EMResult", "em_fit", "mixture_log_density"]
 
 _LOG_ROOT_2PI = 0.5 * np.log(2 * np.pi)
@@ -70,16 +68,32 @@ def _starts(x, n, components: int, restarts: int, rng) -> np.ndarray:
 
 
 def _em_step(x, w, total, floor, params):
-    """One EM iteration on runs (A, N): returns the log-likelihood and the new parameters."""
+    """One EM iteration on runs (A, N): returns the log-likelihood and the new parameters.
+
+    Written for few passes over the (A, N, J) array: the responsibilities are made in
+    place, and each component's moments come from batched products with x and x^2 (x is
+    centred per replicate, so ``E x^2 - mu^2`` loses nothing to cancellation).
+    """
     weights, mu, sigma = params
-    terms = mixture_log_density(x, weights, mu, sigma)
-    per_point = log_sum_exp(terms)
-    ll = (w * per_point).sum(axis=-1) / total
-    resp = np.exp(terms - per_point[..., None]) * w[..., None]
-    nk = resp.sum(axis=1)
+    with np.errstate(divide="ignore"):
+        const = np.log(weights) - np.log(sigma) - _LOG_ROOT_2PI
+    terms = x[..., None] - mu[:, None, :]
+    terms *= (1.0 / sigma)[:, None, :]
+    terms *= terms
+    terms *= -0.5
+    terms += const[:, None, :]
+    top = terms.max(axis=-1)
+    top[~np.isfinite(top)] = 0.0
+    terms -= top[..., None]
+    np.exp(terms, out=terms)
+    mass = terms.sum(axis=-1)
+    ll = (w * (top + np.log(mass))).sum(axis=-1) / total
+    terms *= (w / mass)[..., None]  # the responsibilities times the points' weights
+    nk = terms.sum(axis=1)
     safe = np.maximum(nk, 1e-300)
-    new_mu = (resp * x[..., None]).sum(axis=1) / safe
-    new_var = (resp * (x[..., None] - new_mu[:, None, :]) ** 2).sum(axis=1) / safe
+    moments = np.stack([x, x * x], axis=1) @ terms  # (A, 2, J): sums of r x and r x^2
+    new_mu = moments[:, 0] / safe
+    new_var = moments[:, 1] / safe - new_mu**2
     alive = nk > 1e-12  # a dead component keeps its mean and sd (its weight is 0)
     new = (
         nk / total[:, None],
@@ -96,7 +110,7 @@ def em_fit(
     *,
     rng: np.random.Generator,
     restarts: int = 4,
-    tol: float = 1e-8,
+    tol: float = 1e-7,
     max_iter: int = 500,
     var_floor: float = 1e-6,
 ) -> EMResult:
@@ -111,8 +125,9 @@ def em_fit(
     total = weight.sum(axis=1)
     xv = np.where(weight > 0, x, 0.0)
     mean = (weight * xv).sum(axis=1) / total
-    var = (weight * (xv - mean[:, None]) ** 2).sum(axis=1) / total
-    starts = _starts(np.where(weight > 0, x, np.nan), n, components, restarts, rng)
+    xv = np.where(weight > 0, xv - mean[:, None], 0.0)  # centred: EM is shift-equivariant
+    var = (weight * xv**2).sum(axis=1) / total
+    starts = _starts(np.where(weight > 0, xv, np.nan), n, components, restarts, rng)
     row = np.repeat(np.arange(reps), restarts)  # the replicate of each run
     mu = starts.reshape(-1, components)
     params = [np.full(mu.shape, 1.0 / components), mu, np.repeat(np.sqrt(var), restarts)]
@@ -137,6 +152,7 @@ def em_fit(
     converged = np.ones(runs, bool)
     converged[active] = False
     best = np.argmax(ll_old.reshape(reps, restarts), axis=1) + np.arange(reps) * restarts
+    params[1] += np.repeat(mean, restarts)[:, None]
     order = np.argsort(params[1][best], axis=1)
 
     def chosen(values):

@@ -59,7 +59,7 @@ class MixtureParams:
 
     em_restarts: int = param(4, "EM starts (the data's quantiles, then random points)")
     em_tol: float = param(
-        1e-8, "EM stops when the mean log-likelihood per point rises by less", metavar="NATS"
+        1e-7, "EM stops when the mean log-likelihood per point rises by less", metavar="NATS"
     )
     em_max_iter: int = param(500, "EM iterations at most")
     lost_below: float = param(0.01, "a component of weight below this is counted lost")
