@@ -424,3 +424,13 @@ def test_every_scheme_pool_weight_and_decoding_runs_on_labelled_points():
     assert float(ratio.isel(generation=3) / ratio.isel(generation=0)) < 0.5
     with pytest.raises(ValueError, match="decodes token laws"):
         _config(settings=[{"method": "mle", "temperature": 0.5}])
+
+
+def test_a_setting_without_a_method_runs_the_familys_exact_posterior():
+    # the package's default method is 'conjugate'; the mixture's exact posterior is named
+    # 'complete-data', and a setting that names no method runs it (its own name kept)
+    default = RunConfig.from_dict({"model": "gaussian-mixture"}).settings[0]
+    assert default.method == "complete-data" and "complete-data" in default.name
+    named = RunConfig.from_dict({"model": "gaussian-mixture", "settings": [{"name": "mine"}]})
+    assert named.settings[0].method == "complete-data" and named.settings[0].name == "mine"
+    assert RunConfig.from_dict({"model": "gaussian"}).settings[0].method == "conjugate"
