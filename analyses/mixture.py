@@ -107,6 +107,19 @@ def _snapshots(ds, generations) -> plt.Figure:
             ax.plot(x, np.exp(mixture_log_pdf(x[None], *fit))[0], color=color, label=f"t = {t}")
         ax.set_title(str(setting), fontsize=9)
         ax.set_xlabel("x")
+    top = 3 * float(np.exp(mixture_log_pdf(x[None], *truth)).max())
+    for ax in axes:  # a collapsed fit's spike would flatten the rest: cut it, say its height
+        peaks = [line.get_ydata().max() for line in ax.get_lines()]
+        if max(peaks) > top:
+            ax.text(
+                0.02,
+                0.95,
+                f"cut at {top:.2f}; peak {max(peaks):.1f}",
+                transform=ax.transAxes,
+                fontsize=8,
+                va="top",
+            )
+        ax.set_ylim(0, top)
     axes[0].set_ylabel("fitted density (replicate 0)")
     axes[1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
