@@ -149,6 +149,38 @@ def _shape_curves(ds) -> plt.Figure:
     return fig
 
 
+def _diagnostics_figure(runs: dict) -> plt.Figure:
+    """Per generation, each NUTS setting's largest R-hat, divergences and smallest bulk ESS."""
+    panels = (
+        ("r_hat_max", "largest R-hat", "max", 1.01),
+        ("divergences", "divergences (all blocks)", "sum", None),
+        ("ess_bulk_min", "smallest bulk ESS", "min", 400),
+    )
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    for ax, (name, title, how, line) in zip(axes, panels, strict=True):
+        k = 0
+        for case, ds in runs.items():
+            for setting in ds["setting"].values:
+                values = ds[name].sel(setting=setting)
+                if not np.isfinite(values).any():
+                    continue  # the oracle: exact, no sampler
+                inner = [d for d in values.dims if d != "generation"]
+                per_generation = getattr(values, how)(inner)
+                label = f"{str(setting).split(' ')[-2]} ({case})"
+                ax.plot(
+                    values["generation"], per_generation, "o-", ms=3, color=f"C{k}", label=label
+                )
+                k += 1
+        if line is not None:
+            ax.axhline(line, color="k", ls=":", lw=1)
+        ax.set_yscale({"r_hat_max": "linear", "divergences": "symlog"}.get(name, "log"))
+        ax.set_xlabel("generation")
+        ax.set_title(title, fontsize=9)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def _diagnostics_rows(ds) -> list[str]:
     """One line per NUTS setting: divergences, largest R-hat, smallest bulk ESS, flagged share."""
     lines = []
@@ -236,6 +268,11 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         save_figure(_shape_curves(shumailov), folder, "mixture_shape.png"),
         save_figure(plot_error(ds), folder, "mixture_regimes.png"),
         save_figure(plot_error(sampled[0]), folder, "mixture_nuts.png"),
+        save_figure(
+            _diagnostics_figure(dict(zip(nuts, sampled, strict=True))),
+            folder,
+            "mixture_diagnostics.png",
+        ),
     ]
     numbers = _weight_numbers(shumailov) + _weight_numbers(ds)
     end = shumailov.isel(generation=-1)
@@ -261,7 +298,11 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
             "complete-data MLE (truth dashed). Second: W2 to the truth, tail mass beyond the "
             "truth's 1 % and 99 % quantiles (0.02 dotted) and the share of bimodal fits. "
             "Third: W2 per regime of the seed paper, EM and the complete-data fits. Fourth: "
-            "NUTS (ordered and free means) beside the oracle on separated components."
+            "NUTS (ordered and free means) beside the oracle on separated components. "
+            "Fifth: the sampler's diagnostics per generation (dotted: R-hat 1.01, bulk ESS "
+            "400): the ordered model is clean on separated components; free means fail R-hat "
+            "every generation (label switching); on overlapping components the ordered model "
+            "diverges and its chains disagree, the posterior being multimodal."
         ),
         figures=figs,
         params={

@@ -1,7 +1,8 @@
 """Results are bit-identical to the reference release, and its files stay readable.
 
 ``tests/golden/*.nc`` were written by ``tests/golden/make_golden.py`` before the families
-refactor (issue 25). Each is opened with today's reader, and its recorded configuration
+refactor (issue 25); the regression and mixture cases when those families landed (issues
+29, 30; ``make_golden.py --only CASE`` writes a new case alone). Each is opened with today's reader, and its recorded configuration
 (the JSON in its attrs, as that release wrote it) is run again: every variable must equal
 the stored one exactly. A one-line change to a stream key, a default, a scheme or a
 metric fails here.
@@ -41,7 +42,7 @@ def _assert_same(stored, fresh, *, generations=None) -> None:
 
 def test_golden_files_exist():
     # a glob that finds nothing would make the tests below vanish silently
-    assert len(FAST) == 6 and len(PYMC) == 3
+    assert len(FAST) == 8 and len(PYMC) == 4
 
 
 @pytest.mark.parametrize("path", FAST, ids=lambda p: p.stem)

@@ -97,6 +97,27 @@ CASES: dict[str, dict] = {
             {"method": "mle", "sample_size": "30", "real_weight": "0.7"},
         ],
     },
+    "regression_fits": {
+        "model": "linear-regression",
+        "dim": 3,
+        "settings": [
+            {"method": "mle", "sample_size": "30"},
+            {"method": "unbiased", "scheme": "replace", "real_fraction": "zero"},
+            {"method": "conjugate", "sample_size": "30", "synthetic": "predictive"},
+            {"method": "conjugate", "scheme": "accumulate-subsample", "real_fraction": "zero"},
+        ],
+    },
+    "mixture_fits": {
+        "model": "gaussian-mixture",
+        "truth": "mixture:0.3:-2:1,0.7:1:0.5",
+        "settings": [
+            {"method": "mle", "sample_size": "40"},
+            {"method": "complete-data-mle", "scheme": "replace", "real_fraction": "zero"},
+            {"method": "complete-data", "sample_size": "40", "synthetic": "predictive"},
+            {"method": "complete-data", "sample_size": "40", "prior_update": "carry"},
+            {"method": "mle", "sample_size": "30", "real_data": "fixed", "variance_scale": 0.8},
+        ],
+    },
 }
 
 PYMC_CASES: dict[str, dict] = {
@@ -126,6 +147,13 @@ PYMC_CASES: dict[str, dict] = {
         "generations": 1,
         "settings": [{"method": "pymc", "sample_size": "30"}],
     },
+    "mixture_pymc": {
+        "model": "gaussian-mixture",
+        "draws": 100,
+        "tune": 100,
+        "generations": 1,
+        "settings": [{"method": "pymc", "sample_size": "60"}],
+    },
 }
 
 
@@ -138,8 +166,10 @@ def main() -> None:
     """Write every case (and the PyMC ones with ``--pymc``) next to this file."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--pymc", action="store_true", help="also the PyMC cases")
+    p.add_argument("--only", nargs="+", metavar="CASE", help="write these cases only (new ones)")
     args = p.parse_args()
     cases = {**CASES, **(PYMC_CASES if args.pymc else {})}
+    cases = {k: v for k, v in cases.items() if not args.only or k in args.only}
     for name, keys in cases.items():
         path = save_results(run(config(keys)), HERE / f"{name}.nc", overwrite=True)
         print(path)
