@@ -4,8 +4,8 @@
 refactor (issue 25); the regression and mixture cases when those families landed (issues
 29, 30; ``make_golden.py --only CASE`` writes a new case alone). Each is opened with
 today's reader, and its recorded configuration (the JSON in its attrs, as that release
-wrote it) is run again: every variable must equal the stored one exactly. A one-line change to a stream key, a default, a scheme or a
-metric fails here.
+wrote it) is run again: every variable must equal the stored one exactly. A one-line
+change to a stream key, a default, a scheme or a metric fails here.
 """
 
 from __future__ import annotations
