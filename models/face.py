@@ -80,6 +80,9 @@ class FamilyFace:
     curve_variables: ClassVar[tuple[str, ...]] = ()
     #: the method a paired comparison takes as baseline when the user names none
     baseline: ClassVar[str] = "mle"
+    #: the method a setting that names none runs (the package's default, ``conjugate``,
+    #: unless the family's exact posterior has another name)
+    default_method: ClassVar[str] = "conjugate"
 
     @classmethod
     def path_panels(cls, ds, parameters: Sequence[int] | None = None) -> list[PathPanel]:

@@ -411,7 +411,7 @@ def _with_family_default(settings: tuple, model: str) -> tuple:
     """
     from bayescollapse.models.registry import method_names
 
-    own = getattr(REGISTRY[model], "default_method", DEFAULT_METHOD)
+    own = getattr(REGISTRY[model], "default_method", DEFAULT_METHOD)  # a face member
     if own == DEFAULT_METHOD or DEFAULT_METHOD in method_names(model):
         return settings
 
