@@ -153,3 +153,20 @@ def test_tests_mirror_the_rooms():
         modules = {p.stem for p in (PACKAGE / room).glob("*.py") if p.stem != "__init__"}
         stray = [p.name for p in tests.glob("test_*.py") if p.stem.removeprefix("test_") in modules]
         assert stray == [], f"{room}: {stray}"
+
+
+def test_every_package_folder_is_listed_for_the_wheel():
+    # setuptools' explicit package list: a folder left out installs nowhere (the regression
+    # family was missing from it until the mixture's issue)
+    import tomllib
+
+    root = PACKAGE.parent
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    listed = set(pyproject["tool"]["setuptools"]["packages"])
+    folders = {("bayescollapse",): PACKAGE, ("bayescollapse", "models"): root / "models"}
+    found = {
+        ".".join((*prefix, *p.parent.relative_to(base).parts))
+        for prefix, base in folders.items()
+        for p in base.rglob("__init__.py")
+    }
+    assert found - listed == set()
