@@ -31,6 +31,19 @@ def _colors(ds: xr.Dataset, settings: list[str]) -> dict[str, tuple]:
     return {s: plt.cm.tab10(i % 10) for i, s in enumerate(settings)}
 
 
+def _panel_grid(panels: int, cols: int = 3) -> tuple[plt.Figure, np.ndarray]:
+    """Return a figure of ``panels`` axes in rows of ``cols`` (readable at a page's width).
+
+    The axes come as one row, shape (1, panels), the unused cells of the last row removed.
+    """
+    cols = min(panels, cols)
+    rows = -(-panels // cols)
+    fig, grid = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows + 0.6), squeeze=False)
+    for ax in grid.ravel()[panels:]:
+        ax.remove()
+    return fig, grid.ravel()[:panels][None, :]
+
+
 def _finish(fig, axes, title: str, *, integer: bool = True) -> plt.Figure:
     for ax in np.ravel(axes):
         ax.grid(alpha=0.3)
@@ -69,7 +82,7 @@ def plot_posterior_paths(
         raise ValueError(f"model {ds.attrs['model']!r} names no parameters to draw the paths of")
     colors = _colors(ds, settings)
     gen = ds["generation"].values
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
+    fig, axes = _panel_grid(len(panels))
     for ax, panel in zip(axes[0], panels, strict=True):
         for s in settings:
             row = ds.sel(setting=s, **panel.where).isel(replicate=replicate)
@@ -146,13 +159,7 @@ def plot_calibration(ds: xr.Dataset) -> plt.Figure:
     colors = _colors(ds, settings)
     gen = ds["generation"].values
     levels = ds["level"].values
-    panels = len(levels) + 2
-    cols = min(panels, 3)  # rows of three stay readable at a page's width
-    rows = -(-panels // cols)
-    fig, grid = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows + 0.6), squeeze=False)
-    for ax in grid.ravel()[panels:]:
-        ax.remove()
-    axes = grid.ravel()[:panels][None, :]
+    fig, axes = _panel_grid(len(levels) + 2)
     for ax, level in zip(axes[0], levels, strict=False):
         for s in settings:
             mean, half = replicate_band(ds["central_coverage"].sel(setting=s, level=level))

@@ -302,7 +302,7 @@ class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
             raise ValueError(f"component {bad[0]} is out of range 0..{comps - 1}")
         return [
             PathPanel(
-                f"{name} {j}",
+                f"{name.removesuffix('s') if name == 'weights' else name} {j}",
                 {"component": j},
                 f"{name}_mean",
                 f"{name}_hdi_lower",
