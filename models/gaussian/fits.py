@@ -37,7 +37,9 @@ __all__ = [
     "invgamma_sqrt_logpdf",
     "invgamma_sqrt_mean",
     "invgamma_sqrt_ppf",
+    "nig_draws",
     "nig_from_draws",
+    "nig_predictive_scale",
     "nig_update",
     "points_given_stats",
 ]
@@ -269,6 +271,29 @@ def invgamma_sqrt_logpdf(s, alpha, beta):
     return np.where((s > 0) & np.isfinite(s), out, -np.inf)
 
 
+def nig_draws(nig: tuple, shape: tuple, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Draw ``(mu, sigma2)`` from NIG ``(mu, kappa, alpha, beta)``, of ``shape`` + its shape.
+
+    ``sigma2 ~ InvGamma(alpha, beta)`` first, then ``mu | sigma2 ~ N(mu_n, sigma2 / kappa)``.
+    """
+    mu, kappa, alpha, beta = nig
+    full = (*shape, *np.shape(mu))
+    sigma2 = beta / rng.standard_gamma(np.broadcast_to(alpha, full))
+    return mu + np.sqrt(sigma2 / kappa) * rng.standard_normal(full), sigma2
+
+
+def nig_predictive_scale(nig: tuple, variance_scale: float = 1.0) -> np.ndarray:
+    """Return the scale of the NIG's Student-t predictive (``2 alpha`` degrees of freedom).
+
+    A point drawn with variance ``c sigma2`` about a fresh parameter draw has squared scale
+    ``beta (1 + c kappa) / (alpha kappa)`` (``c = 1``: ``beta (kappa + 1) / (alpha kappa)``).
+    """
+    _, kappa, alpha, beta = nig
+    c = variance_scale
+    spread = kappa + 1 if c == 1 else 1 + c * kappa
+    return np.sqrt(beta * spread / (alpha * kappa))
+
+
 @dataclass(frozen=True)
 class NIGPosterior:
     """Exact Normal-Inverse-Gamma posterior per replicate: ``(mu, kappa, alpha, beta)``."""
@@ -350,9 +375,7 @@ class NIGPosterior:
 
     def posterior_groups(self, *, draws: int, chains: int, rng) -> dict:
         """ArviZ ``posterior`` group for storage: exact draws of (mu, sigma)."""
-        shape = (chains, draws, *self.mu.shape)
-        sigma2 = self.beta / rng.standard_gamma(np.broadcast_to(self.alpha, shape))
-        mu = self.mu + np.sqrt(sigma2 / self.kappa) * rng.standard_normal(shape)
+        mu, sigma2 = nig_draws(self.nig, (chains, draws), rng)
         dims = ("chain", "draw", "replicate")
         return {"posterior": xr.Dataset({"mu": (dims, mu), "sigma": (dims, np.sqrt(sigma2))})}
 
@@ -374,14 +397,11 @@ class NIGPosterior:
         """Return how :meth:`synthetic` writes points in ``mode`` (see there)."""
         check_mode(mode)
         if mode == "ancestral":
-            sigma2 = self.beta / rng.standard_gamma(self.alpha)
-            mu = self.mu + np.sqrt(sigma2 / self.kappa) * rng.standard_normal(self.mu.shape)
+            mu, sigma2 = nig_draws(self.nig, (), rng)
             return PointLaw(mu, decoding.scale_sigma(np.sqrt(sigma2)))
         if mode == "plugin":
             return PointLaw(self.mu, decoding.scale_sigma(np.sqrt(self.sigma2_mean)))
-        c = decoding.variance_scale
-        spread = self.kappa + 1 if c == 1 else 1 + c * self.kappa
-        scale = np.sqrt(self.beta * spread / (self.alpha * self.kappa))
+        scale = nig_predictive_scale(self.nig, decoding.variance_scale)
         df = 2 * self.alpha
 
         def draw(shape):

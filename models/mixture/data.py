@@ -21,6 +21,7 @@ __all__ = [
     "draw_labels",
     "draw_mixture",
     "parse_truth",
+    "weighted_moments",
 ]
 
 
@@ -46,6 +47,10 @@ class MixtureTruth:
     def params(self) -> tuple[np.ndarray, ...]:
         """``(weights, mu, sigma)`` as one replicate's arrays, each (1, J)."""
         return self.weights[None], self.mu[None], self.sigma[None]
+
+    def tiled(self, replicates: int) -> tuple[np.ndarray, ...]:
+        """``(weights, mu, sigma)`` for every replicate, each (R, J) (read-only views)."""
+        return tuple(np.broadcast_to(v, (replicates, self.components)) for v in self.params)
 
     @functools.cached_property
     def tail_points(self) -> tuple[float, float]:
@@ -145,6 +150,17 @@ def draw_mixture(weights, mu, sigma, sizes, rng: np.random.Generator) -> Mixture
     return MixturePoints(x, np.where(mask, labels, -1), mask.astype(float))
 
 
+def weighted_moments(x: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's weighted mean and variance (divisor: the total weight).
+
+    ``x`` (R, N) may hold NaN where ``weight`` is 0 (the padding).
+    """
+    xv = np.where(weight > 0, x, 0.0)
+    total = weight.sum(axis=1)
+    mean = (weight * xv).sum(axis=1) / total
+    return mean, (weight * (xv - mean[:, None]) ** 2).sum(axis=1) / total
+
+
 @dataclass(frozen=True)
 class ComponentStats:
     """Per replicate and component (R, J): weighted count, mean and sum of squares."""
@@ -219,16 +235,19 @@ class MixturePoints:
             index = np.argsort(keys, axis=1)
         return self.pick(index, sizes)
 
-    def component_stats(self, components: int) -> ComponentStats:
-        """Return each component's weighted count, mean and sum of squared deviations."""
+    def _cells(self, components: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Return each point's (replicate, label) cell index, the kept points, the cells."""
         reps = self.x.shape[0]
         keep = self.z >= 0
-        cell = (np.arange(reps)[:, None] * components + self.z)[keep]
+        return (np.arange(reps)[:, None] * components + self.z)[keep], keep, reps * components
+
+    def component_stats(self, components: int) -> ComponentStats:
+        """Return each component's weighted count, mean and sum of squared deviations."""
+        cell, keep, size = self._cells(components)
         w, x = self.weight[keep], self.x[keep]
-        size = reps * components
 
         def total(values):
-            return np.bincount(cell, weights=values, minlength=size).reshape(reps, components)
+            return np.bincount(cell, weights=values, minlength=size).reshape(-1, components)
 
         count = total(w)
         mean = total(w * x) / np.where(count > 0, count, 1.0)
@@ -237,7 +256,9 @@ class MixturePoints:
 
     def label_counts(self, components: int) -> np.ndarray:
         """Return the points (unweighted) per replicate and component label, (R, J)."""
-        reps = self.x.shape[0]
-        keep = self.z >= 0
-        cell = (np.arange(reps)[:, None] * components + self.z)[keep]
-        return np.bincount(cell, minlength=reps * components).reshape(reps, components)
+        cell, _, size = self._cells(components)
+        return np.bincount(cell, minlength=size).reshape(-1, components)
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return each replicate's weighted mean and variance (see :func:`weighted_moments`)."""
+        return weighted_moments(self.x, self.weight)

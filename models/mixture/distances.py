@@ -26,6 +26,7 @@ __all__ = [
     "MODE_GRID",
     "mixture_cdf",
     "mixture_kl",
+    "mixture_log_density",
     "mixture_log_pdf",
     "mixture_modes",
     "mixture_quantiles",
@@ -42,6 +43,7 @@ QUANTILE_GRID = 256
 NEWTON_STEPS = 3
 #: the levels ``v`` of the W2 rule (``u = Phi(v)``)
 W2_LEVELS = np.linspace(-8.0, 8.0, 257)
+_LOG_ROOT_2PI = 0.5 * np.log(2 * np.pi)
 
 
 def _live(weights, mu, sigma) -> tuple[np.ndarray, ...]:
@@ -63,20 +65,35 @@ def mixture_cdf(x, weights, mu, sigma) -> np.ndarray:
 
 
 def mixture_sf(x, weights, mu, sigma) -> np.ndarray:
-    """Return the mixture survival function ``1 - F`` at ``x`` (R, G), without cancellation."""
-    from scipy.special import ndtr  # not at import: an MLE run of another model needs no SciPy
+    """Return the mixture survival function ``1 - F`` at ``x`` (R, G), without cancellation.
 
-    w, m, s = (np.asarray(v)[:, None, :] for v in _live(weights, mu, sigma))
-    return (w * ndtr((m - x[..., None]) / s)).sum(axis=-1) / w.sum(axis=-1)
+    It is the CDF of the mirrored mixture at ``-x``.
+    """
+    return mixture_cdf(-x, weights, -np.asarray(mu), sigma)
+
+
+def mixture_log_density(x, weights, mu, sigma) -> np.ndarray:
+    """Return the per-component terms ``log w_j + log N(x; mu_j, sigma_j)``, components last.
+
+    ``x`` broadcasts against the parameters with one more axis (points) before the last.
+    """
+    with np.errstate(divide="ignore"):
+        log_w = np.log(weights)
+    z = (x[..., None] - mu[..., None, :]) / sigma[..., None, :]
+    return log_w[..., None, :] - np.log(sigma)[..., None, :] - _LOG_ROOT_2PI - 0.5 * z**2
 
 
 def mixture_log_pdf(x, weights, mu, sigma) -> np.ndarray:
     """Return the mixture log-density at ``x`` (R, G), parameters (R, J): shape (R, G)."""
-    w, m, s = (np.asarray(v)[:, None, :] for v in _live(weights, mu, sigma))
-    with np.errstate(divide="ignore"):
-        terms = np.log(w / w.sum(axis=-1, keepdims=True)) - np.log(s)
-    terms = terms - 0.5 * np.log(2 * np.pi) - 0.5 * ((x[..., None] - m) / s) ** 2
-    return log_sum_exp(terms)
+    w, m, s = _live(weights, mu, sigma)
+    return log_sum_exp(mixture_log_density(x, w / w.sum(axis=-1, keepdims=True), m, s))
+
+
+def _span(weights, mu, sigma, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``min(mu - width sigma)`` and ``max(mu + width sigma)`` over live components."""
+    live = weights > 0
+    lo = np.where(live, mu - width * sigma, np.inf).min(axis=1)
+    return lo, np.where(live, mu + width * sigma, -np.inf).max(axis=1)
 
 
 def log_sum_exp(terms: np.ndarray) -> np.ndarray:
@@ -106,10 +123,8 @@ def mixture_quantiles(v, weights, mu, sigma) -> np.ndarray:
     ``g`` closer to ``v`` is not taken.
     """
     w, m, s = _live(weights, mu, sigma)
-    live = w > 0
     v = np.asarray(v, float)
-    lo = np.where(live, m - 12 * s, np.inf).min(axis=1)
-    hi = np.where(live, m + 12 * s, -np.inf).max(axis=1)
+    lo, hi = _span(w, m, s, 12)
     grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, QUANTILE_GRID)
     table = _probit_cdf(grid, w, m, s)
     x = np.stack([np.interp(v, table[r], grid[r]) for r in range(grid.shape[0])])
@@ -153,9 +168,7 @@ def mixture_kl(first: tuple, second: tuple) -> np.ndarray:
 def mixture_modes(weights, mu, sigma) -> np.ndarray:
     """Count the local maxima of each replicate's mixture density (module text), (R,)."""
     w, m, s = _live(weights, mu, sigma)
-    live = w > 0
-    lo = np.where(live, m - 4 * s, np.inf).min(axis=1)
-    hi = np.where(live, m + 4 * s, -np.inf).max(axis=1)
+    lo, hi = _span(w, m, s, 4)
     grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0, 1, MODE_GRID)
     slope = np.diff(mixture_log_pdf(grid, w, m, s), axis=1)
     return ((slope[:, :-1] > 0) & (slope[:, 1:] <= 0)).sum(axis=1)

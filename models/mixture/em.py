@@ -22,20 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EMResult", "em_fit", "mixture_log_density"]
+from bayescollapse.models.mixture.data import weighted_moments
+
+__all__ = ["EMResult", "em_fit"]
 
 _LOG_ROOT_2PI = 0.5 * np.log(2 * np.pi)
-
-
-def mixture_log_density(x, weights, mu, sigma) -> np.ndarray:
-    """Return the per-component terms ``log w_j + log N(x; mu_j, sigma_j)``, components last.
-
-    ``x`` broadcasts against the parameters with one more axis (points) before the last.
-    """
-    with np.errstate(divide="ignore"):
-        log_w = np.log(weights)
-    z = (x[..., None] - mu[..., None, :]) / sigma[..., None, :]
-    return log_w[..., None, :] - np.log(sigma)[..., None, :] - _LOG_ROOT_2PI - 0.5 * z**2
 
 
 @dataclass(frozen=True)
@@ -123,15 +114,13 @@ def em_fit(
     reps = x.shape[0]
     n = (weight > 0).sum(axis=1)
     total = weight.sum(axis=1)
-    xv = np.where(weight > 0, x, 0.0)
-    mean = (weight * xv).sum(axis=1) / total
-    xv = np.where(weight > 0, xv - mean[:, None], 0.0)  # centred: EM is shift-equivariant
-    var = (weight * xv**2).sum(axis=1) / total
+    mean, var = weighted_moments(x, weight)
+    xv = np.where(weight > 0, x - mean[:, None], 0.0)  # centred: EM is shift-equivariant
     starts = _starts(np.where(weight > 0, xv, np.nan), n, components, restarts, rng)
     row = np.repeat(np.arange(reps), restarts)  # the replicate of each run
     mu = starts.reshape(-1, components)
-    params = [np.full(mu.shape, 1.0 / components), mu, np.repeat(np.sqrt(var), restarts)]
-    params[2] = np.broadcast_to(params[2][:, None], mu.shape).copy()
+    sigma = np.broadcast_to(np.repeat(np.sqrt(var), restarts)[:, None], mu.shape).copy()
+    params = [np.full(mu.shape, 1.0 / components), mu, sigma]
     runs = row.size
     ll_old = np.full(runs, -np.inf)
     iterations = np.zeros(runs, np.int64)

@@ -182,9 +182,7 @@ class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
     @staticmethod
     def sample_truth(truth: MixtureTruth, sizes, *, rng) -> MixturePoints:
         """Draw ``sizes[r]`` labelled points per replicate from the truth."""
-        reps = np.size(sizes)
-        tile = (np.broadcast_to(v, (reps, v.size)) for v in truth.params)
-        return draw_mixture(*tile, sizes, rng)
+        return draw_mixture(*truth.tiled(np.size(sizes)), sizes, rng)
 
     @staticmethod
     def combine(a: MixturePoints, b: MixturePoints) -> MixturePoints:
@@ -261,8 +259,7 @@ class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
     @staticmethod
     def log_likelihood(posterior, observed) -> xr.Dataset:
         """Return each point's mixture log-density under each posterior draw (NaN padding)."""
-        from bayescollapse.models.mixture.distances import log_sum_exp
-        from bayescollapse.models.mixture.em import mixture_log_density
+        from bayescollapse.models.mixture.distances import log_sum_exp, mixture_log_density
 
         x = observed["x"].values
         cells = log_sum_exp(mixture_log_density(np.nan_to_num(x), *_draw_parts(posterior)))
@@ -452,9 +449,7 @@ class CompleteDataFitter:
                 a, mu, kappa, alpha, beta, hdi_prob=self.family.hdi_prob, prior=prior
             )
         total = data.total_weight[:, None]
-        xv = np.where(data.weight > 0, data.x, 0.0)
-        mean = (data.weight * xv).sum(axis=1) / total[:, 0]
-        spread = (data.weight * (xv - mean[:, None]) ** 2).sum(axis=1) / total[:, 0]
+        spread = data.moments()[1]
         with np.errstate(invalid="ignore", divide="ignore"):
             var = stats.m2 / stats.count
         alive = stats.count > 0

@@ -35,7 +35,9 @@ from bayescollapse.models.gaussian.fits import (
     NIGPosterior,
     invgamma_mean,
     invgamma_sqrt_mean,
+    nig_draws,
     nig_from_draws,
+    nig_predictive_scale,
 )
 from bayescollapse.models.mixture.data import MixturePoints, draw_mixture
 from bayescollapse.models.probability_fits import check_mode
@@ -128,8 +130,7 @@ class CompleteDataPosterior:
     @property
     def _nig(self) -> NIGPosterior:
         """The components' NIG posteriors flattened to (R * J,)."""
-        parts = (self.mu, self.kappa, self.alpha, self.beta)
-        return NIGPosterior(*map(_flat, parts), hdi_prob=self.hdi_prob)
+        return NIGPosterior(*map(_flat, self.nig), hdi_prob=self.hdi_prob)
 
     def _shaped(self, values) -> np.ndarray:
         return np.asarray(values).reshape(*np.shape(values)[:-1], *self.mu.shape)
@@ -157,12 +158,17 @@ class CompleteDataPosterior:
     @property
     def carried_prior(self) -> tuple[np.ndarray, ...]:
         """The prior of the next generation under ``prior_update='carry'``."""
-        return self.a, self.mu, self.kappa, self.alpha, self.beta
+        return self.a, *self.nig
+
+    @property
+    def nig(self) -> tuple[np.ndarray, ...]:
+        """The components' NIG posteriors ``(mu, kappa, alpha, beta)``, each (R, J)."""
+        return self.mu, self.kappa, self.alpha, self.beta
 
     @property
     def drift_form(self) -> tuple[np.ndarray, tuple]:
         """The Dirichlet and the components' NIGs (exact here), for the drift."""
-        return self.a, (self.mu, self.kappa, self.alpha, self.beta)
+        return self.a, self.nig
 
     def hdi(self) -> tuple[np.ndarray, np.ndarray]:
         """Exact HDIs of the weights (Beta marginals), means (t) and sds, each (R, 3J)."""
@@ -204,10 +210,8 @@ class CompleteDataPosterior:
     def _draw(self, shape: tuple, rng) -> tuple[np.ndarray, ...]:
         """Exact draws of (weights, mu, sigma), each of ``shape`` + (R, J)."""
         g = rng.standard_gamma(np.broadcast_to(self.a, (*shape, *self.a.shape)))
-        weights = g / g.sum(axis=-1, keepdims=True)
-        sigma2 = self.beta / rng.standard_gamma(np.broadcast_to(self.alpha, weights.shape))
-        mu = self.mu + np.sqrt(sigma2 / self.kappa) * rng.standard_normal(weights.shape)
-        return weights, mu, np.sqrt(sigma2)
+        mu, sigma2 = nig_draws(self.nig, shape, rng)
+        return g / g.sum(axis=-1, keepdims=True), mu, np.sqrt(sigma2)
 
     def posterior_groups(self, *, draws: int, chains: int, rng) -> dict:
         """ArviZ ``posterior`` group for storage: exact draws of the weights, means and sds."""
@@ -232,9 +236,7 @@ class CompleteDataPosterior:
             sigma = decoding.scale_sigma(np.sqrt(self.sigma2_mean))
             return draw_mixture(self.weights_mean, self.mu, sigma, sizes, rng)
         points = draw_mixture(self.weights_mean, self.mu, np.ones_like(self.mu), sizes, rng)
-        c = decoding.variance_scale
-        spread = self.kappa + 1 if c == 1 else 1 + c * self.kappa
-        scale = np.sqrt(self.beta * spread / (self.alpha * self.kappa))
+        scale = nig_predictive_scale(self.nig, decoding.variance_scale)
         label = np.maximum(points.z, 0)
         pick = np.take_along_axis
         t = rng.standard_t(pick(2 * self.alpha, label, 1), size=points.x.shape)

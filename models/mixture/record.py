@@ -101,7 +101,7 @@ _NAMES = ("weights", "mu", "sigma")
 def shape_metrics(fitted: tuple, truth, *, lost_below: float) -> dict:
     """Distances to the truth and the fitted mixture's shape, per replicate."""
     reps = fitted[0].shape[0]
-    true = tuple(np.broadcast_to(v, (reps, v.size)) for v in (truth.weights, truth.mu, truth.sigma))
+    true = truth.tiled(reps)
     q01, q99 = truth.tail_points
     tails = mixture_cdf(np.full((reps, 1), q01), *fitted) + mixture_sf(
         np.full((reps, 1), q99), *fitted
@@ -150,19 +150,17 @@ def _posterior_rows(fit, truth, previous_fit, levels, rng) -> dict:
     return row
 
 
-def _real_component_count(data, comps: int):
+def _real_component_count(data, counts: np.ndarray):
     """Fresh real points per true component, where the training set is the newest batch.
 
-    The batch's label counts less the synthetic part's; None under an accumulating
-    scheme (the pool mixes generations).
+    The batch's label counts (``counts``) less the synthetic part's; None under an
+    accumulating scheme (the pool mixes generations).
     """
-    items = data.items
     written = data.synthetic
     size = 0 if written is None else written.n
-    if not np.array_equal(items.n, data.real + size):
+    if not np.array_equal(data.items.n, data.real + size):
         return None
-    counts = items.label_counts(comps)
-    return counts - (0 if written is None else written.label_counts(comps))
+    return counts - (0 if written is None else written.label_counts(counts.shape[1]))
 
 
 def mixture_record(
@@ -179,7 +177,7 @@ def mixture_record(
     """One generation's row of results: every variable's value per replicate."""
     fitted = (fit.weights_mean, fit.mu_mean, fit.sigma_mean)
     points = data.data
-    comps = truth.components
+    counts = data.items.label_counts(truth.components)  # the same points as the weighted data
     row = {
         "weights_mean": fitted[0],
         "mu_mean": fitted[1],
@@ -189,10 +187,10 @@ def mixture_record(
         "sigma_ratio": fitted[2] / truth.sigma,
         "train_size": points.n.astype(float),
         "real_count": data.real.astype(float),
-        "component_count": points.label_counts(comps).astype(float),
+        "component_count": counts.astype(float),
         **shape_metrics(fitted, truth, lost_below=lost_below),
     }
-    real = _real_component_count(data, comps)
+    real = _real_component_count(data, counts)
     if real is not None:
         row["real_component_count"] = real
     if fit.bayesian and summarise_posterior:

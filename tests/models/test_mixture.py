@@ -6,8 +6,13 @@ from scipy.special import gammaln
 
 from bayescollapse import RunConfig, run
 from bayescollapse.models.mixture.data import MixturePoints, draw_mixture, parse_truth
-from bayescollapse.models.mixture.distances import mixture_kl, mixture_modes, mixture_w2
-from bayescollapse.models.mixture.em import em_fit, mixture_log_density
+from bayescollapse.models.mixture.distances import (
+    mixture_kl,
+    mixture_log_density,
+    mixture_modes,
+    mixture_w2,
+)
+from bayescollapse.models.mixture.em import em_fit
 from bayescollapse.models.mixture.family import GaussianMixture
 from bayescollapse.models.mixture.record import shape_metrics
 from bayescollapse.theory.closed_forms import categorical_moments
