@@ -4,7 +4,9 @@ Every PyMC path, the built-in ``pymc`` ones and a user's model registered with
 :func:`~bayescollapse.models.registry.register_pymc_model`, runs through
 :class:`PyMCModelFitter`: the model is built and compiled by nutpie once per (build
 function, family's :meth:`model_key`, block size) and process, and each generation swaps
-in its data with ``with_data``. Its draws become the family's posterior fit (its
+in its data with ``with_data``. The model is sampled in standardised coordinates, so that
+each generation of a block can start from the previous one's adaptation (see
+:mod:`bayescollapse.models.warm_start`). Its draws become the family's posterior fit (its
 synthetic data, calibration and drift come from them) and its sampler run is diagnosed
 by :func:`bayescollapse.metrics.sampler.nuts_diagnostics`.
 """
@@ -12,6 +14,7 @@ by :func:`bayescollapse.metrics.sampler.nuts_diagnostics`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 
 import numpy as np
@@ -19,6 +22,7 @@ import xarray as xr
 
 from bayescollapse.metrics.sampler import nuts_diagnostics
 from bayescollapse.models.protocols import PosteriorFit, PyMCFamily
+from bayescollapse.models.warm_start import STANDARD, WarmStart, standardise
 
 __all__ = [
     "PyMCModelFitter",
@@ -100,26 +104,42 @@ def exact_arithmetic() -> None:
 
 
 def sample_nuts(
-    compiled, family, *, rng: np.random.Generator, cores: int | None = None, **data
+    compiled,
+    family,
+    *,
+    rng: np.random.Generator,
+    cores: int | None = None,
+    warm: WarmStart | None = None,
+    **data,
 ) -> xr.DataTree:
     """Refit a compiled nutpie model with new ``data`` under the family's settings.
 
     The seed is drawn from ``rng``, so the cell's stream fixes the draws. ``cores`` are the
     threads of the run (None: one per chain; a Dask worker, one core, passes 1): the draws
-    do not depend on it, as nutpie seeds each chain on its own.
+    do not depend on it, as nutpie seeds each chain on its own. A ``warm`` start that is
+    ready (a standardised model's previous generation, see
+    :mod:`~bayescollapse.models.warm_start`) sets the coordinates, the chains' starts and
+    the initial step size, and tunes ``family.retune`` steps instead of ``family.tune``.
     """
     import nutpie
 
+    model, tune, carried = compiled.with_data(**data), family.tune, {}
+    if warm is not None and warm.ready:
+        model = dataclasses.replace(
+            model.with_data(**warm.data()), initial_point_func=warm.initial_point
+        )
+        tune, carried = family.retune, {"initial_step": warm.step_size}
     return nutpie.sample(
-        compiled.with_data(**data),
-        draws=family.draws,
-        tune=family.tune,
+        model,
+        draws=family.nuts_draws,
+        tune=tune,
         chains=family.chains,
         cores=cores or family.chains,
         seed=int(rng.integers(1 << 63)),
         target_accept=family.target_accept,
         progress_bar=False,
         save_warmup=False,
+        **carried,
     )
 
 
@@ -134,14 +154,15 @@ def _check_variables(family: PyMCFamily, names, what: str) -> None:
 
 
 def _compiled(build, family: PyMCFamily, replicates: int, collapsed: bool) -> tuple:
-    """(compiled model, its data names), built once per key in a process."""
+    """(compiled standardised model, its data names and dtypes, its origin), once per key."""
     key = (build, family.name, family.model_key(), replicates)
     if key not in _COMPILED:
         model = build(family, replicates)
         if not collapsed:  # a collapsed model's completion adds what it integrated out
             _check_variables(family, model.named_vars, "")
         dtypes = {v.name: np.dtype(v.type.dtype) for v in model.data_vars}
-        _COMPILED[key] = (compile_model(model), dtypes)
+        standardised, origin = standardise(model)
+        _COMPILED[key] = (compile_model(standardised), dtypes, origin)
     return _COMPILED[key]
 
 
@@ -184,7 +205,7 @@ class PyMCModelFitter:
         self.family = family
         self.replicates = replicates
         self.complete = complete
-        self.compiled, self.data_types = _compiled(
+        self.compiled, self.data_types, self.origin = _compiled(
             build, family, replicates, collapsed=complete is not None
         )
         self.data_names = tuple(self.data_types)
@@ -196,19 +217,40 @@ class PyMCModelFitter:
                 f"{family.name!r} family does not provide; it provides {', '.join(available)}"
             )
 
+    def new_warm_start(self) -> WarmStart | None:
+        """Return the empty adaptation state of a new block (None: every generation tunes anew).
+
+        The loop passes it to every generation's :meth:`fit` of the block, which reads and
+        updates it (see :mod:`bayescollapse.models.warm_start`).
+        """
+        return WarmStart() if self.family.adaptation == "carry" else None
+
     def fit(
-        self, data, *, prior, rng: np.random.Generator, diagnose=True, cores: int | None = None
+        self,
+        data,
+        *,
+        prior,
+        rng: np.random.Generator,
+        diagnose=True,
+        cores: int | None = None,
+        warm: WarmStart | None = None,
     ) -> PosteriorFit:
         """Sample the posterior of one generation's block and wrap it as the family's fit.
 
         ``diagnose=False`` skips the per-parameter diagnostics (R-hat, ESS, MCSE: NaN in
         the results); the divergences are counted all the same. ``cores`` are the sampler
-        run's threads (see :func:`sample_nuts`).
+        run's threads (see :func:`sample_nuts`). ``warm``, the block's adaptation state
+        (:meth:`new_warm_start`), starts the run from the previous generation's and is
+        updated with this one's.
         """
         fam = self.family
         values = fam.pymc_data(data, prior)
         data_in = {n: _as_declared(n, values[n], t) for n, t in self.data_types.items()}
-        tree = sample_nuts(self.compiled, fam, rng=rng, cores=cores, **data_in)
+        tree = sample_nuts(self.compiled, fam, rng=rng, cores=cores, warm=warm, **data_in)
+        if warm is not None:
+            loc, scale = (warm.loc, warm.scale) if warm.ready else (self.origin, 1.0)
+            stats = tree["sample_stats"]
+            warm.update(tree["posterior"][STANDARD].values, stats["step_size"].values, loc, scale)
         posterior = tree["posterior"].to_dataset()
         posterior = posterior[[v for v in posterior.data_vars if not str(v).startswith("_")]]
         if self.complete is not None:

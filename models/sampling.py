@@ -27,7 +27,11 @@ NATS = "nats"
 class SamplerSettings:
     """NUTS and summary settings every model family carries (keyword-only fields).
 
-    ``draws``, ``tune`` and ``chains`` of the ``pymc`` paths, their ``target_accept``; the
+    ``draws``, ``tune`` and ``chains`` of the ``pymc`` paths, their ``target_accept``;
+    ``ess``, a target bulk ESS from which the draws follow instead (:attr:`nuts_draws`);
+    ``adaptation``: ``carry`` starts each generation after a block's first from the
+    previous one's adaptation and re-tunes ``retune`` steps (see
+    :mod:`bayescollapse.models.warm_start`), ``fresh`` tunes every generation in full; the
     probability of reported HDIs (``hdi_prob``) and the central-interval levels checked
     for calibration (``coverage_levels``). ``diagnostics_every`` K: the per-parameter
     NUTS diagnostics (R-hat, ESS, MCSE) are computed at generations 0, K, 2K, ... and the
@@ -40,6 +44,21 @@ class SamplerSettings:
     tune: int = param(500, "NUTS tuning steps per chain")
     chains: int = param(2, "NUTS chains (>= 2: R-hat needs two)")
     target_accept: float = param(0.8, "NUTS target acceptance rate")
+    ess: int | None = param(
+        None,
+        "target bulk ESS per parameter: NUTS draws per chain become ceil(ESS / chains), "
+        "in place of --draws (default: --draws)",
+        metavar="ESS",
+        show_default=False,
+    )
+    adaptation: str = param(
+        "carry",
+        "NUTS adaptation across a block's generations: carry (each starts from the previous "
+        "one's scales, step size and draws, and re-tunes --retune steps) or fresh (each "
+        "tunes --tune steps from scratch)",
+        choices=("carry", "fresh"),
+    )
+    retune: int = param(100, "NUTS tuning steps of a generation that carries the adaptation")
     hdi_prob: float = param(0.94, "probability of the reported HDIs")
     coverage_levels: tuple[float, ...] = param(
         (0.5, 0.8, 0.94), "levels of the central credible intervals checked", metavar="P"
@@ -47,6 +66,17 @@ class SamplerSettings:
     diagnostics_every: int = param(
         1, "NUTS R-hat/ESS/MCSE at generations 0, K, 2K, ... and the last", metavar="K"
     )
+
+    @property
+    def nuts_draws(self) -> int:
+        """NUTS draws per chain: ``ceil(ess / chains)`` when ``ess`` is set, else ``draws``.
+
+        Examples
+        --------
+        >>> SamplerSettings(ess=1001).nuts_draws, SamplerSettings().nuts_draws
+        (501, 1000)
+        """
+        return self.draws if self.ess is None else -(-self.ess // self.chains)
 
     def diagnosed(self, generation: int, generations: int) -> bool:
         """Whether the NUTS diagnostics of ``generation`` (of 0..``generations``) are computed.
@@ -79,9 +109,13 @@ def check_num_tokens(num_tokens) -> None:
 
 def check_sampler_settings(family) -> None:
     """Raise a one-line ValueError naming the first bad sampler setting of ``family``."""
-    for name in ("draws", "tune", "diagnostics_every"):
+    for name in ("draws", "tune", "retune", "diagnostics_every"):
         if getattr(family, name) < 1:
             raise ValueError(f"{name} must be >= 1, got {getattr(family, name)!r}")
+    if family.ess is not None and family.ess < family.chains:
+        raise ValueError(f"ess must be >= chains ({family.chains}), got {family.ess!r}")
+    if family.adaptation not in ("carry", "fresh"):
+        raise ValueError(f"adaptation must be 'carry' or 'fresh', got {family.adaptation!r}")
     if family.chains < 2:
         raise ValueError(f"chains must be >= 2 (R-hat needs two), got {family.chains!r}")
     if not 0 < family.target_accept < 1:

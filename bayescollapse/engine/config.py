@@ -588,6 +588,9 @@ class RunConfig:
     tune: int = SamplerSettings.tune
     chains: int = SamplerSettings.chains
     target_accept: float = SamplerSettings.target_accept
+    ess: int | None = SamplerSettings.ess
+    adaptation: str = SamplerSettings.adaptation
+    retune: int = SamplerSettings.retune
     diagnostics_every: int = SamplerSettings.diagnostics_every
     posterior_metrics: bool = True
     keep_posteriors: str = param(

@@ -363,10 +363,15 @@ def run_block(
     prior = family.initial_prior(plan.replicates)
     data = previous_fit = None
     groups: dict[int, dict[str, xr.Dataset]] = {}
+    # a sampler that can start a generation from the previous one's adaptation (the PyMC
+    # paths, see bayescollapse.models.warm_start) gets the block's state
+    new_warm_start = getattr(fitter, "new_warm_start", None) if plan.sampled else None
+    warm = {} if new_warm_start is None else {"warm": new_warm_start()}
     for t in range(plan.generations):
         streams = cell_streams(plan.seed, block=block, generation=t, **plan.keys)
         data = _training_set(plan, t, data, previous_fit, streams)
-        fit = fitter.fit(data.data, prior=prior, rng=streams.fit, **plan.fit_options(t))
+        options = plan.fit_options(t) | warm
+        fit = fitter.fit(data.data, prior=prior, rng=streams.fit, **options)
         recorded = family.record(
             fit, data, plan.truth, previous_fit, plan.summarise_posterior, rng=streams.metric
         )

@@ -39,8 +39,11 @@ __all__ = [
 #: version is not resumed). 2: a law shared by every replicate, with few items per row, is
 #: drawn item by item from its alias table, and mostly zero rows with few items draw them
 #: as sorted uniforms (:mod:`bayescollapse.models.counts`); a Markov chain's start law is that
-#: of its rows as given, not of their renormalised copy.
-STREAMS_VERSION = 2
+#: of its rows as given, not of their renormalised copy. 3: the PyMC paths sample in
+#: standardised coordinates and, by default (``adaptation='carry'``), start each generation
+#: from the previous one's adaptation (:mod:`bayescollapse.models.warm_start`); the
+#: draws of every PyMC fit change, those of the other paths do not.
+STREAMS_VERSION = 3
 
 #: stream name -> the first entry of its spawn key
 STREAMS = {"real": 0, "fit": 1, "store": 2, "metric": 3}

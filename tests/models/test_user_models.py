@@ -233,7 +233,7 @@ def _ridge_model(family, replicates):
 
 def test_a_hyperparameter_that_mixes_badly_is_diagnosed_and_flagged():
     from bayescollapse import run
-    from bayescollapse.present.diagnostics import R_HAT_LIMIT, flagged_generations
+    from bayescollapse.present.diagnostics import R_HAT_HARD, flagged_generations
 
     register_pymc_model("dirichlet-categorical", "ridge-test", _ridge_model, replace=True)
     config = RunConfig(
@@ -247,6 +247,8 @@ def test_a_hyperparameter_that_mixes_badly_is_diagnosed_and_flagged():
     )
     ds = run(config)
     assert str(ds["diagnosed_variables"].values[0]) == "theta, eta, a, b"
-    assert float(ds["theta_r_hat"].max()) < R_HAT_LIMIT  # the family's own variable is fine
-    assert float(ds["r_hat_max"].min()) > R_HAT_LIMIT  # the ridge is seen in every fit
+    # the family's own variable has mixed (at 2 x 300 draws its 10 values put R-hat above
+    # 1.01 at times by chance, never above 1.05); the ridge is seen in every fit
+    assert float(ds["theta_r_hat"].max()) < R_HAT_HARD
+    assert float(ds["r_hat_max"].min()) > R_HAT_HARD
     assert bool(flagged_generations(ds, str(ds["setting"].values[0])).all())
