@@ -208,19 +208,19 @@ class SampledPosterior:
         theta = self.theta.values
         return theta.reshape(-1, *theta.shape[2:])
 
-    @property
+    @functools.cached_property
     def mean(self) -> np.ndarray:
-        """Posterior mean, estimated from the draws."""
+        """Posterior mean, estimated from the draws, made once."""
         return self.draws.mean(axis=0)
 
-    @property
+    @functools.cached_property
     def var(self) -> np.ndarray:
-        """Posterior variances, estimated from the draws."""
+        """Posterior variances, estimated from the draws, made once."""
         return self.draws.var(axis=0)
 
-    @property
+    @functools.cached_property
     def dirichlet(self) -> np.ndarray:
-        """Moment-matched Dirichlet of the draws (see ``metrics.dirichlet_from_draws``)."""
+        """Moment-matched Dirichlet of the draws (see ``metrics.dirichlet_from_draws``), made once."""
         return dirichlet_from_draws(self.draws)
 
     @property

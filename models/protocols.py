@@ -411,7 +411,9 @@ class PyMCFamily(Family, Protocol):
     :attr:`pymc_data_names` (it declares the ones it uses; those in
     :attr:`pymc_prior_data` carry the family's prior), and has the sampled variables
     :attr:`pymc_variables`. The built model may depend only on :meth:`model_key`: it is
-    compiled once per key and block size, and everything else enters as data.
+    compiled once per key and block size, and everything else enters as data. Its
+    sampler settings are :class:`~bayescollapse.models.sampling.SamplerSettings`'
+    (``nuts_draws``, ``tune``, ``chains``, ``target_accept``, ``adaptation``, ``retune``).
     """
 
     pymc_variables: ClassVar[tuple[str, ...]]

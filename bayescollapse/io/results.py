@@ -286,6 +286,8 @@ def build_results(
         "config": config.to_json(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": config.model,
+        # NUTS draws per chain of the pymc paths: --draws, or ceil(--ess / chains)
+        "nuts_draws": int(family.nuts_draws),
         "plugins": " ".join(config.plugins),
         "Conventions": "CF-1.11",
         **provenance(),

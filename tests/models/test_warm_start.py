@@ -98,7 +98,7 @@ def test_fresh_adaptation_tunes_every_generation_in_full(nutpie_calls):
 def test_target_ess_sets_the_draws_and_is_recorded(nutpie_calls):
     results = run(_config(ess=301, generations=1))
     assert [c["draws"] for c in nutpie_calls] == [151, 151]  # ceil(301 / 2 chains)
-    assert '"ess": 301' in results.attrs["config"]
+    assert '"ess": 301' in results.attrs["config"] and results.attrs["nuts_draws"] == 151
 
 
 @pytest.fixture
