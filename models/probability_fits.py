@@ -220,7 +220,7 @@ class SampledPosterior:
 
     @functools.cached_property
     def dirichlet(self) -> np.ndarray:
-        """Moment-matched Dirichlet of the draws (see ``metrics.dirichlet_from_draws``), made once."""
+        """Moment-matched Dirichlet of the draws (``metrics.dirichlet_from_draws``), made once."""
         return dirichlet_from_draws(self.draws)
 
     @property
