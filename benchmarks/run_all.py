@@ -103,8 +103,9 @@ def _merge(rows, failed, machine, versions) -> int:
         sections.pop(name, None)
         if tables:
             sections[name] = ["", doc, "", *tables, ""]
-    note = f"Rows of {', '.join(r[0] for r in rows)} rerun on {datetime.date.today().isoformat()}."
-    out = [*lines[:start], *(table[k] for k in sorted(table)), "", note]
+    notes = [line for line in lines[end:] if line.startswith("Rows of ")]  # earlier reruns
+    notes.append(f"Rows of {', '.join(r[0] for r in rows)} rerun on {datetime.date.today()}.")
+    out = [*lines[:start], *(table[k] for k in sorted(table)), "", *notes]
     for name in sorted(sections):
         out += ["", f"## `{name}`", *[x for x in sections[name]]]
     if failed:
