@@ -113,7 +113,8 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
             "generations": size["generations"],
             "replicates (MLE, conjugate)": size["replicates"],
             "replicates (PyMC)": size["pymc_replicates"],
-            "PyMC": f"2 chains x {size['draws']} draws ({sampled.tune} tuning), "
+            "PyMC": f"2 chains x {size['draws']} draws ({sampled.tune} tuning at a block's "
+            f"first generation, then {sampled.retune} from the carried adaptation), "
             f"blocks of {size['block']}, R-hat/ESS every {size['every']} generations, "
             "Dask sweep (2 workers)",
             "regimes": "; ".join(r["name"] for r in REGIMES),
