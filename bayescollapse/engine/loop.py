@@ -447,7 +447,7 @@ def _training_set(plan: UnitPlan, t: int, previous, previous_fit, streams):
 
 def _kept_groups(family, fit, data, rng) -> dict[str, xr.Dataset]:
     """Return the ArviZ groups of a kept generation: posterior, its predictive, the data."""
-    kept = fit.posterior_groups(draws=family.draws, chains=family.chains, rng=rng)
+    kept = fit.posterior_groups(draws=family.nuts_draws, chains=family.chains, rng=rng)
     observed = family.observed_dataset(data.items, rng=rng)  # each item once, even if weighted
     groups = {
         **kept,
