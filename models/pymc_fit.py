@@ -223,7 +223,7 @@ class PyMCModelFitter:
         The loop passes it to every generation's :meth:`fit` of the block, which reads and
         updates it (see :mod:`bayescollapse.models.warm_start`).
         """
-        return WarmStart() if self.family.adaptation == "carry" else None
+        return WarmStart.at(self.origin) if self.family.adaptation == "carry" else None
 
     def fit(
         self,
@@ -248,9 +248,9 @@ class PyMCModelFitter:
         data_in = {n: _as_declared(n, values[n], t) for n, t in self.data_types.items()}
         tree = sample_nuts(self.compiled, fam, rng=rng, cores=cores, warm=warm, **data_in)
         if warm is not None:
-            loc, scale = (warm.loc, warm.scale) if warm.ready else (self.origin, 1.0)
-            stats = tree["sample_stats"]
-            warm.update(tree["posterior"][STANDARD].values, stats["step_size"].values, loc, scale)
+            warm.update(
+                tree["posterior"][STANDARD].values, tree["sample_stats"]["step_size"].values
+            )
         posterior = tree["posterior"].to_dataset()
         posterior = posterior[[v for v in posterior.data_vars if not str(v).startswith("_")]]
         if self.complete is not None:

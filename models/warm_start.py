@@ -91,19 +91,25 @@ def standardise(model: pm.Model) -> tuple[pm.Model, np.ndarray]:
 class WarmStart:
     """What one generation of a replicate block hands the next: coordinates, step, start.
 
-    Empty until the block's first generation has run (that one tunes in full from the
-    model's own start); :meth:`update` fills it from each generation's run.
+    Made at the model's origin (``loc`` its initial point, ``scale`` 1: the coordinates of
+    the block's first generation, which tunes in full from the model's own start);
+    :meth:`update` moves it to each generation's posterior.
     """
 
-    loc: np.ndarray | None = None
-    scale: np.ndarray | None = None
+    loc: np.ndarray
+    scale: np.ndarray
     step_size: float | None = None
     starts: np.ndarray | None = None  # (S, n) unconstrained draws the next chains start at
+
+    @classmethod
+    def at(cls, origin: np.ndarray) -> WarmStart:
+        """Return the state of a new block: the coordinates of ``standardise``'s origin."""
+        return cls(loc=origin, scale=np.ones_like(origin))
 
     @property
     def ready(self) -> bool:
         """Whether a generation has run, so the next one starts warm."""
-        return self.loc is not None
+        return self.step_size is not None
 
     def data(self) -> dict[str, np.ndarray]:
         """Return the compiled model's ``loc`` and ``scale`` data for the next generation."""
@@ -117,13 +123,14 @@ class WarmStart:
         unconstrained = self.starts[np.random.default_rng(seed).integers(len(self.starts))]
         return (unconstrained - self.loc) / self.scale
 
-    def update(self, z: np.ndarray, step_size: np.ndarray, loc: np.ndarray, scale: np.ndarray):
-        """Take a run's draws ``z`` (chain, draw, n), made with ``loc`` and ``scale``.
+    def update(self, z: np.ndarray, step_size: np.ndarray) -> None:
+        """Take a run's draws ``z`` (chain, draw, n), made in the current coordinates.
 
         The next coordinates are the posterior's mean and sd per unconstrained value (a
         value constant over the draws keeps scale 1); the next step size is the median of
         the chains' adapted ones.
         """
+        loc, scale = self.loc, self.scale
         flat = z.reshape(-1, z.shape[-1])  # the moments of z, then of loc + scale z
         sd = scale * flat.std(axis=0, ddof=1)
         self.loc = loc + scale * flat.mean(axis=0)

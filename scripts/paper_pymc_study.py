@@ -20,6 +20,7 @@ The study of ``configs/paper_pymc.toml`` (K = 50, n = 1000, T = 200, R = 100 in 
 
 import argparse
 import dataclasses
+import json
 import subprocess
 import sys
 import tempfile
@@ -67,7 +68,7 @@ def main() -> int:
     worst, bound, count = oracle(results)
     r_hat, ess = results["r_hat_max"], results["ess_bulk_min"]
     share = float((results["theta_r_hat"] > 1.01).sum() / results["theta_r_hat"].notnull().sum())
-    config = RunConfig.from_dict(__import__("json").loads(results.attrs["config"]))
+    config = RunConfig.from_dict(json.loads(results.attrs["config"]))
     block = dataclasses.replace(config, replicates=config.replicate_block)
     again = run(block)
     first = results.isel(replicate=slice(0, config.replicate_block))

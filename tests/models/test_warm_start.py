@@ -45,11 +45,13 @@ def test_standardised_model_has_the_models_density_and_values():
 
 
 def test_warm_start_takes_the_posteriors_moments_step_and_last_draws():
-    warm = WarmStart()
+    warm = WarmStart(loc=np.array([1.0, 2.0]), scale=np.array([2.0, 1.0]))
     assert not warm.ready
+    assert WarmStart.at(np.array([0.5])).scale.tolist() == [1.0]
     z = np.array([[[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]], [[-1.0, 1.0], [3.0, 1.0], [1.0, 1.0]]])
     steps = np.array([[0.9, 0.3, 0.3], [0.9, 0.5, 0.5]])
-    warm.update(z, steps, loc=np.array([1.0, 2.0]), scale=np.array([2.0, 1.0]))
+    warm.update(z, steps)
+    assert warm.ready
     # values 1 + 2 z: 1, 3, 5, -1, 7, 3 (mean 3, sd sqrt(8)); the second is constant, 3
     np.testing.assert_allclose(warm.loc, [3.0, 3.0])
     np.testing.assert_allclose(warm.scale, [np.sqrt(8.0), 1.0])
