@@ -12,6 +12,12 @@ and the command line's ``--help`` stay fast.
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
+
+try:
+    __version__ = metadata.version("bayescollapse")
+except metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 #: public name -> the module that defines it
 _EXPORTS = {
@@ -20,6 +26,8 @@ _EXPORTS = {
     "cross_settings": "engine.config",
     "settings_grid": "engine.config",
     "compare": "present.paired",
+    "comparison_frame": "present.frames",
+    "summary_frame": "present.frames",
     "run": "engine.loop",
     "phase_diagram": "theory.phase",
     "open_tree": "io.posteriors",
@@ -38,7 +46,7 @@ _EXPORTS = {
     "make_truth": "models.categorical.truth",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "__version__"])
 
 
 def __getattr__(name: str):

@@ -16,7 +16,8 @@ extrapolated to the study (its one compilation, then per setting 201 generations
   data, seed, draws, tuning and carried start: the same draws), with no recording,
   diagnostics or synthetic data;
 - fresh: the same run tuning every generation in full (``adaptation='fresh'``, 500 steps);
-- fewer draws: the same run with a target bulk ESS of 1000 (2 x 500 draws);
+- fewer draws: the same run with a target bulk ESS of 1000 (2 x 500 draws), carried and
+  tuned afresh (whose R-hat and ESS flags the carried ones are held to at that length);
 - naive: per replicate and generation a new ``pm.Model`` (``pm.Dirichlet`` +
   ``pm.Multinomial``) and ``pm.sample`` with the same draws, timed on a few fits;
 - oracle: at every diagnosed generation (0 and G) each PyMC posterior mean is held to
@@ -163,6 +164,7 @@ def main():
     floor_s = floor(calls)
     fresh, fresh_wall, fresh_diag, fresh_calls = measured(adaptation="fresh")
     fewer, fewer_wall, fewer_diag, fewer_calls = measured(ess=FEWER)
+    fewer_fresh, *_, fewer_fresh_calls = measured(ess=FEWER, adaptation="fresh")
     minutes, plain, per_diag = study_minutes(compile_s, wall, diag)
     fresh_minutes, fresh_plain, _ = study_minutes(compile_s, fresh_wall, fresh_diag)
     fewer_minutes, _, _ = study_minutes(compile_s, fewer_wall, fewer_diag)
@@ -177,7 +179,11 @@ def main():
     naive = (time.perf_counter() - start) / samples * len(SCHEDULES) * R * (T + 1)
 
     runs = (("carried", ours, calls), ("fresh", fresh, fresh_calls))
-    for name, res, cs in (*runs, (f"carried, ess {FEWER}", fewer, fewer_calls)):
+    fewer_runs = (
+        (f"carried, ess {FEWER}", fewer, fewer_calls),
+        (f"fresh, ess {FEWER}", fewer_fresh, fewer_fresh_calls),
+    )
+    for name, res, cs in (*runs, *fewer_runs):
         worst, count = oracle(res, cs)
         bound = stats.norm.isf(0.01 / (2 * count))
         print(

@@ -170,3 +170,15 @@ def test_every_package_folder_is_listed_for_the_wheel():
         for p in base.rglob("__init__.py")
     }
     assert found - listed == set()
+
+
+def test_both_packages_ship_a_py_typed_marker():
+    # PEP 561: type checkers read our annotations only from a package with py.typed, and
+    # only if the wheel carries it (package-data)
+    import tomllib
+
+    root = PACKAGE.parent
+    data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    for name, folder in (("bayescollapse", PACKAGE), ("bayescollapse.models", root / "models")):
+        assert (folder / "py.typed").is_file(), folder
+        assert "py.typed" in data["package-data"][name]

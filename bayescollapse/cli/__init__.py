@@ -31,6 +31,7 @@ def _parser(command: str | None = None, model: str | None = None) -> Parser:
         prog="bayescollapse",
         description="Simulate model collapse under iterative retraining (MLE, conjugate, PyMC).",
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     if command == "run":
         run.add_parser(sub, model)
@@ -45,6 +46,12 @@ def _parser(command: str | None = None, model: str | None = None) -> Parser:
     summarize.add_parser(sub)
     verify.add_parser(sub)
     return p
+
+
+def _version() -> str:
+    from bayescollapse import __version__
+
+    return __version__
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,19 +50,40 @@ def user_input():
         raise UsageError(str(err)) from None
 
 
+#: config keys whose values may name a file, by the prefix that introduces the path
+FILE_SPECS = {"truth": "text:", "reward": "file:"}
+
+
 def load_toml(path: Path) -> dict:
-    """Read a TOML file, or raise a one-line UsageError naming it."""
+    """Read a TOML file, or raise a one-line UsageError naming it.
+
+    A relative file path in it (``truth = "text:PATH"``, ``reward = "file:PATH"``) is read
+    from the file's own folder, so a config runs from any working directory.
+    """
     if path.is_dir():
         raise UsageError(f"config file {path} is a folder, not a TOML file")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            return _resolved(tomllib.load(fh), path.resolve().parent)
     except FileNotFoundError:
         raise UsageError(f"config file {path} does not exist") from None
     except tomllib.TOMLDecodeError as err:
         raise UsageError(f"config file {path} is not valid TOML: {err}") from None
     except UnicodeDecodeError:
         raise UsageError(f"config file {path} is not valid TOML: it is not UTF-8 text") from None
+
+
+def _resolved(value, folder: Path, key: str | None = None):
+    """Return ``value`` with the relative paths of :data:`FILE_SPECS` read from ``folder``."""
+    if isinstance(value, dict):
+        return {k: _resolved(v, folder, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolved(v, folder, key) for v in value]
+    prefix = FILE_SPECS.get(key)
+    if prefix and isinstance(value, str) and value.startswith(prefix):
+        named = Path(value.removeprefix(prefix))
+        return value if named.is_absolute() else f"{prefix}{folder / named}"
+    return value
 
 
 def reserve_output(stack: contextlib.ExitStack, path: Path | None, force: bool, suffixes):

@@ -135,7 +135,7 @@ def config_from_args(args: argparse.Namespace):
     flags given are crossed with each listed setting (replacing those fields and any
     ``cross`` table of the file).
     """
-    from bayescollapse.engine.config import RunConfig, Setting, settings_grid
+    from bayescollapse.engine.config import RunConfig, Setting, check_methods, settings_grid
     from bayescollapse.models.params import param_fields
     from bayescollapse.models.registry import load_plugins
     from bayescollapse.models.sampling import SamplerSettings
@@ -155,6 +155,7 @@ def config_from_args(args: argparse.Namespace):
         for f in param_fields(Setting)
         if getattr(args, f.name, None) is not None
     }
+    check_methods(family.name, [axes])  # before the settings: only this model's methods
     for key, values in vars(args).items():  # decoding rules a plug-in registered
         if key.startswith("decoder:") and values is not None:
             axes[key.removeprefix("decoder:")] = values

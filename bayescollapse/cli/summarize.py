@@ -38,7 +38,10 @@ def add_parser(sub) -> None:
         help="compare with a baseline fit (a method or fit label; default: the family's "
         "point estimate, e.g. mle)",
     )
-    s.add_argument("--metric", help="variable of the paired table (default: the model's error)")
+    s.add_argument(
+        "--metric",
+        help="variable of the paired table, which it implies (default: the model's error)",
+    )
     s.set_defaults(func=summarize_command)
     plugin_flag(s)
 
@@ -54,15 +57,17 @@ def summarize_command(args: argparse.Namespace) -> int:
         f"truth {config.get('truth')}, seed {ds.attrs['seed']}, "
         f"bayescollapse {ds.attrs['bayescollapse_version']}, created {ds.attrs['created_at']}"
     )
-    print(tables.printable(header))
-    try:
-        out = tables.console()
-        out.print(tables.summary_table(ds, generation=args.generation))
-        if args.paired is not None:
+    try:  # every table is made before any is printed: a bad flag prints nothing but its error
+        made = [tables.summary_table(ds, generation=args.generation)]
+        if args.paired is not None or args.metric is not None:
             from bayescollapse.present.paired import compare
 
             cmp = compare(ds, baseline=args.paired or None, metric=args.metric)
-            out.print(tables.paired_table(cmp, generation=args.generation))
+            made.append(tables.paired_table(cmp, generation=args.generation))
     except ValueError as err:
         raise UsageError(str(err)) from None
+    print(tables.printable(header))
+    out = tables.console()
+    for table in made:
+        out.print(table)
     return 0

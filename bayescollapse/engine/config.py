@@ -103,6 +103,20 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name} {value!r} is not one of {', '.join(allowed)}")
 
 
+def check_methods(model: str, tables) -> None:
+    """Refuse, naming ``model``'s methods, a setting table (or axis table) naming another.
+
+    A ``Setting`` alone cannot know its model, so it checks a method against every
+    family's; a configuration can, and says only what fits its model.
+    """
+    for table in tables:
+        if not isinstance(table, dict) or "method" not in table:
+            continue
+        names = table["method"]
+        for name in [names] if isinstance(names, str) else names:
+            get_method(model, name)
+
+
 def prior_fields() -> tuple[str, ...]:
     """Return the registered families' prior parameters, which a setting may override.
 
@@ -816,6 +830,8 @@ class RunConfig:
                 f"settings {data['settings']!r} is not a list of settings (tables of setting "
                 "fields)"
             )
+        if model in REGISTRY:  # a method is named against this model's, not every family's
+            check_methods(model, [cross, *(s for s in data.get("settings", ()))])
         if "settings" in data:
             if cross:
                 data["settings"] = cross_settings(data["settings"], cross)

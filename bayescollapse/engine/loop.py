@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from bayescollapse.engine.config import RunConfig, Setting, kept_generations
 from bayescollapse.engine.memory import check_memory
+from bayescollapse.engine.progress import Progress, cells, watched
 from bayescollapse.engine.rng import cell_streams, fresh_seed, stable_key
 from bayescollapse.engine.schemes import initial_training_set, next_training_set
 from bayescollapse.io.results import ResultArrays, build_results, variable_shapes
@@ -30,6 +31,7 @@ from bayescollapse.models.registry import get_method, make_fitter
 
 __all__ = [
     "UnitPlan",
+    "check_config",
     "finish_results",
     "place_rows",
     "results_arrays",
@@ -44,7 +46,7 @@ __all__ = [
 def run(
     config: RunConfig,
     *,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress = None,
     memory_limit: int | str | None = None,
 ) -> xr.Dataset:
     """Run every setting of ``config`` and return the labelled results.
@@ -53,8 +55,10 @@ def run(
     ----------
     config : RunConfig
         The study. When its seed is None a fresh seed is drawn and recorded.
-    progress : callable, optional
-        Called with 1 after every (setting, block, generation) cell.
+    progress : callable or bool, optional
+        A bar over the (setting, block, generation) cells: by default shown when someone
+        is watching (a terminal or a notebook), ``False`` silences it, ``True`` forces
+        it; or a callable, called with 1 after every cell.
     memory_limit : int or str, optional
         The most memory the run may need (bytes, or a size such as ``"64G"``); by default
         the memory available. A run estimated to need more is refused before it starts
@@ -78,7 +82,7 @@ def run(
     >>> ds["tv_to_truth"].sizes["generation"]
     4
     """
-    _check_config(config)
+    check_config(config)
     if config.keep_posteriors != "none":
         warnings.warn(
             f"run() returns the results only; keep_posteriors={config.keep_posteriors!r} "
@@ -86,7 +90,8 @@ def run(
             UserWarning,
             stacklevel=2,
         )
-    return run_collecting(config, progress=progress, keep=False, memory_limit=memory_limit)[0]
+    with watched(progress, cells(config)) as advance:
+        return run_collecting(config, progress=advance, keep=False, memory_limit=memory_limit)[0]
 
 
 def run_collecting(
@@ -116,7 +121,7 @@ def run_collecting(
         next one; absent for the last generation), with the block's replicate indices.
         Empty when ``keep`` is False. Point-estimate methods have no posterior to keep.
     """
-    _check_config(config)
+    check_config(config)
     if config.seed is None:
         config = config.with_seed(fresh_seed())
     check_memory(config, memory_limit, posteriors=keep)
@@ -129,7 +134,7 @@ def run_collecting(
     return finish_results(arrays, config), posteriors
 
 
-def _check_config(config) -> None:
+def check_config(config) -> None:
     """Refuse, in one line, a configuration that is not a RunConfig."""
     if not isinstance(config, RunConfig):
         raise TypeError(

@@ -36,6 +36,7 @@ import xarray as xr
 from bayescollapse.engine.config import RunConfig, kept_generations
 from bayescollapse.engine.loop import finish_results, place_rows, results_arrays, run_unit, units
 from bayescollapse.engine.memory import check_memory
+from bayescollapse.engine.progress import watched
 from bayescollapse.engine.rng import fresh_seed
 from bayescollapse.engine.sweep_store import (
     prepare,
@@ -303,12 +304,12 @@ def run_distributed(
     client=None,
     workers: int | None = None,
     scheduler: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress=None,
 ) -> xr.Dataset:
     """Run ``config`` on Dask distributed and return the results in memory, like ``run``.
 
     The units run on the workers and come back as arrays; no store is written. Equal to
-    ``run(config)`` array for array.
+    ``run(config)`` array for array. ``progress`` is that of ``run``, counting units.
 
     Raises
     ------
@@ -318,11 +319,15 @@ def run_distributed(
     config = config if config.seed is not None else config.with_seed(fresh_seed())
     config = replace(config, keep_posteriors="none")
     arrays = results_arrays(config)
-    with open_client(client, workers=workers, scheduler=scheduler) as c:
-        for (s, b), status, payload in _submit(c, config, units(config), None):
+    todo = units(config)
+    with (
+        open_client(client, workers=workers, scheduler=scheduler) as c,
+        watched(progress, len(todo), label="units") as advance,
+    ):
+        for (s, b), status, payload in _submit(c, config, todo, None):
             if status != "done":
                 raise RuntimeError(f"unit (setting {s}, block {b}) failed: {payload}")
             place_rows(arrays, payload, s, b)
-            if progress is not None:
-                progress(1)
+            if advance is not None:
+                advance(1)
     return finish_results(arrays, config)

@@ -34,8 +34,6 @@ its attrs repeat the label.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import xarray as xr
 
@@ -200,18 +198,19 @@ def build_tree(results: xr.Dataset, posteriors: dict) -> xr.DataTree:
     return xr.DataTree.from_dict(nodes)
 
 
-def run_tree(
-    config, *, progress: Callable[[int], None] | None = None, memory_limit=None
-) -> xr.DataTree:
+def run_tree(config, *, progress=None, memory_limit=None) -> xr.DataTree:
     """Run ``config`` and return its results with the kept posteriors as one DataTree.
 
-    ``memory_limit`` is that of :func:`bayescollapse.run`.
+    ``progress`` and ``memory_limit`` are those of :func:`bayescollapse.run`.
     """
-    from bayescollapse.engine.loop import run_collecting
+    from bayescollapse.engine.loop import check_config, run_collecting
+    from bayescollapse.engine.progress import cells, watched
 
-    results, posteriors = run_collecting(
-        config, progress=progress, keep=True, memory_limit=memory_limit
-    )
+    check_config(config)
+    with watched(progress, cells(config)) as advance:
+        results, posteriors = run_collecting(
+            config, progress=advance, keep=True, memory_limit=memory_limit
+        )
     return build_tree(results, posteriors)
 
 

@@ -350,3 +350,53 @@ def test_an_mle_run_does_not_import_scipy(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.exists() and done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_version_answers_from_the_package_metadata(capsys):
+    # `--version` and `__version__` both read the installed distribution's version (a
+    # hard-coded string would drift from pyproject.toml)
+    from importlib import metadata
+
+    import bayescollapse
+
+    assert bayescollapse.__version__ == metadata.version("bayescollapse")
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"bayescollapse {bayescollapse.__version__}"
+
+
+def test_python_dash_m_runs_the_command():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "bayescollapse", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and out.stdout.startswith("bayescollapse ")
+
+
+def test_a_configs_file_paths_are_read_from_its_own_folder(tmp_path, monkeypatch):
+    # `text:` truths and `file:` rewards named relative to the config file were read from
+    # the working directory, so a config worked only from the folder it was written for
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "study"
+    (folder / "data").mkdir(parents=True)
+    text = Path(__file__).parents[2] / "analyses" / "data" / "zen_of_python.txt"
+    shutil.copy(text, folder / "data" / "words.txt")
+    (folder / "data" / "reward.txt").write_text("\n".join(str(i) for i in range(10)))
+    (folder / "c.toml").write_text(
+        'model = "markov"\ntruth = "text:data/words.txt"\nnum_tokens = 10\ngenerations = 1\n'
+        'replicates = 1\nseed = 1\n[[settings]]\ncuration = "best-of:2"\n'
+        'reward = "file:data/reward.txt"\n'
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    out = tmp_path / "r.nc"
+    assert (
+        main(["run", "--config", str(folder / "c.toml"), "--out", str(out), "--no-progress"]) == 0
+    )
+    config = json.loads(open_results(out).attrs["config"])
+    assert config["truth"] == f"text:{folder / 'data' / 'words.txt'}"
+    assert config["settings"][0]["reward"] == f"file:{folder / 'data' / 'reward.txt'}"

@@ -253,3 +253,49 @@ def test_escape_codes_in_a_files_labels_never_reach_the_terminal(tmp_path, capsy
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "mle\\x1b]0;pwned\\x07" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--method", "bogus"],
+            "method 'bogus' does not fit model 'dirichlet-categorical'; use "
+            "one of mle, conjugate, pymc",
+        ),
+        (
+            ["--model", "gaussian", "--method", "pymc-hierarchical"],
+            "does not fit model 'gaussian'; use one of mle, unbiased, conjugate, pymc",
+        ),
+    ],
+)
+def test_a_method_error_lists_only_the_models_methods(argv, message, tmp_path, capsys):
+    # it listed every family's methods (the Markov model's pymc-hierarchical, the
+    # regression's ridge...) for the categorical model
+    out = tmp_path / "r.nc"
+    assert main(["run", *argv, "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "ridge" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_config_files_method_is_checked_against_its_model():
+    with pytest.raises(ValueError, match="'ridge' does not fit model 'gaussian'; use one of mle"):
+        RunConfig.from_dict({"model": "gaussian", "settings": [{"method": "ridge"}]})
+    with pytest.raises(ValueError, match="'ridge' does not fit model 'gaussian'"):
+        RunConfig.from_dict({"model": "gaussian", "settings": [{}], "cross": {"method": ["ridge"]}})
+
+
+def test_summarize_checks_its_metric_before_printing_anything(tmp_path, capsys):
+    out = tmp_path / "r.nc"
+    argv = ["--generations", "1", "--replicates", "2", "--seed", "1", "--no-progress"]
+    argv += ["--method", "mle", "conjugate"]
+    assert main(["run", *argv, "--out", str(out)]) == 0
+    capsys.readouterr()
+    for flags in (["--paired", "--metric", "bogus"], ["--metric", "bogus"]):
+        assert main(["summarize", str(out), *flags]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""  # no header, no table before the error
+        assert "metric 'bogus' is not a per-replicate results variable" in captured.err
+    assert main(["summarize", str(out), "--metric", "tv_to_truth"]) == 0  # implies --paired
+    assert "paired" in capsys.readouterr().out.lower()

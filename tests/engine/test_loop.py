@@ -1,4 +1,5 @@
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -43,12 +44,40 @@ def test_setting_alone_gives_the_same_numbers():
     )
 
 
-def test_unseeded_run_records_its_seed_and_reproduces():
+def test_unseeded_run_records_its_seed_says_it_and_reproduces(capsys):
     cfg = _cfg(seed=None)
-    first = run(cfg)
+    first = run(cfg, progress=False)
     recorded = RunConfig.from_dict(json.loads(first.attrs["config"]))
     assert recorded.seed == first.attrs["seed"]
-    xr.testing.assert_equal(first, run(recorded))
+    # the drawn seed is said, so a run whose file was lost can still be repeated
+    assert f"drawn seed {first.attrs['seed']} " in capsys.readouterr().err
+    xr.testing.assert_equal(first, run(recorded, progress=False))
+    assert capsys.readouterr().err == ""  # a given seed is not said again
+
+
+def test_progress_bar_shows_when_watched_and_is_silenced_by_false(capsys, monkeypatch):
+    cfg = _cfg(settings=(Setting(method="mle"),), generations=2, replicates=1)
+    run(cfg)  # pytest's captured stderr is no terminal: no bar by default
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    run(cfg)
+    assert "3/3" in capsys.readouterr().err  # 1 setting x 1 block x 3 generations
+    run(cfg, progress=False)
+    assert capsys.readouterr().err == ""
+    monkeypatch.undo()
+
+    class ZMQInteractiveShell:  # what IPython's get_ipython() returns in a Jupyter kernel
+        pass
+
+    fake = type("IPython", (), {"get_ipython": staticmethod(ZMQInteractiveShell)})
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    run(cfg)
+    assert "3/3" in capsys.readouterr().err
+    seen = []
+    run(cfg, progress=seen.append)  # a callable gets every cell
+    assert seen == [1, 1, 1]
+    with pytest.raises(TypeError, match="progress must be a callable, True, False or None"):
+        run(cfg, progress="yes")
 
 
 def test_block_gets_its_own_stream():

@@ -119,7 +119,7 @@ TOML_CASES = [
         "replicate_block 3 must be an integer >= 1 that divides",
     ),
     ("bogus = 1", "unknown config key 'bogus'"),
-    ('[[settings]]\nmethod = "magic"', "method 'magic' is not one of"),
+    ('[[settings]]\nmethod = "magic"', "method 'magic' does not fit model 'dirichlet-categorical'"),
     ("[[settings]]\ntop_p = 2", "top_p 2.0 is not a number in"),
 ]
 
@@ -164,7 +164,10 @@ CLI_CASES = [
     (["--memory-limit", "1K"], "the limit is 1 KB"),
     (["--plugin", "no.such.module"], "no.such.module"),
     (["--real-fraction", "1.5"], "real_fraction '1.5' gives 1.5; values must lie in [0, 1]"),
-    (["--method", "magic"], "method 'magic' is not one of mle, conjugate, pymc"),
+    (
+        ["--method", "magic"],
+        "'magic' does not fit model 'dirichlet-categorical'; use one of mle, conjugate, pymc",
+    ),
     (["--generations", "0"], "generations must be an integer >= 1, got 0"),
     (["--truth", "zipf"], "unknown truth 'zipf'"),
     (["--config", "/nonexistent.toml"], "config file /nonexistent.toml does not exist"),
