@@ -20,20 +20,23 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bayescollapse.present.curves import expected_curves  # noqa: E402
+from bayescollapse.present.styles import THEORY, fit_styles  # noqa: E402
+
+THEORY_LABEL = "exact expectation (wide pale line)"
 
 __all__ = ["plot_error", "plot_phase", "replicate_band"]
 
 
-def _coverage_panel(ax, cover, members, colors: dict, hdi_prob: float, label: str) -> None:
+def _coverage_panel(ax, cover, members, styles: dict, hdi_prob: float, label: str) -> None:
     """Draw the share of true values inside the HDIs of the regime's Bayesian settings."""
     gen = cover["generation"].values
     for setting in members:
         if not np.isfinite(cover.sel(setting=setting)).any():
             continue  # a point estimate has no HDI
-        color = colors[str(cover["fit_label"].sel(setting=setting).values)]
+        style = styles[str(cover["fit_label"].sel(setting=setting).values)]
         mean, half = replicate_band(cover.sel(setting=setting))
-        ax.plot(gen, mean, color=color, lw=1.8)
-        ax.fill_between(gen, mean - half, mean + half, color=color, alpha=0.2, lw=0)
+        ax.plot(gen, mean, lw=1.6, **style)
+        ax.fill_between(gen, mean - half, mean + half, color=style["color"], alpha=0.15, lw=0)
     ax.axhline(hdi_prob, color="k", ls=":", lw=1.2)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel(label)
@@ -67,10 +70,11 @@ def plot_error(
     ``metric`` defaults to the model's headline error (``sq_l2_to_truth`` for the
     categorical model, ``sigma2_mean`` for the Gaussian).
 
-    Lines are the mean over replicates with a band of 2 standard errors. Where the metric
-    has an exact expected curve (:func:`bayescollapse.theory.closed_forms.expected_curves`), it is
-    drawn
-    dashed in the setting's colour (``theory=False`` hides it). With ``coverage``, a second
+    Lines are the mean over replicates with a band of 2 standard errors, coloured by
+    method and dashed by variant (:func:`~.styles.fit_styles`). Where the metric has an
+    exact expected curve (:func:`bayescollapse.theory.closed_forms.expected_curves`), it
+    is drawn as a wide pale line in its fit's colour behind the simulation
+    (``theory=False`` hides it). With ``coverage``, a second
     row shows the share of tokens whose true probability lies inside the posterior HDIs,
     with the nominal level dotted.
     """
@@ -93,8 +97,8 @@ def plot_error(
         sharex=True,
         layout="constrained",
     )
-    fits = list(dict.fromkeys(ds["fit_label"].values.tolist()))
-    colors = {f: plt.cm.tab10(i % 10) for i, f in enumerate(fits)}
+    styles = fit_styles(ds)
+    colors = {label: style["color"] for label, style in styles.items()}
     gen = ds["generation"].values
     hdi_prob = json.loads(ds.attrs["config"]).get("hdi_prob", 0.94)
     curves = expected_curves(ds) if theory else None
@@ -105,16 +109,16 @@ def plot_error(
         for setting in members:
             label = str(ds["fit_label"].sel(setting=setting).values)
             mean, half = replicate_band(ds[metric].sel(setting=setting))
-            ax.plot(gen, mean, color=colors[label], label=label, lw=1.8)
-            ax.fill_between(gen, mean - half, mean + half, color=colors[label], alpha=0.2, lw=0)
+            ax.plot(gen, mean, label=label, lw=1.6, **styles[label])
+            ax.fill_between(gen, mean - half, mean + half, color=colors[label], alpha=0.15, lw=0)
             if has_theory and np.isfinite(curves[metric].sel(setting=setting)).all():
                 ax.plot(
                     gen,
                     curves[metric].sel(setting=setting),
                     color=colors[label],
-                    ls="--",
-                    lw=1.1,
-                    label="exact expectation (dashed)",
+                    label=THEORY_LABEL,
+                    zorder=1,
+                    **THEORY,
                 )
         if log:
             ax.set_yscale("log")
@@ -123,7 +127,7 @@ def plot_error(
         ax.grid(alpha=0.3)
         if has_bayes:
             label = f"{family.labels.get(cover, cover)} ({hdi_prob:.0%})" if col == 0 else ""
-            _coverage_panel(axes[1, col], ds[cover], members, colors, hdi_prob, label)
+            _coverage_panel(axes[1, col], ds[cover], members, styles, hdi_prob, label)
         axes[-1, col].set_xlabel("generation")
         axes[-1, col].xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = [], []
@@ -132,9 +136,9 @@ def plot_error(
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    if "exact expectation (dashed)" in labels:  # one neutral entry for every setting's curve
-        i = labels.index("exact expectation (dashed)")
-        handles.append(Line2D([], [], color="0.2", ls="--", lw=1.1))
+    if THEORY_LABEL in labels:  # one neutral entry for every setting's curve
+        i = labels.index(THEORY_LABEL)
+        handles.append(Line2D([], [], color="0.4", **THEORY))
         labels.append(labels.pop(i))
         handles.pop(i)
     longest = max((len(lab) for lab in labels), default=1)
@@ -145,7 +149,7 @@ def plot_error(
     size = family.describe(ds)
     title = (
         f"{ds.attrs['model']}: {size + ', ' if size else ''}truth {truth}, "
-        f"{_replicates(ds, metric)}, seed {ds.attrs['seed']} (bands: 2 SE)"
+        f"{_replicates(ds, metric)}, seed {ds.attrs['seed']}; bands: 2 SE"
     )
     fig.suptitle(textwrap.fill(title, width=int(width * 11)), fontsize=11)
     return fig

@@ -1,10 +1,13 @@
 """Figures: nothing clipped, empty panels say why."""
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.present.plots import plot_error
 from bayescollapse.present.posterior_plots import plot_calibration
+from tests.present.figure_checks import outside, repeated_looks, unlabelled_axes
 
 
 def _inside(fig, artist) -> bool:
@@ -39,3 +42,25 @@ def test_calibration_figure_shows_ecdf_pit_or_says_why_not():
     empty = plot_calibration(ds).axes[-1]
     assert any("no PIT test" in t.get_text() for t in empty.texts)
     assert list(empty.get_yticks()) == []
+
+
+def _settings(count: int) -> tuple[Setting, ...]:
+    """``count`` settings in up to 3 regimes: MLE and conjugate fits under decodings."""
+    decodings = [1.0, 0.8, 1.2, 0.9, 1.1, 0.7, 1.3]
+    fits = [(m, t) for m in ("mle", "conjugate") for t in decodings][:count]
+    regimes = ["zero", "0.3", "0.6"][: min(3, count)]
+    return tuple(
+        Setting(method=m, temperature=t, real_fraction=regimes[i % len(regimes)])
+        for i, (m, t) in enumerate(fits)
+    )
+
+
+@pytest.mark.parametrize("count", [1, 3, 14])
+def test_error_figure_layout_at_any_number_of_settings(count):
+    # 14 settings used to repeat tab10's colours (mle T=0.7 and conjugate T=1.5 both blue)
+    cfg = RunConfig(settings=_settings(count), num_tokens=5, generations=2, replicates=2, seed=1)
+    fig = plot_error(run(cfg, progress=False))
+    assert outside(fig) == []
+    assert repeated_looks(fig) == []
+    assert unlabelled_axes(fig) == []
+    plt.close(fig)
