@@ -24,19 +24,19 @@ from bayescollapse.present.styles import THEORY, fit_styles  # noqa: E402
 
 THEORY_LABEL = "exact expectation (wide pale line)"
 
-__all__ = ["plot_error", "plot_phase", "replicate_band"]
+__all__ = ["draw_band", "plot_error", "plot_phase", "replicate_band"]
 
 
 def _coverage_panel(ax, cover, members, styles: dict, hdi_prob: float, label: str) -> None:
     """Draw the share of true values inside the HDIs of the regime's Bayesian settings."""
-    gen = cover["generation"].values
     for setting in members:
         if not np.isfinite(cover.sel(setting=setting)).any():
             continue  # a point estimate has no HDI
-        style = styles[str(cover["fit_label"].sel(setting=setting).values)]
-        mean, half = replicate_band(cover.sel(setting=setting))
-        ax.plot(gen, mean, lw=1.6, **style)
-        ax.fill_between(gen, mean - half, mean + half, color=style["color"], alpha=0.15, lw=0)
+        draw_band(
+            ax,
+            cover.sel(setting=setting),
+            styles[str(cover["fit_label"].sel(setting=setting).values)],
+        )
     ax.axhline(hdi_prob, color="k", ls=":", lw=1.2)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel(label)
@@ -55,6 +55,14 @@ def replicate_band(values: xr.DataArray, *, z: float = 2.0) -> tuple[xr.DataArra
     with np.errstate(invalid="ignore", divide="ignore"):
         se = finite.std("replicate", ddof=1) / np.sqrt(count)
     return mean, z * se.fillna(0.0)
+
+
+def draw_band(ax, values: xr.DataArray, style: dict, label: str | None = None) -> None:
+    """Draw the mean of ``values`` over replicates against generation, with its 2 SE band."""
+    mean, half = replicate_band(values)
+    gen = values["generation"].values
+    ax.plot(gen, mean, lw=1.6, label=label, **style)
+    ax.fill_between(gen, mean - half, mean + half, color=style["color"], alpha=0.15, lw=0)
 
 
 def plot_error(
@@ -108,9 +116,7 @@ def plot_error(
         members = ds["setting"].values[ds["group"].values == group]
         for setting in members:
             label = str(ds["fit_label"].sel(setting=setting).values)
-            mean, half = replicate_band(ds[metric].sel(setting=setting))
-            ax.plot(gen, mean, label=label, lw=1.6, **styles[label])
-            ax.fill_between(gen, mean - half, mean + half, color=colors[label], alpha=0.15, lw=0)
+            draw_band(ax, ds[metric].sel(setting=setting), styles[label], label)
             if has_theory and np.isfinite(curves[metric].sel(setting=setting)).all():
                 ax.plot(
                     gen,

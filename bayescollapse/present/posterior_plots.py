@@ -7,6 +7,7 @@ Matplotlib figure; only Bayesian settings (``conjugate``, ``pymc``) are drawn.
 from __future__ import annotations
 
 import json
+import textwrap
 
 import matplotlib
 
@@ -15,9 +16,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from bayescollapse.present.plots import replicate_band  # noqa: E402
+from bayescollapse.present.plots import draw_band  # noqa: E402
+from bayescollapse.present.styles import setting_styles  # noqa: E402
 
 __all__ = ["bayesian_settings", "plot_posterior_paths", "plot_calibration", "plot_drift"]
 
@@ -27,8 +29,9 @@ def bayesian_settings(ds: xr.Dataset) -> list[str]:
     return [str(s) for s in ds["setting"].values[ds["bayesian"].values.astype(bool)]]
 
 
-def _colors(ds: xr.Dataset, settings: list[str]) -> dict[str, tuple]:
-    return {s: plt.cm.tab10(i % 10) for i, s in enumerate(settings)}
+def _styles(ds: xr.Dataset, settings: list[str]) -> dict[str, dict]:
+    """Line keywords of the drawn settings: colour by method, dash by regime and variant."""
+    return setting_styles(ds.sel(setting=settings))
 
 
 def _panel_grid(panels: int, cols: int = 3) -> tuple[plt.Figure, np.ndarray]:
@@ -45,6 +48,7 @@ def _panel_grid(panels: int, cols: int = 3) -> tuple[plt.Figure, np.ndarray]:
 
 
 def _finish(fig, axes, title: str, *, integer: bool = True) -> plt.Figure:
+    """Grid the panels, gather one legend below them and title the figure, in the canvas."""
     for ax in np.ravel(axes):
         ax.grid(alpha=0.3)
         if integer:
@@ -55,11 +59,12 @@ def _finish(fig, axes, title: str, *, integer: bool = True) -> plt.Figure:
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(
-        handles, labels, loc="lower center", ncol=min(len(labels), 3), frameon=False, fontsize=8
-    )
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, 0.06 + 0.03 * ((len(labels) - 1) // 3), 1, 0.95))
+    width = fig.get_figwidth()
+    longest = max((len(lab) for lab in labels), default=1)
+    columns = max(1, min(len(labels), int(width * 72 / (6 * longest + 40))))
+    fig.set_layout_engine("constrained")
+    fig.legend(handles, labels, loc="outside lower center", ncol=columns, frameon=False, fontsize=8)
+    fig.suptitle(textwrap.fill(title, width=int(width * 12)), fontsize=10)
     return fig
 
 
@@ -68,9 +73,10 @@ def plot_posterior_paths(
 ) -> plt.Figure:
     """Posterior mean and HDI of chosen parameters across generations, one replicate.
 
-    One panel per parameter, as the results' family chooses them (its ``path_panels``:
-    chosen token probabilities, or mu and sigma for the Gaussian model; ``tokens`` is the
-    user's choice); one line with its HDI band per Bayesian setting; the true value dashed.
+    One row per Bayesian setting and one column per parameter, as the results' family
+    chooses them (its ``path_panels``: chosen token probabilities, or mu and sigma for the
+    Gaussian model; ``tokens`` is the user's choice): the posterior mean with its HDI band
+    in the setting's colour, the true value dotted. A column shares its y axis.
     """
     from bayescollapse.models import REGISTRY
 
@@ -78,26 +84,48 @@ def plot_posterior_paths(
     if not settings:
         raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
     panels = REGISTRY[ds.attrs["model"]].path_panels(ds, tokens)
+    prob = json.loads(ds.attrs["config"]).get("hdi_prob", 0.94)
     if not panels:
         raise ValueError(f"model {ds.attrs['model']!r} names no parameters to draw the paths of")
-    colors = _colors(ds, settings)
+    styles = _styles(ds, settings)
     gen = ds["generation"].values
-    fig, axes = _panel_grid(len(panels))
-    for ax, panel in zip(axes[0], panels, strict=True):
-        for s in settings:
+    fig, axes = plt.subplots(
+        len(settings),
+        len(panels),
+        figsize=(max(3.4 * len(panels), 6.0), 2.3 * len(settings) + 1.2),
+        squeeze=False,
+        sharex=True,
+        sharey="col",
+    )
+    for r, s in enumerate(settings):
+        style = styles[s]
+        for c, panel in enumerate(panels):
+            ax = axes[r, c]
             row = ds.sel(setting=s, **panel.where).isel(replicate=replicate)
-            ax.plot(gen, row[panel.mean], color=colors[s], lw=1.6, label=s)
+            ax.plot(gen, row[panel.mean], lw=1.6, label="posterior mean", **style)
             ax.fill_between(
-                gen, row[panel.lower], row[panel.upper], color=colors[s], alpha=0.18, lw=0
+                gen,
+                row[panel.lower],
+                row[panel.upper],
+                color=style["color"],
+                alpha=0.2,
+                lw=0,
+                label=f"{prob:.0%} HDI",
             )
-        ax.axhline(panel.truth, color="k", ls="--", lw=1.1, label="truth")
-        ax.set_title(panel.title, fontsize=10)
+            ax.axhline(panel.truth, color="k", ls=":", lw=1.1, label="truth")
+            if r == 0:
+                ax.set_title(panel.title, fontsize=10)
+            if c == 0:
+                ax.set_ylabel(textwrap.fill(s, 22), fontsize=8)
+        axes[-1, 0].set_xlabel("generation")
+    for ax in axes[-1]:
         ax.set_xlabel("generation")
-    prob = json.loads(ds.attrs["config"]).get("hdi_prob", 0.94)
-    return _finish(fig, axes, f"posterior mean and {prob:.0%} HDI, replicate {replicate}")
+    return _finish(
+        fig, axes, f"posterior mean and {prob:.0%} HDI per setting (rows), replicate {replicate}"
+    )
 
 
-def _pit_ecdf(ax, ds: xr.Dataset, settings: list[str], colors: dict, generation: int) -> None:
+def _pit_ecdf(ax, ds: xr.Dataset, settings: list[str], styles: dict, generation: int) -> None:
     """Draw the PIT's mean ECDF gap over replicates at one generation, with its 95 % band.
 
     The same test as the ``diagnose`` table's p-value (:func:`bayescollapse.metrics.pit_gaps`).
@@ -114,7 +142,8 @@ def _pit_ecdf(ax, ds: xr.Dataset, settings: list[str], colors: dict, generation:
             x,
             gaps.gap,
             yerr=gaps.half_width,
-            color=colors[s],
+            color=styles[s]["color"],
+            ls=styles[s]["linestyle"],
             lw=1.4,
             marker="o",
             ms=3,
@@ -156,15 +185,13 @@ def plot_calibration(ds: xr.Dataset) -> plt.Figure:
     settings = bayesian_settings(ds)
     if not settings:
         raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
-    colors = _colors(ds, settings)
+    styles = _styles(ds, settings)
     gen = ds["generation"].values
     levels = ds["level"].values
     fig, axes = _panel_grid(len(levels) + 2)
     for ax, level in zip(axes[0], levels, strict=False):
         for s in settings:
-            mean, half = replicate_band(ds["central_coverage"].sel(setting=s, level=level))
-            ax.plot(gen, mean, color=colors[s], lw=1.6, label=s)
-            ax.fill_between(gen, mean - half, mean + half, color=colors[s], alpha=0.18, lw=0)
+            draw_band(ax, ds["central_coverage"].sel(setting=s, level=level), styles[s], s)
         ax.axhline(level, color="k", ls=":", lw=1.2, label="nominal level")
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(f"{level:.0%} central interval", fontsize=10)
@@ -172,7 +199,7 @@ def plot_calibration(ds: xr.Dataset) -> plt.Figure:
         ax.set_ylabel("share of true parameters covered" if level == levels[0] else "")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax, g in zip(axes[0, -2:], (int(gen[0]), int(gen[-1])), strict=True):
-        _pit_ecdf(ax, ds, settings, colors, g)
+        _pit_ecdf(ax, ds, settings, styles, g)
     return _finish(fig, axes, "calibration: does the posterior cover the truth?", integer=False)
 
 
@@ -181,20 +208,21 @@ def plot_drift(ds: xr.Dataset) -> plt.Figure:
     settings = bayesian_settings(ds)
     if not settings:
         raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
-    colors = _colors(ds, settings)
-    gen = ds["generation"].values
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6), squeeze=False)
+    styles = _styles(ds, settings)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), squeeze=False)
     panels = [
-        ("kl_posterior_to_prev", "KL(posterior_t || posterior_t-1)", True),
-        ("contraction", "contraction: 1 - var_post / var_prior", False),
+        ("kl_posterior_to_prev", "drift: KL(posterior_t || posterior_t-1)", "KL (nats)"),
+        ("contraction", "contraction: 1 - var_post / var_prior", "share of prior variance removed"),
     ]
-    for ax, (var, title, log) in zip(axes[0], panels, strict=True):
+    for ax, (var, title, unit) in zip(axes[0], panels, strict=True):
         for s in settings:
-            mean, half = replicate_band(ds[var].sel(setting=s))
-            ax.plot(gen, mean, color=colors[s], lw=1.6, label=s)
-            ax.fill_between(gen, mean - half, mean + half, color=colors[s], alpha=0.18, lw=0)
-        if log:
-            ax.set_yscale("log")
+            draw_band(ax, ds[var].sel(setting=s), styles[s], s)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("generation")
+        ax.set_ylabel(unit)
+    axes[0, 0].set_yscale("log")
+    for which in (axes[0, 0].yaxis.set_major_formatter, axes[0, 0].yaxis.set_minor_formatter):
+        which(FuncFormatter(lambda v, _: f"{v:g}"))  # 20, not 2x10^1
+    low = float(np.nanmin(ds["contraction"].sel(setting=settings).values))
+    axes[0, 1].set_ylim(min(0.0, low) - 0.02, 1.02)  # the whole scale: 0 none, 1 all
     return _finish(fig, axes, "posterior drift and contraction (mean over replicates, 2 SE)")

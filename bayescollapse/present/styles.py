@@ -13,7 +13,7 @@ import itertools
 
 import xarray as xr
 
-__all__ = ["DASHES", "PALETTE", "THEORY", "fit_styles"]
+__all__ = ["DASHES", "PALETTE", "THEORY", "fit_styles", "setting_styles"]
 
 #: Okabe & Ito (2008), yellow left out (unreadable as a line on white)
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -56,13 +56,27 @@ def fit_styles(ds: xr.Dataset) -> dict[str, dict]:
     >>> styles["mle"]["linestyle"], styles["mle T=0.8"]["linestyle"]
     ('-', (0, (6, 2)))
     """
-    labels = list(dict.fromkeys(str(v) for v in ds["fit_label"].values))
-    method_of = dict(zip((str(v) for v in ds["fit_label"].values), _methods(ds), strict=True))
-    methods = list(dict.fromkeys(method_of[label] for label in labels))
-    variants = {m: [label for label in labels if method_of[label] == m] for m in methods}
+    return _styles([str(v) for v in ds["fit_label"].values], _methods(ds))
+
+
+def setting_styles(ds: xr.Dataset) -> dict[str, dict]:
+    """Return line keywords per setting: colour by method, dash by regime and variant.
+
+    For figures that draw the settings of several regimes in one panel, where the same
+    fit in two regimes must not look alike.
+    """
+    return _styles([str(v) for v in ds["setting"].values], _methods(ds))
+
+
+def _styles(names: list[str], methods: list[str]) -> dict[str, dict]:
+    """Give each distinct name a look: its method's colour, a dash (and marker) of its own."""
+    method_of = dict(zip(names, methods, strict=True))
+    labels = list(dict.fromkeys(names))
+    ordered = list(dict.fromkeys(method_of[label] for label in labels))
+    variants = {m: [label for label in labels if method_of[label] == m] for m in ordered}
     widest = max(len(v) for v in variants.values())
     styles = {}
-    for i, method in enumerate(methods):
+    for i, method in enumerate(ordered):
         shift = (i // len(PALETTE)) * widest  # a second round of colours: other dashes
         looks = list(_looks(shift + len(variants[method])))[shift:]
         for label, (dash, marker) in zip(variants[method], looks, strict=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from matplotlib.colors import to_hex
+from matplotlib.lines import Line2D
 
 
 def outside(fig) -> list[str]:
@@ -37,7 +38,7 @@ def repeated_looks(fig) -> list[str]:
     repeated = []
     for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]:
         for handle, text in zip(legend.legend_handles, legend.get_texts(), strict=True):
-            if not hasattr(handle, "get_linestyle"):
+            if not isinstance(handle, Line2D):  # a band's patch: its line says the look
                 continue
             key = look(handle)
             if key in seen and seen[key] != text.get_text():

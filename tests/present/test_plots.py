@@ -6,7 +6,11 @@ import pytest
 
 from bayescollapse import RunConfig, Setting, run
 from bayescollapse.present.plots import plot_error
-from bayescollapse.present.posterior_plots import plot_calibration
+from bayescollapse.present.posterior_plots import (
+    plot_calibration,
+    plot_drift,
+    plot_posterior_paths,
+)
 from tests.present.figure_checks import outside, repeated_looks, unlabelled_axes
 
 
@@ -44,10 +48,10 @@ def test_calibration_figure_shows_ecdf_pit_or_says_why_not():
     assert list(empty.get_yticks()) == []
 
 
-def _settings(count: int) -> tuple[Setting, ...]:
-    """``count`` settings in up to 3 regimes: MLE and conjugate fits under decodings."""
+def _settings(count: int, methods=("mle", "conjugate")) -> tuple[Setting, ...]:
+    """``count`` settings in up to 3 regimes: the methods' fits under decodings."""
     decodings = [1.0, 0.8, 1.2, 0.9, 1.1, 0.7, 1.3]
-    fits = [(m, t) for m in ("mle", "conjugate") for t in decodings][:count]
+    fits = [(m, t) for m in methods for t in decodings][:count]
     regimes = ["zero", "0.3", "0.6"][: min(3, count)]
     return tuple(
         Setting(method=m, temperature=t, real_fraction=regimes[i % len(regimes)])
@@ -64,3 +68,31 @@ def test_error_figure_layout_at_any_number_of_settings(count):
     assert repeated_looks(fig) == []
     assert unlabelled_axes(fig) == []
     plt.close(fig)
+
+
+@pytest.mark.parametrize("count", [1, 3, 14])
+def test_posterior_figures_layout_at_any_number_of_settings(count):
+    # the posterior paths overlaid 6 settings and their HDI bands in one tangle; drift had
+    # no y labels: now a row per setting, units on every axis, no two settings alike
+    settings = _settings(count, methods=("conjugate", "pymc"))
+    if count == 14:  # PyMC is slow: the conjugate fit under two synthetic modes instead
+        settings = tuple(
+            Setting(
+                method="conjugate",
+                synthetic=mode,
+                temperature=s.temperature,
+                real_fraction=s.real_fraction,
+            )
+            for mode in ("ancestral", "predictive")
+            for s in _settings(7, ("conjugate",))
+        )
+    cfg = RunConfig(settings=settings, num_tokens=5, generations=2, replicates=3, seed=1)
+    ds = run(cfg, progress=False)
+    for plot in (plot_posterior_paths, plot_calibration, plot_drift):
+        fig = plot(ds)
+        assert outside(fig) == [], plot.__name__
+        assert repeated_looks(fig) == [], plot.__name__
+        assert unlabelled_axes(fig) == [], plot.__name__
+        plt.close(fig)
+    paths = plot_posterior_paths(ds)
+    assert len(paths.axes) == count * 3  # a row per setting, a column per parameter
