@@ -155,7 +155,7 @@ def plot_error(
     size = family.describe(ds)
     title = (
         f"{ds.attrs['model']}: {size + ', ' if size else ''}truth {truth}, "
-        f"{_replicates(ds, metric)}, seed {ds.attrs['seed']}; bands: 2 SE"
+        f"{_replicates(ds, metric)}, seed {ds.attrs['seed']}; bands:\u00a02\u00a0SE"
     )
     fig.suptitle(textwrap.fill(title, width=int(width * 11)), fontsize=11)
     return fig
@@ -202,7 +202,10 @@ def plot_phase(ds: xr.Dataset) -> plt.Figure:
     cmap = ListedColormap([_REGIME_COLORS[n] for n in names])
     beta, gamma = ds["beta"].values, ds["gamma"].values
     priors = ds["prior_concentration"].values
-    fig, axes = plt.subplots(1, len(priors), figsize=(4.6 * len(priors), 4.4), squeeze=False)
+    width = max(4.6 * len(priors), 7.0)
+    fig, axes = plt.subplots(
+        1, len(priors), figsize=(width, 5.0), squeeze=False, layout="constrained"
+    )
     for ax, a0 in zip(axes[0], priors, strict=True):
         row = ds.sel(prior_concentration=a0)
         codes = np.vectorize(names.index)(
@@ -247,20 +250,18 @@ def plot_phase(ds: xr.Dataset) -> plt.Figure:
         Line2D([], [], marker="o", ls="", mfc="0.8", mec="k", label="simulation verdict"),
         Line2D([], [], color="0.35", lw=0.6, label="log10 E||P_t - P*||^2 at horizon"),
     ]
-    fig.legend(
+    fig.legend(  # in rows that fit the canvas (one row of six was cut at both edges)
         handles=handles,
-        loc="lower center",
-        ncol=len(handles),
+        loc="outside lower center",
+        ncol=3 if width < 12 else len(handles),
         frameon=False,
         fontsize=8,
-        facecolor="0.9",
     )
-    fig.suptitle(
+    title = (
         f"alpha_t = {ds.attrs['real_fraction0']:g} t^-beta, n_t = {ds.attrs['sample_size0']:g} "
         f"t^gamma; truth {ds.attrs['truth']}, K={ds.attrs['num_tokens']}; theory at "
         f"t={ds.attrs['horizon']}, simulation {ds.attrs['sim_replicates']} replicates x "
-        f"{ds.attrs['sim_generations']} generations",
-        fontsize=10,
+        f"{ds.attrs['sim_generations']} generations"
     )
-    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
+    fig.suptitle(textwrap.fill(title, width=int(width * 13)), fontsize=10)
     return fig

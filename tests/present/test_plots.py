@@ -96,3 +96,26 @@ def test_posterior_figures_layout_at_any_number_of_settings(count):
         plt.close(fig)
     paths = plot_posterior_paths(ds)
     assert len(paths.axes) == count * 3  # a row per setting, a column per parameter
+
+
+@pytest.mark.parametrize("priors", [(0.0,), (0.0, 0.1, 1.0)])
+def test_phase_figure_keeps_its_legend_and_title_in_the_canvas(priors):
+    # `phase --figure` cut its one-row legend off at both edges
+    from bayescollapse import phase_diagram
+    from bayescollapse.present.plots import plot_phase
+
+    ds = phase_diagram(
+        "zipf:1",
+        5,
+        betas=[0.0, 1.0, 2.0],
+        gammas=[0.0, 1.0, 2.0],
+        sim_betas=[0.5],
+        sim_gammas=[1.0],
+        seed=1,
+        prior_concentrations=priors,
+        generations=12,
+        replicates=4,
+    )
+    fig = plot_phase(ds)
+    assert outside(fig) == [] and unlabelled_axes(fig) == []
+    plt.close(fig)
