@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import LogFormatterSciNotation, MaxNLocator  # noqa: E402
 
 from bayescollapse.present.curves import expected_curves  # noqa: E402
 from bayescollapse.present.styles import THEORY, fit_styles  # noqa: E402
@@ -65,6 +65,27 @@ def draw_band(ax, values: xr.DataArray, style: dict, label: str | None = None) -
     ax.fill_between(gen, mean - half, mean + half, color=style["color"], alpha=0.15, lw=0)
 
 
+def _headline(ds: xr.Dataset, family) -> str:
+    """Return the figure's metric: the family's, or what a weighted refit is about."""
+    weights = ds.coords.get("real_weight_schedule")
+    if weights is not None and bool((weights.values != "none").any()):
+        return getattr(family, "weighted_metric", None) or family.plot_metric
+    return family.plot_metric
+
+
+class PlainLog(LogFormatterSciNotation):
+    """Log-axis labels: decades as powers of ten, any other tick plainly (0.98, 0.015).
+
+    Matplotlib labels the minor ticks of a narrow range as 9.8x10^-1.
+    """
+
+    def __call__(self, x, pos=None):
+        label = super().__call__(x, pos)
+        if not label or x <= 0 or np.isclose(np.log10(x), round(np.log10(x))):
+            return label
+        return f"{x:.3g}"
+
+
 def plot_error(
     ds: xr.Dataset,
     *,
@@ -76,7 +97,9 @@ def plot_error(
     """Plot ``metric`` against generation: one panel per regime (``group``), one line per fit.
 
     ``metric`` defaults to the model's headline error (``sq_l2_to_truth`` for the
-    categorical model, ``sigma2_mean`` for the Gaussian).
+    categorical model, ``sigma2_mean`` for the Gaussian), or, when a setting weights its
+    refit, to the error the weighting is about (the family's ``weighted_metric``: the
+    Gaussian mean's squared error).
 
     Lines are the mean over replicates with a band of 2 standard errors, coloured by
     method and dashed by variant (:func:`~.styles.fit_styles`). Where the metric has an
@@ -89,7 +112,7 @@ def plot_error(
     from bayescollapse.models import REGISTRY
 
     family = REGISTRY[ds.attrs["model"]]
-    metric = metric or family.plot_metric
+    metric = metric or _headline(ds, family)
     cover = family.coverage_metric
     if metric not in ds:
         raise ValueError(f"results have no metric {metric!r}; choose one of {sorted(ds.data_vars)}")
@@ -128,6 +151,8 @@ def plot_error(
                 )
         if log:
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(PlainLog())
+            ax.yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
         ax.set_title(group, fontsize=10)
         ax.set_ylabel(family.labels.get(metric, metric) if col == 0 else "")
         ax.grid(alpha=0.3)

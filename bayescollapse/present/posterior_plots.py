@@ -16,9 +16,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from bayescollapse.present.plots import draw_band  # noqa: E402
+from bayescollapse.present.plots import PlainLog, draw_band  # noqa: E402
 from bayescollapse.present.styles import setting_styles  # noqa: E402
 
 __all__ = ["bayesian_settings", "plot_posterior_paths", "plot_calibration", "plot_drift"]
@@ -221,8 +221,8 @@ def plot_drift(ds: xr.Dataset) -> plt.Figure:
         ax.set_xlabel("generation")
         ax.set_ylabel(unit)
     axes[0, 0].set_yscale("log")
-    for which in (axes[0, 0].yaxis.set_major_formatter, axes[0, 0].yaxis.set_minor_formatter):
-        which(FuncFormatter(lambda v, _: f"{v:g}"))  # 20, not 2x10^1
+    axes[0, 0].yaxis.set_major_formatter(PlainLog())
+    axes[0, 0].yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
     low = float(np.nanmin(ds["contraction"].sel(setting=settings).values))
     axes[0, 1].set_ylim(min(0.0, low) - 0.02, 1.02)  # the whole scale: 0 none, 1 all
     return _finish(fig, axes, "posterior drift and contraction (mean over replicates, 2 SE)")

@@ -114,6 +114,8 @@ class Gaussian(GaussianParams, SamplerSettings, FamilyFace):
     default_truth: ClassVar[str] = "normal:0:1"
     variables: ClassVar[dict] = VARIABLES
     plot_metric: ClassVar[str] = "sigma2_mean"
+    #: what a weighted refit is about (Bertrand et al.'s weighting shrinks the mean's error)
+    weighted_metric: ClassVar[str] = "mu_sq_error"
     coverage_metric: ClassVar[str] = "sigma_covered"
     summary_columns: ClassVar[tuple[tuple[str, str], ...]] = (
         ("|mu-mu*|", "abs_mu_error"),

@@ -119,3 +119,36 @@ def test_phase_figure_keeps_its_legend_and_title_in_the_canvas(priors):
     fig = plot_phase(ds)
     assert outside(fig) == [] and unlabelled_axes(fig) == []
     plt.close(fig)
+
+
+def test_a_weighted_refits_figure_shows_the_mean_error_with_plain_ticks():
+    # the weighted refit's --figure plotted sigma^2 (not what the weighting is about) with
+    # tick labels like 9.8x10^-1
+    settings = tuple(
+        Setting(method="mle", scheme="mixture", real_weight=w, real_fraction="0.5")
+        for w in ("0.5", "0.9")
+    )
+    cfg = RunConfig(model="gaussian", settings=settings, generations=3, replicates=4, seed=1)
+    ds = run(cfg, progress=False)
+    fig = plot_error(ds)
+    assert fig.axes[0].get_ylabel() == "(mu_t - mu*)^2" and outside(fig) == []
+    plt.close(fig)
+    fig = plot_error(ds, metric="sigma2_mean")  # near 1: a narrow log range
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    labels = [t.get_text() for t in (*ax.get_yticklabels(), *ax.get_yticklabels(minor=True))]
+    assert any(labels) and not any("times" in lab for lab in labels)  # no 9.8x10^-1
+    plt.close(fig)
+
+
+def test_plain_log_labels_only_decades_in_powers():
+    from bayescollapse.present.plots import PlainLog
+
+    fig, ax = plt.subplots()
+    ax.set_yscale("log")
+    ax.set_ylim(0.9, 1.1)  # a narrow range: matplotlib labels the minor ticks
+    formatter = PlainLog(labelOnlyBase=False)
+    formatter.set_axis(ax.yaxis)
+    formatter.set_locs([0.9, 0.98, 1.0, 1.1])
+    assert formatter(0.98) == "0.98" and formatter(0.015) == "0.015"
+    assert "10^{0}" in formatter(1.0) or formatter(1.0) == "$\\\\mathdefault{10^{0}}$"
