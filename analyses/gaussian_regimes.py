@@ -5,7 +5,7 @@ Regimes: pure synthetic (replace), constant real fraction 0.1, and decaying real
 with growing n. Fits: MLE (divide by n), unbiased (n - 1), conjugate NIG posterior and
 PyMC (NUTS) with ancestral synthetic sets. Writes results/gaussian_regimes.nc and
 analyses/figures/gaussian_regimes.png (fitted variance, exact MLE/unbiased expectations
-dashed; bottom row: coverage of sigma* by the 94 % HDI). The PyMC lines average
+drawn as wide pale lines; bottom row: coverage of sigma* by the 94 % HDI). The PyMC lines average
 16 replicates, the others 200.
 """
 
@@ -87,7 +87,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         title="4b. The Gaussian loop: variance collapse and its cures, four fits",
         caption=(
             "Fitted variance against generation per regime (top), exact MLE and unbiased "
-            "expectations dashed; coverage of the true sigma by the 94 % HDI of the "
+            "expectations as wide pale lines; coverage of the true sigma by the 94 % HDI of the "
             "Bayesian fits (bottom). PyMC lines average fewer replicates."
         ),
         figures=[figure],

@@ -73,7 +73,8 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         key="k50_regimes",
         title="B. Appendix: the three regimes at K = 50 with all three fits, 30 generations",
         caption=(
-            "Mean squared error against the truth per regime (top; exact curves dashed) and "
+            "Mean squared error against the truth per regime (top; exact curves as wide pale "
+            "lines) and "
             "coverage of the true probabilities by the 94 % HDIs (bottom), 8 replicates."
         ),
         figures=[figure],

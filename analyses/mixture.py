@@ -292,7 +292,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     ]
     return Study(
         key="mixture",
-        title="13. A Gaussian mixture: EM, the complete-data oracle and NUTS",
+        title="10. A Gaussian mixture: EM, the complete-data oracle and NUTS",
         caption=(
             "First: one replicate's fitted densities under Shumailov's EM loop and the "
             "complete-data MLE (truth dashed). Second: W2 to the truth, tail mass beyond the "

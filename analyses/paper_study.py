@@ -7,8 +7,8 @@ posterior and PyMC (NUTS, 2 chains x 500 draws: the Monte Carlo error of a poste
 then adds about 1/1000 of the posterior variance to the squared error, far below its
 standard error over replicates; the PyMC runs go through the Dask sweep
 engine into a resumable Zarr store), ancestral synthetic data. The figure shows the mean
-squared error against the truth with 2-SE bands and the exact expected curve dashed; the
-numbers hold each fit's error at the last generation to that curve.
+squared error against the truth with 2-SE bands and the exact expected curve as a wide
+pale line; the numbers hold each fit's error at the last generation to that curve.
 """
 
 from pathlib import Path
@@ -17,6 +17,7 @@ from bayescollapse import RunConfig, open_results, run, save_results
 from bayescollapse.engine.config import cross_settings
 from bayescollapse.engine.sweep import sweep
 from bayescollapse.io.results import concat_runs
+from bayescollapse.models.warm_start import DEFAULT_RETUNE
 from bayescollapse.present.curves import expected_curves
 from bayescollapse.present.plots import plot_error
 from bayescollapse.present.report import Number, Study, mean_se, save_figure, study_main
@@ -102,9 +103,9 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
         caption=(
             "Mean squared error of the fitted next-token law against the truth (log scale), "
             "one panel per regime; lines are means over replicates with 2-SE bands, the "
-            "exact expected curve of each fit is dashed (PyMC targets the conjugate "
-            "posterior, so it shares the conjugate curve). Constant alpha with fixed n "
-            "settles on a floor; growing n or decaying alpha change the rate."
+            "exact expected curve of each fit is the wide pale line in its colour (PyMC "
+            "targets the conjugate posterior, so it shares the conjugate curve). Constant "
+            "alpha with fixed n settles on a floor; growing n or decaying alpha change the rate."
         ),
         figures=[figure],
         params={
@@ -114,7 +115,8 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
             "replicates (MLE, conjugate)": size["replicates"],
             "replicates (PyMC)": size["pymc_replicates"],
             "PyMC": f"2 chains x {size['draws']} draws ({sampled.tune} tuning at a block's "
-            f"first generation, then {sampled.retune} from the carried adaptation), "
+            f"first generation, then {sampled.retune or DEFAULT_RETUNE} from the carried "
+            "adaptation), "
             f"blocks of {size['block']}, R-hat/ESS every {size['every']} generations, "
             "Dask sweep (2 workers)",
             "regimes": "; ".join(r["name"] for r in REGIMES),

@@ -185,7 +185,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
     ]
     return Study(
         key="regression",
-        title="12. Linear regression: test error, coverage of w* and the laws of the loop",
+        title="9. Linear regression: test error, coverage of w* and the laws of the loop",
         caption=(
             "Top: excess risk (w_t - w*)' Sigma (w_t - w*) against generation per regime, "
             "least squares' exact expectation dashed; bottom: share of w*'s coordinates in "

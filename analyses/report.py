@@ -29,11 +29,11 @@ STUDIES = (
     "hierarchical_pooling",
     "phase_diagram",
     "decoding_and_weights",
-    "reparametrisation",
-    "k50_regimes",
     "curation",
     "regression",
     "mixture",
+    "reparametrisation",  # the appendices last
+    "k50_regimes",
 )
 
 

@@ -119,7 +119,7 @@ def sample_nuts(
     do not depend on it, as nutpie seeds each chain on its own. A ``warm`` start that is
     ready (a standardised model's previous generation, see
     :mod:`~bayescollapse.models.warm_start`) sets the coordinates, the chains' starts and
-    the initial step size, and tunes ``family.retune`` steps instead of ``family.tune``.
+    the initial step size, and tunes ``warm.retune`` steps instead of ``family.tune``.
     """
     import nutpie
 
@@ -128,7 +128,7 @@ def sample_nuts(
         model = dataclasses.replace(
             model.with_data(**warm.data()), initial_point_func=warm.initial_point
         )
-        tune, carried = family.retune, {"initial_step": warm.step_size}
+        tune, carried = warm.retune, {"initial_step": warm.step_size}
     return nutpie.sample(
         model,
         draws=family.nuts_draws,
@@ -201,10 +201,13 @@ class PyMCModelFitter:
         model integrated out, drawn from their exact conditionals.
     """
 
-    def __init__(self, family: PyMCFamily, replicates: int, build, complete=None) -> None:
+    def __init__(
+        self, family: PyMCFamily, replicates: int, build, complete=None, retune: int = 100
+    ) -> None:
         self.family = family
         self.replicates = replicates
         self.complete = complete
+        self.retune = family.retune if family.retune is not None else retune
         self.compiled, self.data_types, self.origin = _compiled(
             build, family, replicates, collapsed=complete is not None
         )
@@ -223,7 +226,9 @@ class PyMCModelFitter:
         The loop passes it to every generation's :meth:`fit` of the block, which reads and
         updates it (see :mod:`bayescollapse.models.warm_start`).
         """
-        return WarmStart.at(self.origin) if self.family.adaptation == "carry" else None
+        if self.family.adaptation != "carry":
+            return None
+        return WarmStart.at(self.origin, retune=self.retune)
 
     def fit(
         self,

@@ -164,6 +164,7 @@ def register_pymc_model(
     *,
     complete: Callable | str | None = None,
     carry: bool = False,
+    retune: int = 100,
     description: str = "",
     replace: bool = False,
 ) -> Method:
@@ -198,17 +199,28 @@ def register_pymc_model(
     carry : bool
         Whether ``prior_update='carry'`` is defined: the model reads the family's prior
         as data and its posterior is in the prior's family.
+    retune : int
+        The NUTS tuning steps a generation that carries the previous one's adaptation
+        needs (a run's ``retune`` setting overrides it): 100 suits posteriors close to
+        Gaussian; a hierarchical model whose metric 100 steps cannot re-estimate asks
+        for more (measure with ``adaptation='fresh'`` as the reference).
     description : str
         One line describing the model.
     replace : bool
         Allow replacing an existing registration.
     """
+    if not (isinstance(retune, int) and retune >= 1):
+        raise ValueError(f"retune must be an integer >= 1, got {retune!r}")
 
     def factory(fam: Family, replicates: int):
         from bayescollapse.models.pymc_fit import PyMCModelFitter
 
         return PyMCModelFitter(
-            fam, replicates, _resolve(build), complete=complete and _resolve(complete)
+            fam,
+            replicates,
+            _resolve(build),
+            complete=complete and _resolve(complete),
+            retune=retune,
         )
 
     factory.build = build  # for introspection

@@ -58,7 +58,12 @@ class SamplerSettings:
         "tunes --tune steps from scratch)",
         choices=("carry", "fresh"),
     )
-    retune: int = param(100, "NUTS tuning steps of a generation that carries the adaptation")
+    retune: int | None = param(
+        None,
+        "NUTS tuning steps of a generation that carries the adaptation (default: the "
+        "model's, 100 unless its registration asks for more)",
+        show_default=False,
+    )
     hdi_prob: float = param(0.94, "probability of the reported HDIs")
     coverage_levels: tuple[float, ...] = param(
         (0.5, 0.8, 0.94), "levels of the central credible intervals checked", metavar="P"
@@ -110,6 +115,8 @@ def check_num_tokens(num_tokens) -> None:
 def check_sampler_settings(family) -> None:
     """Raise a one-line ValueError naming the first bad sampler setting of ``family``."""
     for name in ("draws", "tune", "retune", "diagnostics_every"):
+        if name == "retune" and family.retune is None:
+            continue
         if getattr(family, name) < 1:
             raise ValueError(f"{name} must be >= 1, got {getattr(family, name)!r}")
     if family.ess is not None and family.ess < family.chains:

@@ -28,7 +28,7 @@ import dataclasses
 import numpy as np
 import pymc as pm
 
-__all__ = ["LOC", "SCALE", "STANDARD", "WarmStart", "standardise"]
+__all__ = ["DEFAULT_RETUNE", "LOC", "SCALE", "STANDARD", "WarmStart", "standardise"]
 
 #: names of the standardised coordinates and of the data that place them
 STANDARD, LOC, SCALE = "_standard", "_standard_loc", "_standard_scale"
@@ -87,6 +87,10 @@ def standardise(model: pm.Model) -> tuple[pm.Model, np.ndarray]:
     return out, origin
 
 
+#: the tuning steps of a generation that carries the adaptation, unless a model asks more
+DEFAULT_RETUNE = 100
+
+
 @dataclasses.dataclass
 class WarmStart:
     """What one generation of a replicate block hands the next: coordinates, step, start.
@@ -98,13 +102,14 @@ class WarmStart:
 
     loc: np.ndarray
     scale: np.ndarray
+    retune: int = DEFAULT_RETUNE  # the tuning steps of a warm generation
     step_size: float | None = None
     starts: np.ndarray | None = None  # (S, n) unconstrained draws the next chains start at
 
     @classmethod
-    def at(cls, origin: np.ndarray) -> WarmStart:
+    def at(cls, origin: np.ndarray, retune: int = DEFAULT_RETUNE) -> WarmStart:
         """Return the state of a new block: the coordinates of ``standardise``'s origin."""
-        return cls(loc=origin, scale=np.ones_like(origin))
+        return cls(loc=origin, scale=np.ones_like(origin), retune=retune)
 
     @property
     def ready(self) -> bool:

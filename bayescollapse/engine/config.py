@@ -604,7 +604,7 @@ class RunConfig:
     target_accept: float = SamplerSettings.target_accept
     ess: int | None = SamplerSettings.ess
     adaptation: str = SamplerSettings.adaptation
-    retune: int = SamplerSettings.retune
+    retune: int | None = SamplerSettings.retune
     diagnostics_every: int = SamplerSettings.diagnostics_every
     posterior_metrics: bool = True
     keep_posteriors: str = param(

@@ -220,6 +220,7 @@ td, th { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
 table.numbers td:nth-child(n+2) { font-variant-numeric: tabular-nums; text-align: right; }
 .outside { color: #b00; font-weight: bold; } .agrees, .exact { color: #070; }
 .meta { color: #555; font-size: 0.9em; }
+ul.toc { list-style: none; padding-left: 0; }
 """
 
 
@@ -249,9 +250,9 @@ def write_report(studies: list[Study], out: Path | str, *, quick: bool = False) 
         "standard error, the z-score and the tolerance the study states. Rebuild with "
         "<code>make report</code> (<code>make report QUICK=1</code> for a few-minute "
         "check).</p>",
-        "<ol>",
+        "<ul class='toc'>",  # the titles carry their own numbers
         *(f"<li><a href='#{s.key}'>{html.escape(s.title)}</a></li>" for s in studies),
-        "</ol>",
+        "</ul>",
     ]
     for s in studies:
         parts.append(f"<h2 id='{s.key}'>{html.escape(s.title)}</h2>")
@@ -259,12 +260,13 @@ def write_report(studies: list[Study], out: Path | str, *, quick: bool = False) 
             f"<p class='meta'>Wall time {s.wall_seconds:.0f} s. "
             f"Script: <code>analyses/{s.key}.py</code>.</p>"
         )
-        for path in s.figures:
+        for i, path in enumerate(s.figures, start=1):  # one caption, under the last figure
             source = _relative(path, out)
-            parts.append(
-                f"<figure><img src='{html.escape(source)}' alt='{html.escape(s.title)}'>"
-                f"<figcaption>{html.escape(s.caption)}</figcaption></figure>"
+            alt = html.escape(f"{s.title} (figure {i} of {len(s.figures)})")
+            caption = (
+                f"<figcaption>{html.escape(s.caption)}</figcaption>" if i == len(s.figures) else ""
             )
+            parts.append(f"<figure><img src='{html.escape(source)}' alt='{alt}'>{caption}</figure>")
         if s.findings:
             items = "".join(f"<li>{html.escape(f)}</li>" for f in s.findings)
             parts.append(f"<ul class='findings'>{items}</ul>")

@@ -1,5 +1,7 @@
 """NUTS's adaptation carried across generations: the standardised model, the state, the loop."""
 
+from dataclasses import replace
+
 import numpy as np
 import nutpie
 import pymc as pm
@@ -90,6 +92,34 @@ def test_carried_generations_retune_from_the_previous_step(nutpie_calls):
     assert [c["tune"] for c in nutpie_calls] == [200, 37, 37, 37, 37]
     assert nutpie_calls[0]["initial_step"] is None
     assert all(0 < c["initial_step"] < 2 for c in nutpie_calls[1:])
+
+
+def test_a_model_registered_with_a_longer_retune_gets_it_unless_the_run_sets_one(nutpie_calls):
+    # the hierarchical Markov model asks for 300 steps (100 lowered its smallest bulk ESS
+    # against tuning afresh); a run's own retune still wins, and a plain model keeps 100
+    from bayescollapse.models.registry import register_pymc_model
+
+    with pytest.raises(ValueError, match="retune must be an integer >= 1, got 0"):
+        register_pymc_model("markov", "bad", "m:f", retune=0)
+    setting = Setting(method="pymc-hierarchical", real_fraction="0.5", sample_size="20")
+    config = RunConfig(
+        model="markov",
+        settings=(setting,),
+        num_tokens=3,
+        generations=2,
+        replicates=2,
+        seed=1,
+        tune=150,
+        draws=100,
+    )
+    run(config)
+    assert [c["tune"] for c in nutpie_calls] == [150, 300, 300]
+    nutpie_calls.clear()
+    run(replace(config, retune=40))
+    assert [c["tune"] for c in nutpie_calls] == [150, 40, 40]
+    nutpie_calls.clear()
+    run(_config(tune=150, draws=100, generations=1))
+    assert [c["tune"] for c in nutpie_calls] == [150, 100]
 
 
 def test_fresh_adaptation_tunes_every_generation_in_full(nutpie_calls):
