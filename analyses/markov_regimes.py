@@ -98,11 +98,7 @@ def study(quick: bool = False, figures: Path | None = None) -> Study:
             REGIMES, {"method": ["pymc-hierarchical"], "synthetic": ["ancestral"]}
         ),
         draws=500,
-        diagnostics_every=5,
-        # the collapsing regime's posterior (degenerate rows, a heavy-tailed kappa) needs a
-        # full re-tuning: with 100 steps nutpie's metric, restarted from the gradient, left
-        # every replicate's bulk ESS below 400 from generation 10 (measured; 500: none)
-        retune=500,
+        diagnostics_every=5,  # carried with the model's own re-tuning (300 steps)
         **common,
     )
     with progress_bar(cells(cheap) + cells(sampled)) as advance:

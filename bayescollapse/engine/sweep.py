@@ -198,7 +198,7 @@ def sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     overwrite: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress=None,
     announce: Callable[[str], None] | None = None,
     on_failure: Callable[[tuple[int, int], str], None] | None = None,
     on_damage: Callable[[list], None] | None = None,
@@ -223,8 +223,10 @@ def sweep(
         Address of an existing Dask scheduler (``tcp://host:8786``).
     overwrite : bool
         Replace a store written by another configuration.
-    progress : callable, optional
-        Called with 1 after each unit finishes (done or failed).
+    progress : callable or bool, optional
+        A bar over the units to run, shown by default when someone is watching (a
+        terminal or a notebook), ``False`` to silence it; or a callable, called with 1
+        after each unit finishes (done or failed).
     announce : callable, optional
         Called with the Dask dashboard address once the cluster is up.
     on_failure : callable, optional
@@ -262,7 +264,7 @@ def sweep(
 class _Hooks:
     """The callbacks of :func:`sweep` (see there), each None or a callable."""
 
-    progress: Callable | None
+    progress: object  # a callable, a bool or None: see sweep
     announce: Callable | None
     on_failure: Callable | None
     on_damage: Callable | None
@@ -282,7 +284,10 @@ def _sweep_locked(config, store, client, workers, scheduler, overwrite, hooks) -
     pending = [u for u in units(config) if u not in done]
     if not pending:
         return report
-    with open_client(client, workers=workers, scheduler=scheduler) as c:
+    with (
+        open_client(client, workers=workers, scheduler=scheduler) as c,
+        watched(hooks.progress, len(pending), label="units") as advance,
+    ):
         report.dashboard = getattr(c, "dashboard_link", "") or ""
         if hooks.announce is not None:
             hooks.announce(report.dashboard)
@@ -293,8 +298,8 @@ def _sweep_locked(config, store, client, workers, scheduler, overwrite, hooks) -
                 report.failed[unit] = payload
                 if hooks.on_failure is not None:
                     hooks.on_failure(unit, payload)
-            if hooks.progress is not None:
-                hooks.progress(1)
+            if advance is not None:
+                advance(1)
     return report
 
 

@@ -91,6 +91,21 @@ def test_sweep_equals_run_on_any_number_of_workers(clients, tmp_path):
     assert again.run == [] and len(again.skipped) == 9
 
 
+def test_sweep_and_run_distributed_report_progress_per_unit(clients, tmp_path, capsys):
+    _, two = clients
+    seen = []
+    sweep(CONFIG, tmp_path / "s.zarr", client=two, progress=seen.append)
+    assert seen == [1] * 9  # 3 settings x 3 blocks
+    seen.clear()
+    sweep(CONFIG, tmp_path / "s.zarr", client=two, progress=seen.append)
+    assert seen == []  # a resumed sweep counts only the units it runs
+    run_distributed(CONFIG, client=two, progress=seen.append)
+    assert seen == [1] * 9
+    capsys.readouterr()
+    sweep(CONFIG, tmp_path / "t.zarr", client=two, progress=False)
+    assert capsys.readouterr().err == ""
+
+
 def test_a_regression_sweep_equals_its_run(clients, tmp_path):
     # the regression family's statistics (a d x d Gram per replicate, a fixed design
     # carried with them) go through the store and the workers like any other family's
