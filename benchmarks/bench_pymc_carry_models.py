@@ -1,8 +1,9 @@
 """Claim: carrying NUTS's adaptation across generations is as reliable as tuning afresh on
 the hardest built-in model, the hierarchical Markov LM (rows integrated out, a learned
-base and concentration): with the re-tuning its registration asks for (300 steps), no
-more block-generations are flagged for a bulk ESS below 400 than with full tuning (500
-steps every generation), and the median smallest bulk ESS stays within 15 % of it.
+base and concentration): with the re-tuning its registration asks for (300 steps), the
+share of block-generations flagged for a bulk ESS below 400 exceeds full tuning's (500
+steps every generation) by less than binomial noise (z < 2 on the difference of the two
+shares, pooled), and the median smallest bulk ESS stays within 15 % of it.
 
 Measured side by side in one process on study 5's design (analyses/markov_regimes.py:
 the Zen of Python's bigrams as the truth, 10 tokens, 3 regimes, 16 replicates in one
@@ -64,11 +65,15 @@ def main():
         rows["carried, the model's re-tuning (300)"],
         rows["fresh (500 steps every generation)"],
     )
-    ok = carried[0] <= fresh[0] and carried[2] >= 0.85 * fresh[2]
+    pooled = (carried[0] + fresh[0]) / (carried[1] + fresh[1])
+    se = np.sqrt(pooled * (1 - pooled) * (1 / carried[1] + 1 / fresh[1]))
+    z = (carried[0] / carried[1] - fresh[0] / fresh[1]) / se if se > 0 else 0.0
+    ok = z < 2 and carried[2] >= 0.85 * fresh[2]
     print(
         f"hierarchical Markov, carried vs fresh: {carried[0]} vs {fresh[0]} flagged "
-        f"block-generations, median smallest ESS {carried[2] / fresh[2]:.2f}x fresh, "
-        f"{carried[4] / fresh[4]:.2f}x its time ({'met' if ok else 'MISSED'})"
+        f"block-generations (z = {z:.2f}, target < 2), median smallest ESS "
+        f"{carried[2] / fresh[2]:.2f}x fresh (target >= 0.85x), {carried[4] / fresh[4]:.2f}x "
+        f"its time ({'met' if ok else 'MISSED'})"
     )
 
 
