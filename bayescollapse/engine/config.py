@@ -113,8 +113,10 @@ def check_methods(model: str, tables) -> None:
         if not isinstance(table, dict) or "method" not in table:
             continue
         names = table["method"]
-        for name in [names] if isinstance(names, str) else names:
-            get_method(model, name)
+        names = [names] if isinstance(names, str) else names
+        for name in names if isinstance(names, list | tuple) else ():
+            if isinstance(name, str):  # another type: the Setting names it
+                get_method(model, name)
 
 
 def prior_fields() -> tuple[str, ...]:

@@ -282,6 +282,8 @@ def test_a_method_error_lists_only_the_models_methods(argv, message, tmp_path, c
 def test_a_config_files_method_is_checked_against_its_model():
     with pytest.raises(ValueError, match="'ridge' does not fit model 'gaussian'; use one of mle"):
         RunConfig.from_dict({"model": "gaussian", "settings": [{"method": "ridge"}]})
+    with pytest.raises(ValueError, match="method 3 is not a string"):  # not a crash
+        RunConfig.from_dict({"model": "gaussian", "settings": [{"method": 3}]})
     with pytest.raises(ValueError, match="'ridge' does not fit model 'gaussian'"):
         RunConfig.from_dict({"model": "gaussian", "settings": [{}], "cross": {"method": ["ridge"]}})
 
