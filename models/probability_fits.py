@@ -310,6 +310,8 @@ class ProbabilityFace(FamilyFace):
         "tv_to_truth": "TV(P_t, P*)",
         "hellinger_to_truth": "Hellinger(P_t, P*)",
         "kl_model_to_truth": "KL(P_t || P*)",
+        "reward_mean": "expected reward E_{P_t} r",
+        "entropy": "entropy of P_t (nats)",
     }
 
     @staticmethod

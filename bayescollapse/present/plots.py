@@ -66,10 +66,13 @@ def draw_band(ax, values: xr.DataArray, style: dict, label: str | None = None) -
 
 
 def _headline(ds: xr.Dataset, family) -> str:
-    """Return the figure's metric: the family's, or what a weighted refit is about."""
+    """Return the figure's metric: the family's, or what weighting or curation is about."""
     weights = ds.coords.get("real_weight_schedule")
     if weights is not None and bool((weights.values != "none").any()):
         return getattr(family, "weighted_metric", None) or family.plot_metric
+    curation = ds.coords.get("curation")
+    if curation is not None and bool((curation.values != "none").any()) and "reward_mean" in ds:
+        return "reward_mean"  # what curating by a reward moves
     return family.plot_metric
 
 
@@ -116,6 +119,7 @@ def plot_error(
     cover = family.coverage_metric
     if metric not in ds:
         raise ValueError(f"results have no metric {metric!r}; choose one of {sorted(ds.data_vars)}")
+    log = log and bool(np.nanmin(ds[metric].values) > 0)  # a log axis needs positive values
     groups = list(dict.fromkeys(ds["group"].values.tolist()))
     has_bayes = coverage and bool(np.isfinite(ds[cover]).any())
     rows = 2 if has_bayes else 1

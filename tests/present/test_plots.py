@@ -152,3 +152,17 @@ def test_plain_log_labels_only_decades_in_powers():
     formatter.set_locs([0.9, 0.98, 1.0, 1.1])
     assert formatter(0.98) == "0.98" and formatter(0.015) == "0.015"
     assert "10^{0}" in formatter(1.0) or formatter(1.0) == "$\\\\mathdefault{10^{0}}$"
+
+
+def test_a_curated_runs_figure_shows_the_reward_on_a_linear_axis_when_it_can_be_negative():
+    # the curation's figure showed the distance to the truth, not what curating moves
+    settings = (Setting(method="mle"), Setting(method="mle", curation="best-of:4"))
+    cfg = RunConfig(settings=settings, num_tokens=5, generations=2, replicates=3, seed=1)
+    ds = run(cfg, progress=False)
+    fig = plot_error(ds)
+    assert fig.axes[0].get_ylabel() == "expected reward E_{P_t} r"
+    plt.close(fig)
+    ds["reward_mean"] = ds["reward_mean"] - 100.0  # a reward below zero: no log axis
+    fig = plot_error(ds)
+    assert fig.axes[0].get_yscale() == "linear"
+    plt.close(fig)
