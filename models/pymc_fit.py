@@ -22,7 +22,7 @@ import xarray as xr
 
 from bayescollapse.metrics.sampler import nuts_diagnostics
 from bayescollapse.models.protocols import PosteriorFit, PyMCFamily
-from bayescollapse.models.warm_start import STANDARD, WarmStart, standardise
+from bayescollapse.models.warm_start import DEFAULT_RETUNE, STANDARD, WarmStart, standardise
 
 __all__ = [
     "PyMCModelFitter",
@@ -202,7 +202,12 @@ class PyMCModelFitter:
     """
 
     def __init__(
-        self, family: PyMCFamily, replicates: int, build, complete=None, retune: int = 100
+        self,
+        family: PyMCFamily,
+        replicates: int,
+        build,
+        complete=None,
+        retune: int = DEFAULT_RETUNE,
     ) -> None:
         self.family = family
         self.replicates = replicates
