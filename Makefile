@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 \
 	  if "$$c" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done)
 
-.PHONY: install demo test test-all coverage seeds bench lint analyses report clean
+.PHONY: install demo test test-all coverage seeds bench lint analyses report docs clean
 
 install: $(STAMP)
 
@@ -27,6 +27,16 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
+
+DOCS_STAMP := $(VENV)/.docs-stamp
+
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,docs]"
+	@touch $(DOCS_STAMP)
+
+# the documentation site, offline, every warning an error: build/docs/index.html
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs build/docs
 
 demo: $(STAMP)
 	$(VENV)/bin/bayescollapse run --config configs/demo.toml --out results/demo.nc \
