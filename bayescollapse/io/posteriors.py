@@ -34,12 +34,21 @@ its attrs repeat the label.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import numpy as np
 import xarray as xr
 
 from bayescollapse.engine.config import node_name
 from bayescollapse.io.results import validate_results
 from bayescollapse.io.storage import open_tree, write_atomic
+
+if TYPE_CHECKING:
+    from bayescollapse.engine.config import RunConfig
+    from bayescollapse.engine.progress import Progress
+    from bayescollapse.io.storage import Reservation
 
 __all__ = [
     "arviz_groups",
@@ -198,7 +207,9 @@ def build_tree(results: xr.Dataset, posteriors: dict) -> xr.DataTree:
     return xr.DataTree.from_dict(nodes)
 
 
-def run_tree(config, *, progress=None, memory_limit=None) -> xr.DataTree:
+def run_tree(
+    config: RunConfig, *, progress: Progress = None, memory_limit: int | str | None = None
+) -> xr.DataTree:
     """Run ``config`` and return its results with the kept posteriors as one DataTree.
 
     ``progress`` and ``memory_limit`` are those of :func:`bayescollapse.run`.
@@ -214,7 +225,13 @@ def run_tree(config, *, progress=None, memory_limit=None) -> xr.DataTree:
     return build_tree(results, posteriors)
 
 
-def save_tree(tree: xr.DataTree, path, *, overwrite: bool = False, reservation=None):
+def save_tree(
+    tree: xr.DataTree,
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    reservation: Reservation | None = None,
+) -> Path:
     """Write a results tree to NetCDF or Zarr (by suffix), atomically.
 
     ``reservation`` is one taken with :func:`bayescollapse.io.storage.reserve` before the run.

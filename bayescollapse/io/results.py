@@ -38,9 +38,13 @@ import os
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
+
+if TYPE_CHECKING:
+    from bayescollapse.io.storage import Reservation
 
 from bayescollapse.engine.records import recorded_config
 from bayescollapse.engine.rng import STREAMS_VERSION
@@ -382,7 +386,11 @@ def validate_results(ds: xr.Dataset) -> None:
 
 
 def save_results(
-    ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False, reservation=None
+    ds: xr.Dataset,
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    reservation: Reservation | None = None,
 ) -> Path:
     """Validate a run's results and write them atomically to NetCDF, or Zarr for ``.zarr``.
 

@@ -8,6 +8,7 @@ run the plain loop those closed forms describe is the engine's (:data:`PLAIN_LOO
 from __future__ import annotations
 
 import numpy as np
+import xarray as xr
 
 __all__ = ["expected_curves"]
 
@@ -24,7 +25,7 @@ def _plain(row) -> bool:
     )
 
 
-def expected_curves(ds):
+def expected_curves(ds: xr.Dataset) -> xr.Dataset | None:
     """Exact expected curves for every setting of a results dataset that has one.
 
     The family of the results says which variables have a closed form and for which
@@ -48,8 +49,6 @@ def expected_curves(ds):
         ``sq_l2_to_truth``, ``gini_simpson``; Gaussian: ``mu_sq_error``, ``sigma2_mean``;
         none for the Markov model), dims (setting, generation).
     """
-    import xarray as xr
-
     from bayescollapse.models import REGISTRY
 
     family = REGISTRY[ds.attrs["model"]]

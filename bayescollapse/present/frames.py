@@ -10,9 +10,14 @@ frame reads, plots (seaborn, plotnine) and groups at once.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["comparison_frame", "summary_frame"]
 
@@ -45,7 +50,9 @@ def _frame(ds: xr.Dataset, values: xr.Dataset):
     return frame[first + [c for c in frame.columns if c not in first]]
 
 
-def summary_frame(ds: xr.Dataset, metrics=None, *, generation: int | None = None):
+def summary_frame(
+    ds: xr.Dataset, metrics: str | Sequence[str] | None = None, *, generation: int | None = None
+) -> pd.DataFrame:
     """Mean and standard error over replicates, one row per setting, generation and metric.
 
     Parameters
@@ -113,7 +120,7 @@ def summary_frame(ds: xr.Dataset, metrics=None, *, generation: int | None = None
     return frame[[*order, "metric", "mean", "se", "n"]]
 
 
-def comparison_frame(cmp: xr.Dataset):
+def comparison_frame(cmp: xr.Dataset) -> pd.DataFrame:
     """Return the paired comparison of :func:`bayescollapse.compare` as a tidy table.
 
     Returns
