@@ -117,7 +117,6 @@ def plot_posterior_paths(
                 ax.set_title(panel.title, fontsize=10)
             if c == 0:
                 ax.set_ylabel(textwrap.fill(s, 22), fontsize=8)
-        axes[-1, 0].set_xlabel("generation")
     for ax in axes[-1]:
         ax.set_xlabel("generation")
     return _finish(
