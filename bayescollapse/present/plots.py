@@ -28,7 +28,11 @@ __all__ = ["draw_band", "plot_error", "plot_phase", "replicate_band"]
 
 
 def _coverage_panel(ax, cover, members, styles: dict, hdi_prob: float, label: str) -> None:
-    """Draw the share of true values inside the HDIs of the regime's Bayesian settings."""
+    """Draw the share of true values inside the HDIs of the regime's Bayesian settings.
+
+    A regime of point estimates only has no HDI: its panel says so instead of staying empty.
+    """
+    drawn = False
     for setting in members:
         if not np.isfinite(cover.sel(setting=setting)).any():
             continue  # a point estimate has no HDI
@@ -36,6 +40,18 @@ def _coverage_panel(ax, cover, members, styles: dict, hdi_prob: float, label: st
             ax,
             cover.sel(setting=setting),
             styles[str(cover["fit_label"].sel(setting=setting).values)],
+        )
+        drawn = True
+    if not drawn:
+        ax.text(
+            0.5,
+            0.5,
+            "no HDI: point estimates only",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontsize=9,
+            color="0.3",
         )
     ax.axhline(hdi_prob, color="k", ls=":", lw=1.2)
     ax.set_ylim(-0.02, 1.02)

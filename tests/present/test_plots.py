@@ -166,3 +166,16 @@ def test_a_curated_runs_figure_shows_the_reward_on_a_linear_axis_when_it_can_be_
     fig = plot_error(ds)
     assert fig.axes[0].get_yscale() == "linear"
     plt.close(fig)
+
+
+def test_a_regime_of_point_estimates_says_why_its_coverage_panel_is_empty():
+    settings = (
+        Setting(method="mle", real_fraction="zero"),
+        Setting(method="conjugate", real_fraction="0.3"),
+    )
+    cfg = RunConfig(settings=settings, num_tokens=5, generations=2, replicates=3, seed=1)
+    fig = plot_error(run(cfg, progress=False))
+    mle_coverage, conjugate_coverage = fig.axes[2], fig.axes[3]
+    assert [t.get_text() for t in mle_coverage.texts] == ["no HDI: point estimates only"]
+    assert len(conjugate_coverage.texts) == 0
+    plt.close(fig)
