@@ -107,7 +107,7 @@ def _merge(rows, failed, machine, versions) -> int:
     notes.append(f"Rows of {', '.join(r[0] for r in rows)} rerun on {datetime.date.today()}.")
     out = [*lines[:start], *(table[k] for k in sorted(table)), "", *notes]
     for name in sorted(sections):
-        out += ["", f"## `{name}`", *[x for x in sections[name]]]
+        out += ["", f"## `{name}`", *sections[name]]
     if failed:
         out += ["", f"Failed to run: {', '.join(failed)}."]
     text = "\n".join(out)

@@ -133,14 +133,13 @@ def stable_key(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
 
 
-def fresh_seed(*, say: bool = True) -> int:
+def fresh_seed() -> int:
     """Draw a new 63-bit seed from the operating system's entropy, to be recorded.
 
-    The seed is said on standard error (unless ``say`` is False), so a run whose results
-    were lost can still be repeated exactly.
+    The seed is said on standard error, so a run whose results were lost can still be
+    repeated exactly.
     """
     seed = int(np.random.SeedSequence().entropy % (1 << 63))
-    if say:
-        said = f"bayescollapse: drawn seed {seed} (seed={seed} or --seed {seed} repeats this)"
-        print(said, file=sys.stderr)
+    said = f"bayescollapse: drawn seed {seed} (seed={seed} or --seed {seed} repeats this)"
+    print(said, file=sys.stderr)
     return seed

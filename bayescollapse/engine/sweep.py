@@ -36,7 +36,7 @@ import xarray as xr
 from bayescollapse.engine.config import RunConfig, kept_generations
 from bayescollapse.engine.loop import finish_results, place_rows, results_arrays, run_unit, units
 from bayescollapse.engine.memory import check_memory
-from bayescollapse.engine.progress import watched
+from bayescollapse.engine.progress import Progress, watched
 from bayescollapse.engine.rng import fresh_seed
 from bayescollapse.engine.sweep_store import (
     prepare,
@@ -198,7 +198,7 @@ def sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     overwrite: bool = False,
-    progress=None,
+    progress: Progress = None,
     announce: Callable[[str], None] | None = None,
     on_failure: Callable[[tuple[int, int], str], None] | None = None,
     on_damage: Callable[[list], None] | None = None,
@@ -264,7 +264,7 @@ def sweep(
 class _Hooks:
     """The callbacks of :func:`sweep` (see there), each None or a callable."""
 
-    progress: object  # a callable, a bool or None: see sweep
+    progress: Progress
     announce: Callable | None
     on_failure: Callable | None
     on_damage: Callable | None
@@ -309,7 +309,7 @@ def run_distributed(
     client=None,
     workers: int | None = None,
     scheduler: str | None = None,
-    progress=None,
+    progress: Progress = None,
 ) -> xr.Dataset:
     """Run ``config`` on Dask distributed and return the results in memory, like ``run``.
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
+from bayescollapse.present.paired import check_per_replicate
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -91,14 +93,8 @@ def summary_frame(
     if metrics is None:
         metrics = [var for _, var in REGISTRY[ds.attrs["model"]].summary_columns]
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
-    per_replicate = ("setting", "replicate", "generation")
     for name in metrics:
-        if name not in ds or set(ds[name].dims) != set(per_replicate):
-            allowed = sorted(v for v in ds.data_vars if set(ds[v].dims) == set(per_replicate))
-            raise ValueError(
-                f"metric {name!r} is not a per-replicate results variable; use one of "
-                f"{', '.join(allowed)}"
-            )
+        check_per_replicate(ds, name)
     if generation is not None:
         ds = ds.isel(generation=[generation])
     parts = []

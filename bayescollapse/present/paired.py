@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
-__all__ = ["compare", "paired_difference"]
+__all__ = ["check_per_replicate", "compare", "paired_difference"]
 
 
 def paired_difference(x: np.ndarray, y: np.ndarray, *, axis: int = 0) -> dict[str, np.ndarray]:
@@ -84,6 +84,19 @@ def _baseline_of(ds: xr.Dataset, setting, baseline: str):
     return None
 
 
+PER_REPLICATE = ("setting", "replicate", "generation")
+
+
+def check_per_replicate(ds: xr.Dataset, metric: str) -> None:
+    """Raise a one-line ValueError unless ``metric`` is a per-replicate results variable."""
+    if metric not in ds or ds[metric].dims != PER_REPLICATE:
+        allowed = sorted(n for n, v in ds.data_vars.items() if v.dims == PER_REPLICATE)
+        raise ValueError(
+            f"metric {metric!r} is not a per-replicate results variable; use one of "
+            f"{', '.join(allowed)}"
+        )
+
+
 def compare(
     ds: xr.Dataset, *, baseline: str | None = None, metric: str | None = None
 ) -> xr.Dataset:
@@ -130,14 +143,7 @@ def compare(
     family = REGISTRY[ds.attrs["model"]]
     metric = metric or family.plot_metric
     baseline = baseline or family.baseline
-    if metric not in ds or ds[metric].dims != ("setting", "replicate", "generation"):
-        per_replicate = [
-            n for n, v in ds.data_vars.items() if v.dims == ("setting", "replicate", "generation")
-        ]
-        raise ValueError(
-            f"metric {metric!r} is not a per-replicate results variable; use one of "
-            f"{', '.join(sorted(per_replicate))}"
-        )
+    check_per_replicate(ds, metric)
     names = ("difference", "paired_se", "unpaired_se", "z", "pairs")
     shape = (ds.sizes["setting"], ds.sizes["generation"])
     out = {name: np.full(shape, np.nan) for name in names}

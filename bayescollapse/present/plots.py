@@ -24,7 +24,14 @@ from bayescollapse.present.styles import THEORY, fit_styles  # noqa: E402
 
 THEORY_LABEL = "exact expectation (wide pale line)"
 
-__all__ = ["draw_band", "plot_error", "plot_phase", "replicate_band"]
+__all__ = [
+    "draw_band",
+    "gathered_legend",
+    "legend_below",
+    "plot_error",
+    "plot_phase",
+    "replicate_band",
+]
 
 
 def _coverage_panel(ax, cover, members, styles: dict, hdi_prob: float, label: str) -> None:
@@ -79,6 +86,35 @@ def draw_band(ax, values: xr.DataArray, style: dict, label: str | None = None) -
     gen = values["generation"].values
     ax.plot(gen, mean, lw=1.6, label=label, **style)
     ax.fill_between(gen, mean - half, mean + half, color=style["color"], alpha=0.15, lw=0)
+
+
+def gathered_legend(axes) -> tuple[list, list[str]]:
+    """Return the legend entries of ``axes``, each label once, in order of first appearance."""
+    handles, labels = [], []
+    for ax in np.ravel(axes):
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    return handles, labels
+
+
+def legend_below(fig, handles, labels, *, fontsize=None, char_points: float = 7.0) -> None:
+    """Put one legend under the panels, inside the canvas, in as many columns as fit.
+
+    ``char_points`` is the width of a label's character in points (7 at the default font
+    size); the figure needs a constrained layout, which makes room for the legend.
+    """
+    longest = max((len(label) for label in labels), default=1)
+    room = int(fig.get_figwidth() * 72 / (char_points * longest + 40))
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=max(1, min(len(labels), room)),
+        frameon=False,
+        fontsize=fontsize,
+    )
 
 
 def _headline(ds: xr.Dataset, family) -> str:
@@ -149,7 +185,6 @@ def plot_error(
         layout="constrained",
     )
     styles = fit_styles(ds)
-    colors = {label: style["color"] for label, style in styles.items()}
     gen = ds["generation"].values
     hdi_prob = json.loads(ds.attrs["config"]).get("hdi_prob", 0.94)
     curves = expected_curves(ds) if theory else None
@@ -164,7 +199,7 @@ def plot_error(
                 ax.plot(
                     gen,
                     curves[metric].sel(setting=setting),
-                    color=colors[label],
+                    color=styles[label]["color"],
                     label=THEORY_LABEL,
                     zorder=1,
                     **THEORY,
@@ -181,20 +216,13 @@ def plot_error(
             _coverage_panel(axes[1, col], ds[cover], members, styles, hdi_prob, label)
         axes[-1, col].set_xlabel("generation")
         axes[-1, col].xaxis.set_major_locator(MaxNLocator(integer=True))
-    handles, labels = [], []
-    for ax in axes[0]:
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
+    handles, labels = gathered_legend(axes[0])
     if THEORY_LABEL in labels:  # one neutral entry for every setting's curve
         i = labels.index(THEORY_LABEL)
         handles.append(Line2D([], [], color="0.4", **THEORY))
         labels.append(labels.pop(i))
         handles.pop(i)
-    longest = max((len(lab) for lab in labels), default=1)
-    columns = max(1, min(len(labels), int(width * 72 / (7 * longest + 40))))
-    fig.legend(handles, labels, loc="outside lower center", ncol=columns, frameon=False)
+    legend_below(fig, handles, labels)
     cfg = json.loads(ds.attrs["config"])
     truth = cfg["truth"] if isinstance(cfg["truth"], str) else "given as values"
     size = family.describe(ds)

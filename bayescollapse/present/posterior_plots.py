@@ -18,7 +18,12 @@ import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from bayescollapse.present.plots import PlainLog, draw_band  # noqa: E402
+from bayescollapse.present.plots import (  # noqa: E402
+    PlainLog,
+    draw_band,
+    gathered_legend,
+    legend_below,
+)
 from bayescollapse.present.styles import setting_styles  # noqa: E402
 
 __all__ = ["bayesian_settings", "plot_posterior_paths", "plot_calibration", "plot_drift"]
@@ -53,18 +58,9 @@ def _finish(fig, axes, title: str, *, integer: bool = True) -> plt.Figure:
         ax.grid(alpha=0.3)
         if integer:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    handles, labels = [], []
-    for ax in np.ravel(axes):
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    width = fig.get_figwidth()
-    longest = max((len(lab) for lab in labels), default=1)
-    columns = max(1, min(len(labels), int(width * 72 / (6 * longest + 40))))
     fig.set_layout_engine("constrained")
-    fig.legend(handles, labels, loc="outside lower center", ncol=columns, frameon=False, fontsize=8)
-    fig.suptitle(textwrap.fill(title, width=int(width * 12)), fontsize=10)
+    legend_below(fig, *gathered_legend(axes), fontsize=8, char_points=6)
+    fig.suptitle(textwrap.fill(title, width=int(fig.get_figwidth() * 12)), fontsize=10)
     return fig
 
 
