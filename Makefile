@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 \
 	  if "$$c" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done)
 
-.PHONY: install demo test test-all coverage seeds bench lint analyses report docs clean
+.PHONY: install demo test test-all coverage seeds bench lint analyses report docs docs-check clean
 
 install: $(STAMP)
 
@@ -38,6 +38,11 @@ $(DOCS_STAMP): pyproject.toml $(STAMP)
 docs: $(DOCS_STAMP)
 	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs build/docs
 
+# the built site and the report opened in headless Chromium (Debian's chromium and
+# chromium-driver): no broken image, link or anchor; screenshots in build/screenshots/
+docs-check: docs
+	BAYESCOLLAPSE_BROWSER_CHECK=1 $(PY) -m pytest -q -p no:cacheprovider -m browser tests/docs
+
 demo: $(STAMP)
 	$(VENV)/bin/bayescollapse run --config configs/demo.toml --out results/demo.nc \
 	    --figure results/demo.png --force
@@ -48,14 +53,14 @@ demo: $(STAMP)
 	    --seed 2026 --out results/demo_lm.nc --figure results/demo_lm.png --force
 
 test: $(STAMP)
-	@$(PY) -m pytest -m "not slow" -q -n 2 --dist loadfile; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+	@$(PY) -m pytest -m "not slow and not browser" -q -n 2 --dist loadfile; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 test-all: $(STAMP)
 	@$(PY) -m pytest -q -n 2 --dist loadfile; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 # branch coverage of the core by the default tests (the rooms the issue names first)
 coverage: $(STAMP)
-	@$(PY) -m pytest -m "not slow" -q -n 2 --dist loadfile --cov \
+	@$(PY) -m pytest -m "not slow and not browser" -q -n 2 --dist loadfile --cov \
 		--cov-report=term-missing:skip-covered --cov-report=html:results/coverage
 
 seeds: $(STAMP)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 from pathlib import Path
 
 import bayescollapse
@@ -20,8 +21,28 @@ GENERATED = HERE / "_generated"
 project = "bayescollapse"
 author = "the bayescollapse developers"
 release = version = bayescollapse.__version__
-extensions = ["myst_parser", "sphinx.ext.autodoc", "numpydoc", "sphinx.ext.mathjax"]
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "numpydoc",
+    "sphinx.ext.mathjax",
+    "sphinx_gallery.gen_gallery",
+]
 myst_enable_extensions = ["dollarmath", "colon_fence"]
+myst_heading_anchors = 3  # links to a section of another page: page.md#its-title
+# the gallery: every examples/plot_*.py runs in the build; its figures are the ones it drew
+sphinx_gallery_conf = {
+    "examples_dirs": str(HERE.parent / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "show_memory": False,
+    "reset_modules": ("matplotlib",),
+    "write_computation_times": False,
+}
+# the report and the figures it shows are served beside the site (report/index.html)
+html_extra_path = ["_generated/site"]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 exclude_patterns = ["_build"]
 html_theme = "pydata_sphinx_theme"
@@ -59,21 +80,39 @@ def _write_cli_reference() -> None:
 
 
 def _write_first_figure() -> None:
-    """Run the getting-started study at a small size and save its figure."""
-    from bayescollapse import RunConfig, run, settings_grid
-    from bayescollapse.present.plots import plot_error
+    """Run the getting-started page's Python block as it stands; it saves the figure."""
+    text = (HERE / "getting-started.md").read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    with contextlib.chdir(GENERATED):
+        exec(compile(code, "getting-started.md", "exec"), {"__name__": "getting_started"})
 
-    settings = settings_grid(
-        real_fraction=["zero", "0.2", "power:0.5:-0.5"],
-        sample_size=["100"],
-        method=["mle", "conjugate"],
-    )
-    config = RunConfig(settings=settings, num_tokens=20, generations=15, replicates=20, seed=1)
-    plot_error(run(config, progress=False)).savefig(GENERATED / "first_study.png", dpi=90)
+
+def _copy_report() -> None:
+    """Serve the committed report and its figures (``../analyses/figures``) with the site."""
+    site = GENERATED / "site"
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(HERE.parent / "report", site / "report")
+    shutil.copytree(HERE.parent / "analyses" / "figures", site / "analyses" / "figures")
+
+
+def _module_references(app, what, name, obj, options, lines) -> None:
+    """Show a module docstring's References as a rubric.
+
+    numpydoc makes each References section a document-wide label, so two modules on the
+    site (the theory pages) would clash.
+    """
+    if what != "module":
+        return
+    for i in range(len(lines) - 1):
+        if lines[i] == "References" and set(lines[i + 1]) == {"-"}:
+            lines[i : i + 2] = [".. rubric:: References", ""]
+            return
 
 
 def setup(app) -> None:
     """Write the generated pages before Sphinx reads the sources."""
+    app.connect("autodoc-process-docstring", _module_references, priority=400)
     GENERATED.mkdir(exist_ok=True)
+    _copy_report()
     _write_cli_reference()
     _write_first_figure()

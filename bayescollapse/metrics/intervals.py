@@ -385,16 +385,17 @@ def calibration(
     Parameters
     ----------
     hdi : (lower, upper)
-        The highest-density intervals, each of shape (R, *P).
+        The highest-density intervals, each of shape ``(R, *P)``.
     central : (lower, upper) or None
-        Central credible intervals per level, each of shape (level, R, *P). None when
+        Central credible intervals per level, each of shape ``(level, R, *P)``. None when
         ``pit`` is the exact posterior CDF: the central interval at level q covers the
         truth exactly when ``(1 - q) / 2 <= F(truth) <= (1 + q) / 2``, so the coverage
         at ``levels`` comes from the CDF, without computing a quantile.
-    pit : numpy.ndarray, shape (R, *P)
-        The posterior CDF at the truth (exact, or the randomised rank among draws).
-    truth : numpy.ndarray, shape (*P)
-        The true parameter values.
+    pit : numpy.ndarray
+        The posterior CDF at the truth (exact, or the randomised rank among draws), shape
+        ``(R, *P)``.
+    truth : numpy.ndarray
+        The true parameter values, shape ``P``.
     axis : int or tuple of int
         The parameter axes (negative indices).
     interior : numpy.ndarray of bool, optional
@@ -404,7 +405,7 @@ def calibration(
     -------
     dict of str to numpy.ndarray
         ``hdi_coverage`` and ``hdi_width_mean`` (R,), ``central_coverage`` (R, level)
-        and ``pit`` (R, *P), NaN where the truth is on the boundary.
+        and ``pit`` ``(R, *P)``, NaN where the truth is on the boundary.
 
     Examples
     --------

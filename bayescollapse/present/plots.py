@@ -128,6 +128,15 @@ def _headline(ds: xr.Dataset, family) -> str:
     return family.plot_metric
 
 
+def axis_label(ds: xr.Dataset, name: str, family) -> str:
+    """Return a variable's axis label: the family's, else its name with its CF unit."""
+    if name in family.labels:
+        return family.labels[name]
+    units = ds[name].attrs.get("units", "") if name in ds else ""
+    text = name.replace("_", " ")
+    return f"{text} ({units})" if units not in ("", "1") else text
+
+
 class PlainLog(LogFormatterSciNotation):
     """Log-axis labels: decades as powers of ten, any other tick plainly (0.98, 0.015).
 
@@ -194,7 +203,8 @@ def plot_error(
         members = ds["setting"].values[ds["group"].values == group]
         for setting in members:
             label = str(ds["fit_label"].sel(setting=setting).values)
-            draw_band(ax, ds[metric].sel(setting=setting), styles[label], label)
+            values = ds[metric].sel(setting=setting)
+            draw_band(ax, values, styles[label], label + _off_scale(values))
             if has_theory and np.isfinite(curves[metric].sel(setting=setting)).all():
                 ax.plot(
                     gen,
@@ -209,10 +219,10 @@ def plot_error(
             ax.yaxis.set_major_formatter(PlainLog())
             ax.yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
         ax.set_title(group, fontsize=10)
-        ax.set_ylabel(family.labels.get(metric, metric) if col == 0 else "")
+        ax.set_ylabel(axis_label(ds, metric, family) if col == 0 else "")
         ax.grid(alpha=0.3)
         if has_bayes:
-            label = f"{family.labels.get(cover, cover)} ({hdi_prob:.0%})" if col == 0 else ""
+            label = f"{axis_label(ds, cover, family)} ({hdi_prob:.0%})" if col == 0 else ""
             _coverage_panel(axes[1, col], ds[cover], members, styles, hdi_prob, label)
         axes[-1, col].set_xlabel("generation")
         axes[-1, col].xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -232,6 +242,14 @@ def plot_error(
     )
     fig.suptitle(textwrap.fill(title, width=int(width * 11)), fontsize=11)
     return fig
+
+
+def _off_scale(values: xr.DataArray) -> str:
+    """Say from which generation a line's mean is infinite (an MLE's KL once a token is lost)."""
+    infinite = np.isinf(values.mean("replicate").values)
+    if not infinite.any():
+        return ""
+    return f" (infinite from generation {int(values['generation'][infinite.argmax()])})"
 
 
 def _replicates(ds: xr.Dataset, metric: str) -> str:

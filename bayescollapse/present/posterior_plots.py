@@ -204,11 +204,12 @@ def plot_drift(ds: xr.Dataset) -> plt.Figure:
     if not settings:
         raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
     styles = _styles(ds, settings)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), squeeze=False)
     panels = [
         ("kl_posterior_to_prev", "drift: KL(posterior_t || posterior_t-1)", "KL (nats)"),
         ("contraction", "contraction: 1 - var_post / var_prior", "share of prior variance removed"),
     ]
+    panels = [panel for panel in panels if panel[0] in ds]  # a mixture has no contraction
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.2), squeeze=False)
     for ax, (var, title, unit) in zip(axes[0], panels, strict=True):
         for s in settings:
             draw_band(ax, ds[var].sel(setting=s), styles[s], s)
@@ -218,6 +219,7 @@ def plot_drift(ds: xr.Dataset) -> plt.Figure:
     axes[0, 0].set_yscale("log")
     axes[0, 0].yaxis.set_major_formatter(PlainLog())
     axes[0, 0].yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
-    low = float(np.nanmin(ds["contraction"].sel(setting=settings).values))
-    axes[0, 1].set_ylim(min(0.0, low) - 0.02, 1.02)  # the whole scale: 0 none, 1 all
+    if "contraction" in ds:
+        low = float(np.nanmin(ds["contraction"].sel(setting=settings).values))
+        axes[0, 1].set_ylim(min(0.0, low) - 0.02, 1.02)  # the whole scale: 0 none, 1 all
     return _finish(fig, axes, "posterior drift and contraction (mean over replicates, 2 SE)")

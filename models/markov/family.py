@@ -166,6 +166,13 @@ class MarkovLM(MarkovParams, SamplerSettings, ProbabilityFace):
     units: ClassVar[dict] = UNITS
     default_truth: ClassVar[str] = "zipf-rows:1:0"
     variables: ClassVar[dict] = VARIABLES
+    labels: ClassVar[dict[str, str]] = {
+        **ProbabilityFace.labels,
+        "kl_rate": "KL rate of P_t from P* (nats)",
+        "kl_rate_reverse": "KL rate of P* from P_t (nats)",
+        "tv_rate": "TV rate of P_t from P*",
+        "entropy_rate": "entropy rate of P_t (nats)",
+    }
     plot_metric: ClassVar[str] = "kl_rate"
     coverage_metric: ClassVar[str] = "hdi_coverage"
     summary_columns: ClassVar[tuple[tuple[str, str], ...]] = (

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from bayescollapse import RunConfig, Setting, run
+from bayescollapse.models.registry import is_bayesian
 from bayescollapse.present.plots import plot_error
 from bayescollapse.present.posterior_plots import (
     plot_calibration,
@@ -179,3 +180,63 @@ def test_a_regime_of_point_estimates_says_why_its_coverage_panel_is_empty():
     assert [t.get_text() for t in mle_coverage.texts] == ["no HDI: point estimates only"]
     assert len(conjugate_coverage.texts) == 0
     plt.close(fig)
+
+
+#: every family with its quick fits (no sampler: the PyMC paths draw the same figure)
+FAMILIES = {
+    "dirichlet-categorical": ("mle", "conjugate"),
+    "markov": ("mle", "conjugate"),
+    "gaussian": ("mle", "unbiased", "conjugate"),
+    "linear-regression": ("mle", "ridge", "conjugate"),
+    "gaussian-mixture": ("complete-data-mle", "complete-data"),
+    "poisson": ("mle", "conjugate"),
+}
+
+
+def _family_settings(count: int, methods) -> tuple[Setting, ...]:
+    """``count`` distinct settings: fits varied by synthetic mode and prior update, in up
+    to 3 regimes."""
+    regimes = ["zero", "0.3", "0.6"][: min(3, count)]
+    chosen, seen = [], set()
+    for update in ("refit", "carry"):
+        for mode in ("ancestral", "predictive", "plugin"):
+            for m in methods:
+                if update == "carry" and not is_bayesian(m):
+                    continue  # a point estimate has no posterior to carry
+                for regime in regimes:
+                    fit = Setting(
+                        method=m, synthetic=mode, prior_update=update, real_fraction=regime
+                    )
+                    if (fit.fit_label, regime) not in seen and len(chosen) < count:
+                        seen.add((fit.fit_label, regime))
+                        chosen.append(fit)
+    assert len(chosen) == count, f"only {len(chosen)} distinct settings from {methods}"
+    return tuple(chosen)
+
+
+@pytest.mark.parametrize("count", [1, 3, 14])
+@pytest.mark.parametrize("model", list(FAMILIES))
+def test_every_familys_figures_are_laid_out_at_any_number_of_settings(model, count):
+    # nothing outside the canvas, no two settings alike, every axis labelled, and the
+    # y axis names its quantity, not its variable (the Markov figure read "kl_rate")
+    settings = _family_settings(count, FAMILIES[model])
+    cfg = RunConfig(
+        model=model,
+        plugins=("bayescollapse.models.examples.poisson",) if model == "poisson" else (),
+        settings=settings,
+        generations=2,
+        replicates=3,
+        seed=1,
+        **({"num_tokens": 4} if model in ("dirichlet-categorical", "markov") else {}),
+    )
+    ds = run(cfg, progress=False)
+    figures = [plot_error(ds)]
+    if bool(ds["bayesian"].any()):
+        figures += [plot(ds) for plot in (plot_posterior_paths, plot_calibration, plot_drift)]
+    for fig in figures:
+        assert outside(fig) == []
+        assert repeated_looks(fig) == []
+        assert unlabelled_axes(fig) == []
+        plt.close(fig)
+    ylabel = figures[0].axes[0].get_ylabel()
+    assert ylabel and ylabel.split(" (")[0] not in ds.data_vars, ylabel
