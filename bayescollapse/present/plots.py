@@ -169,9 +169,10 @@ def plot_error(
     method and dashed by variant (:func:`~.styles.fit_styles`). Where the metric has an
     exact expected curve (:func:`bayescollapse.theory.closed_forms.expected_curves`), it
     is drawn as a wide pale line in its fit's colour behind the simulation
-    (``theory=False`` hides it). With ``coverage``, a second
-    row shows the share of tokens whose true probability lies inside the posterior HDIs,
-    with the nominal level dotted.
+    (``theory=False`` hides it). A curated run (the expected reward on top) shows the
+    entropy of its fits below, the diversity the reward's climb costs. With ``coverage``,
+    a last row shows the share of tokens whose true probability lies inside the posterior
+    HDIs, with the nominal level dotted.
     """
     from bayescollapse.models import REGISTRY
 
@@ -180,10 +181,11 @@ def plot_error(
     cover = family.coverage_metric
     if metric not in ds:
         raise ValueError(f"results have no metric {metric!r}; choose one of {sorted(ds.data_vars)}")
-    log = log and bool(np.nanmin(ds[metric].values) > 0)  # a log axis needs positive values
+    # a curated run is about its reward and the diversity it costs: entropy below it
+    metrics = [metric, *(["entropy"] if metric == "reward_mean" and "entropy" in ds else [])]
     groups = list(dict.fromkeys(ds["group"].values.tolist()))
     has_bayes = coverage and bool(np.isfinite(ds[cover]).any())
-    rows = 2 if has_bayes else 1
+    rows = len(metrics) + has_bayes
     width = max(4.2 * len(groups), 7.0)  # one regime still has room for title and legend
     fig, axes = plt.subplots(
         rows,
@@ -194,36 +196,23 @@ def plot_error(
         layout="constrained",
     )
     styles = fit_styles(ds)
-    gen = ds["generation"].values
     hdi_prob = json.loads(ds.attrs["config"]).get("hdi_prob", 0.94)
     curves = expected_curves(ds) if theory else None
-    has_theory = curves is not None and metric in curves
+    for row, name in enumerate(metrics):
+        # a log axis needs positive values
+        row_log = log and name == metric and bool(np.nanmin(ds[name].values) > 0)
+        for col, group in enumerate(groups):
+            ax = axes[row, col]
+            members = ds["setting"].values[ds["group"].values == group]
+            _metric_panel(ax, ds[name], members, styles, curves, row_log)
+            ax.set_ylabel(axis_label(ds, name, family) if col == 0 else "")
+            if row == 0:
+                ax.set_title(group, fontsize=10)
     for col, group in enumerate(groups):
-        ax = axes[0, col]
-        members = ds["setting"].values[ds["group"].values == group]
-        for setting in members:
-            label = str(ds["fit_label"].sel(setting=setting).values)
-            values = ds[metric].sel(setting=setting)
-            draw_band(ax, values, styles[label], label + _off_scale(values))
-            if has_theory and np.isfinite(curves[metric].sel(setting=setting)).all():
-                ax.plot(
-                    gen,
-                    curves[metric].sel(setting=setting),
-                    color=styles[label]["color"],
-                    label=THEORY_LABEL,
-                    zorder=1,
-                    **THEORY,
-                )
-        if log:
-            ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(PlainLog())
-            ax.yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
-        ax.set_title(group, fontsize=10)
-        ax.set_ylabel(axis_label(ds, metric, family) if col == 0 else "")
-        ax.grid(alpha=0.3)
         if has_bayes:
+            members = ds["setting"].values[ds["group"].values == group]
             label = f"{axis_label(ds, cover, family)} ({hdi_prob:.0%})" if col == 0 else ""
-            _coverage_panel(axes[1, col], ds[cover], members, styles, hdi_prob, label)
+            _coverage_panel(axes[-1, col], ds[cover], members, styles, hdi_prob, label)
         axes[-1, col].set_xlabel("generation")
         axes[-1, col].xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = gathered_legend(axes[0])
@@ -242,6 +231,30 @@ def plot_error(
     )
     fig.suptitle(textwrap.fill(title, width=int(width * 11)), fontsize=11)
     return fig
+
+
+def _metric_panel(ax, values: xr.DataArray, members, styles: dict, curves, log: bool) -> None:
+    """Draw one regime's settings of one metric, each beside its exact curve if it has one."""
+    gen = values["generation"].values
+    exact = curves[values.name] if curves is not None and values.name in curves else None
+    for setting in members:
+        label = str(values["fit_label"].sel(setting=setting).values)
+        line = values.sel(setting=setting)
+        draw_band(ax, line, styles[label], label + _off_scale(line))
+        if exact is not None and np.isfinite(exact.sel(setting=setting)).all():
+            ax.plot(
+                gen,
+                exact.sel(setting=setting),
+                color=styles[label]["color"],
+                label=THEORY_LABEL,
+                zorder=1,
+                **THEORY,
+            )
+    if log:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(PlainLog())
+        ax.yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
+    ax.grid(alpha=0.3)
 
 
 def _off_scale(values: xr.DataArray) -> str:
@@ -279,8 +292,9 @@ _REGIME_COLORS = {"recovery": "#4daf4a", "bounded": "#ffb000", "collapse": "#e41
 def plot_phase(ds: xr.Dataset) -> plt.Figure:
     """Draw the phase diagram of :func:`bayescollapse.theory.phase.phase_diagram`.
 
-    One panel per prior concentration (0: MLE). The background is the regime of the exact
-    expected error curve at the horizon, with contours of ``log10 E||P_t - P*||^2`` there;
+    One panel per prior concentration (0: MLE), four to a row. The background is the
+    regime of the exact expected error curve at the horizon, with contours of
+    ``log10 E||P_t - P*||^2`` there;
     the dashed lines are the MLE's asymptotic boundaries
     (:func:`bayescollapse.theory.closed_forms.power_schedule_regime`), drawn on every panel for
     reference. Markers are the simulated grid, coloured by the trend test's verdict
@@ -293,11 +307,15 @@ def plot_phase(ds: xr.Dataset) -> plt.Figure:
     cmap = ListedColormap([_REGIME_COLORS[n] for n in names])
     beta, gamma = ds["beta"].values, ds["gamma"].values
     priors = ds["prior_concentration"].values
-    width = max(4.6 * len(priors), 7.0)
+    cols = min(len(priors), 4)  # many priors wrap into rows of four panels
+    rows = -(-len(priors) // cols)
+    width = max(4.6 * cols, 7.0)
     fig, axes = plt.subplots(
-        1, len(priors), figsize=(width, 5.0), squeeze=False, layout="constrained"
+        rows, cols, figsize=(width, 4.4 * rows + 0.6), squeeze=False, layout="constrained"
     )
-    for ax, a0 in zip(axes[0], priors, strict=True):
+    for ax in axes.flat[len(priors) :]:
+        ax.set_visible(False)
+    for ax, a0 in zip(axes.flat, priors, strict=False):
         row = ds.sel(prior_concentration=a0)
         codes = np.vectorize(names.index)(
             row["theory_regime"].values.T

@@ -99,7 +99,7 @@ def test_posterior_figures_layout_at_any_number_of_settings(count):
     assert len(paths.axes) == count * 3  # a row per setting, a column per parameter
 
 
-@pytest.mark.parametrize("priors", [(0.0,), (0.0, 0.1, 1.0)])
+@pytest.mark.parametrize("priors", [(0.0,), (0.0, 0.1, 1.0), tuple(0.1 * i for i in range(14))])
 def test_phase_figure_keeps_its_legend_and_title_in_the_canvas(priors):
     # `phase --figure` cut its one-row legend off at both edges
     from bayescollapse import phase_diagram
@@ -119,6 +119,7 @@ def test_phase_figure_keeps_its_legend_and_title_in_the_canvas(priors):
     )
     fig = plot_phase(ds)
     assert outside(fig) == [] and unlabelled_axes(fig) == []
+    assert fig.get_figwidth() <= 4.6 * 4  # 14 priors wrap into rows, not one 64-inch row
     plt.close(fig)
 
 
@@ -155,13 +156,18 @@ def test_plain_log_labels_only_decades_in_powers():
     assert "10^{0}" in formatter(1.0) or formatter(1.0) == "$\\\\mathdefault{10^{0}}$"
 
 
-def test_a_curated_runs_figure_shows_the_reward_on_a_linear_axis_when_it_can_be_negative():
+def test_a_curated_runs_figure_shows_reward_and_entropy_the_reward_linear_when_negative():
     # the curation's figure showed the distance to the truth, not what curating moves
     settings = (Setting(method="mle"), Setting(method="mle", curation="best-of:4"))
     cfg = RunConfig(settings=settings, num_tokens=5, generations=2, replicates=3, seed=1)
     ds = run(cfg, progress=False)
     fig = plot_error(ds)
     assert fig.axes[0].get_ylabel() == "expected reward E_{P_t} r"
+    # and the diversity the climb costs, below it (no coverage row: point estimates only)
+    assert [ax.get_ylabel() for ax in fig.axes] == [
+        "expected reward E_{P_t} r",
+        "entropy of P_t (nats)",
+    ]
     plt.close(fig)
     ds["reward_mean"] = ds["reward_mean"] - 100.0  # a reward below zero: no log axis
     fig = plot_error(ds)
