@@ -237,10 +237,14 @@ def _metric_panel(ax, values: xr.DataArray, members, styles: dict, curves, log: 
     """Draw one regime's settings of one metric, each beside its exact curve if it has one."""
     gen = values["generation"].values
     exact = curves[values.name] if curves is not None and values.name in curves else None
+    off_scale = []
     for setting in members:
         label = str(values["fit_label"].sel(setting=setting).values)
         line = values.sel(setting=setting)
-        draw_band(ax, line, styles[label], label + _off_scale(line))
+        draw_band(ax, line, styles[label], label)
+        infinite = np.isinf(line.mean("replicate").values)
+        if infinite.any():  # an MLE's KL once a token is lost: no point to draw
+            off_scale.append(f"{label}: infinite from generation {int(gen[infinite.argmax()])}")
         if exact is not None and np.isfinite(exact.sel(setting=setting)).all():
             ax.plot(
                 gen,
@@ -250,19 +254,14 @@ def _metric_panel(ax, values: xr.DataArray, members, styles: dict, curves, log: 
                 zorder=1,
                 **THEORY,
             )
+    if off_scale:
+        note = "\n".join(off_scale)
+        ax.text(0.98, 0.02, note, ha="right", va="bottom", transform=ax.transAxes, fontsize=7)
     if log:
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(PlainLog())
         ax.yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
     ax.grid(alpha=0.3)
-
-
-def _off_scale(values: xr.DataArray) -> str:
-    """Say from which generation a line's mean is infinite (an MLE's KL once a token is lost)."""
-    infinite = np.isinf(values.mean("replicate").values)
-    if not infinite.any():
-        return ""
-    return f" (infinite from generation {int(values['generation'][infinite.argmax()])})"
 
 
 def _replicates(ds: xr.Dataset, metric: str) -> str:

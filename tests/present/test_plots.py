@@ -246,3 +246,18 @@ def test_every_familys_figures_are_laid_out_at_any_number_of_settings(model, cou
         plt.close(fig)
     ylabel = figures[0].axes[0].get_ylabel()
     assert ylabel and ylabel.split(" (")[0] not in ds.data_vars, ylabel
+
+
+def test_a_line_with_an_infinite_mean_says_so_in_its_panel():
+    # the MLE's KL rate is infinite once a true transition is lost: its line used to vanish
+    # from the figure without a word
+    settings = (Setting(method="mle", real_fraction="zero", sample_size="20"),)
+    cfg = RunConfig(model="markov", settings=settings, num_tokens=8, generations=2, seed=5)
+    ds = run(cfg, progress=False)
+    infinite = np.isinf(ds["kl_rate"].mean("replicate").values[0])
+    assert infinite.any()
+    first = int(infinite.argmax())
+    fig = plot_error(ds)
+    notes = [t.get_text() for t in fig.axes[0].texts]
+    assert notes == [f"mle: infinite from generation {first}"]
+    plt.close(fig)
