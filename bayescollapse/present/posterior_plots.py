@@ -120,16 +120,34 @@ def plot_posterior_paths(
     )
 
 
-def _pit_ecdf(ax, ds: xr.Dataset, settings: list[str], styles: dict, generation: int) -> None:
+def _pit_tests(ds: xr.Dataset, settings: list[str], generations: tuple[int, ...]) -> dict:
+    """Return the PIT test (:func:`bayescollapse.metrics.pit_gaps`) per (setting, generation)."""
+    from bayescollapse.metrics.pit import pit_gaps
+
+    return {
+        (s, g): pit_gaps(ds["pit"].sel(setting=s, generation=g).values)
+        for s in settings
+        for g in generations
+    }
+
+
+def _pit_label(setting: str, tests: dict, generations: tuple[int, ...]) -> str:
+    """Return a setting's legend label with its PIT p-values (as ``diagnose`` prints them)."""
+    shown = [(g, tests[setting, g].p_value) for g in generations]
+    shown = [f"gen {g}: {p:.2g}" for g, p in shown if np.isfinite(p)]
+    return f"{setting} (PIT p, {', '.join(shown)})" if shown else setting
+
+
+def _pit_ecdf(ax, settings: list[str], styles: dict, labels: dict, tests: dict, generation: int):
     """Draw the PIT's mean ECDF gap over replicates at one generation, with its 95 % band.
 
     The same test as the ``diagnose`` table's p-value (:func:`bayescollapse.metrics.pit_gaps`).
     """
-    from bayescollapse.metrics.pit import GRID, MIN_REPLICATES, pit_gaps
+    from bayescollapse.metrics.pit import GRID, MIN_REPLICATES
 
     drawn = False
     for k, s in enumerate(settings):
-        gaps = pit_gaps(ds["pit"].sel(setting=s, generation=generation).values)
+        gaps = tests[s, generation]
         if not np.isfinite(gaps.p_value):
             continue
         x = GRID + (k - (len(settings) - 1) / 2) * 0.012  # side by side, not on top
@@ -143,7 +161,7 @@ def _pit_ecdf(ax, ds: xr.Dataset, settings: list[str], styles: dict, generation:
             marker="o",
             ms=3,
             capsize=2,
-            label=f"{s} (p = {gaps.p_value:.2g})",
+            label=labels[s],
         )
         drawn = True
     ax.axhline(0, color="k", lw=0.8)
@@ -173,28 +191,31 @@ def plot_calibration(ds: xr.Dataset) -> plt.Figure:
     panels show the share of PIT values at most x minus x (the ECDF gap from uniform) at
     generation 0 and at the last, mean over replicates, with a 95 % simultaneous band
     whose unit is the replicate (values of one replicate share a posterior): the test of
-    :mod:`bayescollapse.metrics.pit`, whose p-value each legend entry and the
-    ``diagnose`` table print. At a fixed truth and finite n the PIT is close to, not
-    exactly, uniform.
+    :mod:`bayescollapse.metrics.pit`, whose p-values at both generations each setting's
+    legend entry and the ``diagnose`` table print. At a fixed truth and finite n the PIT
+    is close to, not exactly, uniform.
     """
     settings = bayesian_settings(ds)
     if not settings:
         raise ValueError("the results have no Bayesian setting (conjugate or pymc) to plot")
     styles = _styles(ds, settings)
     gen = ds["generation"].values
+    ends = (int(gen[0]), int(gen[-1]))
+    tests = _pit_tests(ds, settings, ends)
+    labels = {s: _pit_label(s, tests, ends) for s in settings}  # one legend entry each
     levels = ds["level"].values
     fig, axes = _panel_grid(len(levels) + 2)
     for ax, level in zip(axes[0], levels, strict=False):
         for s in settings:
-            draw_band(ax, ds["central_coverage"].sel(setting=s, level=level), styles[s], s)
+            draw_band(ax, ds["central_coverage"].sel(setting=s, level=level), styles[s], labels[s])
         ax.axhline(level, color="k", ls=":", lw=1.2, label="nominal level")
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(f"{level:.0%} central interval", fontsize=10)
         ax.set_xlabel("generation")
-        ax.set_ylabel("share of true parameters covered" if level == levels[0] else "")
+        ax.set_ylabel("share of truths covered" if level == levels[0] else "")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    for ax, g in zip(axes[0, -2:], (int(gen[0]), int(gen[-1])), strict=True):
-        _pit_ecdf(ax, ds, settings, styles, g)
+    for ax, g in zip(axes[0, -2:], ends, strict=True):
+        _pit_ecdf(ax, settings, styles, labels, tests, g)
     return _finish(fig, axes, "calibration: does the posterior cover the truth?", integer=False)
 
 
