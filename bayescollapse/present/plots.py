@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # files, not windows: the CLI and analyses run headless
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import LogFormatterSciNotation, MaxNLocator  # noqa: E402
 
@@ -107,11 +108,17 @@ def legend_below(fig, handles, labels, *, fontsize=None, char_points: float = 7.
     """
     longest = max((len(label) for label in labels), default=1)
     room = int(fig.get_figwidth() * 72 / (char_points * longest + 40))
+    ncol = max(1, min(len(labels), room))
+    rows = -(-len(labels) // ncol)
+    if rows > 2:  # a long legend gets its own room, so the panels keep their height
+        size = FontProperties(size=fontsize or plt.rcParams["legend.fontsize"])
+        line = 1.4 * size.get_size_in_points() / 72  # inches a legend row takes
+        fig.set_figheight(fig.get_figheight() + (rows - 2) * line)
     fig.legend(
         handles,
         labels,
         loc="outside lower center",
-        ncol=max(1, min(len(labels), room)),
+        ncol=ncol,
         frameon=False,
         fontsize=fontsize,
     )

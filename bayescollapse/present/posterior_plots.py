@@ -227,7 +227,7 @@ def plot_drift(ds: xr.Dataset) -> plt.Figure:
     styles = _styles(ds, settings)
     panels = [
         ("kl_posterior_to_prev", "drift: KL(posterior_t || posterior_t-1)", "KL (nats)"),
-        ("contraction", "contraction: 1 - var_post / var_prior", "share of prior variance removed"),
+        ("contraction", "contraction: 1 - var_post / var_prior", "share removed"),
     ]
     panels = [panel for panel in panels if panel[0] in ds]  # a mixture has no contraction
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.2), squeeze=False)

@@ -110,7 +110,7 @@ class GaussianMixture(MixtureParams, SamplerSettings, FamilyFace):
         "weight_sq_error": "|w_t - w*|^2",
         "tail_mass": "mass beyond the truth's 1 % and 99 % quantiles",
         "bimodal": "share of fits with two or more modes",
-        "covered": "share of the true parameters inside the HDIs",
+        "covered": "share of truths inside the HDIs",
     }
     curve_variables: ClassVar[tuple[str, ...]] = ("weight_sq_error",)
     summary_columns: ClassVar[tuple[tuple[str, str], ...]] = (

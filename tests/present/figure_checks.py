@@ -7,9 +7,15 @@ from matplotlib.lines import Line2D
 
 
 def outside(fig) -> list[str]:
-    """Return the texts and legends of ``fig`` that reach past its canvas."""
+    """Return the texts and legends of ``fig`` that reach past its canvas, and the y labels
+    longer than their panel is tall (they run into the next row's)."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    bad = []
+    for ax in fig.axes:
+        label, panel = ax.yaxis.label, ax.get_window_extent(renderer)
+        if label.get_text() and label.get_window_extent(renderer).height > panel.height + 2:
+            bad.append(f"y label taller than its panel: {label.get_text()!r}")
     artists = [*fig.legends, *fig.texts]
     if fig._suptitle is not None:
         artists.append(fig._suptitle)
@@ -17,7 +23,6 @@ def outside(fig) -> list[str]:
         artists += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
         if ax.get_legend() is not None:
             artists.append(ax.get_legend())
-    bad = []
     for artist in artists:
         if not artist.get_visible() or (hasattr(artist, "get_text") and not artist.get_text()):
             continue
