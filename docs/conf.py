@@ -47,6 +47,22 @@ source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 exclude_patterns = ["_build"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"bayescollapse {version}"
+html_static_path = ["_static"]
+html_css_files = ["wide.css"]
+# pages without sub-pages need no section navigation: the article takes its width
+html_sidebars = {
+    page: []
+    for page in (
+        "getting-started",
+        "api",
+        "report",
+        "benchmarks",
+        "benchmark-results",
+        "development",
+        "contributing",
+        "_generated/cli",
+    )
+}
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
