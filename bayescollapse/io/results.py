@@ -46,6 +46,7 @@ import xarray as xr
 if TYPE_CHECKING:
     from bayescollapse.io.storage import Reservation
 
+import bayescollapse
 from bayescollapse.engine.records import recorded_config
 from bayescollapse.engine.rng import STREAMS_VERSION
 from bayescollapse.engine.schedules import real_weight_values
@@ -97,11 +98,6 @@ def _versions() -> tuple[tuple[str, str], ...]:
         except PackageNotFoundError:
             out.append((f"{name}_version", "not installed"))
     return tuple(out)
-
-
-@functools.cache
-def _own_version() -> str:
-    return version("bayescollapse")  # a metadata lookup of about 2 ms: once per process
 
 
 def provenance() -> dict[str, str]:
@@ -284,7 +280,7 @@ def build_results(
     }
     attrs = {
         "seed": int(config.seed),
-        "bayescollapse_version": _own_version(),
+        "bayescollapse_version": bayescollapse.__version__,
         "schema_version": SCHEMA_VERSION,
         "streams_version": STREAMS_VERSION,
         "config": config.to_json(),

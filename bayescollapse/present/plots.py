@@ -29,9 +29,11 @@ __all__ = [
     "draw_band",
     "gathered_legend",
     "legend_below",
+    "log_axis",
     "plot_error",
     "plot_phase",
     "replicate_band",
+    "say_empty",
 ]
 
 
@@ -51,20 +53,25 @@ def _coverage_panel(ax, cover, members, styles: dict, hdi_prob: float, label: st
         )
         drawn = True
     if not drawn:
-        ax.text(
-            0.5,
-            0.5,
-            "no HDI: point estimates only",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-            fontsize=9,
-            color="0.3",
-        )
+        say_empty(ax, "no HDI: point estimates only")
     ax.axhline(hdi_prob, color="k", ls=":", lw=1.2)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel(label)
     ax.grid(alpha=0.3)
+
+
+def say_empty(ax, text: str) -> None:
+    """Say in the middle of an empty panel why it has nothing to draw."""
+    ax.text(
+        0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=9, color="0.3"
+    )
+
+
+def log_axis(ax) -> None:
+    """Put the y axis on a log scale, labelled by :class:`PlainLog`."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(PlainLog())
+    ax.yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
 
 
 def replicate_band(values: xr.DataArray, *, z: float = 2.0) -> tuple[xr.DataArray, xr.DataArray]:
@@ -265,9 +272,7 @@ def _metric_panel(ax, values: xr.DataArray, members, styles: dict, curves, log: 
         note = "\n".join(off_scale)
         ax.text(0.98, 0.02, note, ha="right", va="bottom", transform=ax.transAxes, fontsize=7)
     if log:
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(PlainLog())
-        ax.yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
+        log_axis(ax)
     ax.grid(alpha=0.3)
 
 

@@ -19,10 +19,11 @@ import xarray as xr  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bayescollapse.present.plots import (  # noqa: E402
-    PlainLog,
     draw_band,
     gathered_legend,
     legend_below,
+    log_axis,
+    say_empty,
 )
 from bayescollapse.present.styles import setting_styles  # noqa: E402
 
@@ -170,15 +171,8 @@ def _pit_ecdf(ax, settings: list[str], styles: dict, labels: dict, tests: dict, 
     ax.set_ylabel("share of PIT <= x, minus x" if generation == 0 else "")
     ax.set_title(f"PIT: ECDF - uniform, generation {generation}", fontsize=10)
     if not drawn:
-        ax.text(
-            0.5,
-            0.5,
-            f"no PIT test\n(point estimates, boundary\ntruths or < {MIN_REPLICATES} replicates)",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-            fontsize=9,
-            color="0.3",
+        say_empty(
+            ax, f"no PIT test\n(point estimates, boundary\ntruths or < {MIN_REPLICATES} replicates)"
         )
         ax.set_yticks([])
 
@@ -237,9 +231,7 @@ def plot_drift(ds: xr.Dataset) -> plt.Figure:
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("generation")
         ax.set_ylabel(unit)
-    axes[0, 0].set_yscale("log")
-    axes[0, 0].yaxis.set_major_formatter(PlainLog())
-    axes[0, 0].yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
+    log_axis(axes[0, 0])
     if "contraction" in ds:
         low = float(np.nanmin(ds["contraction"].sel(setting=settings).values))
         axes[0, 1].set_ylim(min(0.0, low) - 0.02, 1.02)  # the whole scale: 0 none, 1 all
